@@ -1,0 +1,101 @@
+/**
+ * Picks and initialises the tensor backend. Order for `auto`: `node` (tfjs-node, when the user
+ * has it installed) → `wasm` (SIMD). `cpu` is the pure-JS reference and never chosen
+ * automatically. Backend names users see: wasm | cpu | node | webgpu.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { tf } from './tf.js';
+import { installBatchMatMulTransposed } from './kernels/batch-matmul-transposed.js';
+
+export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'webgpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
+export type BackendName = Exclude<BackendChoice, 'auto'>;
+
+const require = createRequire(import.meta.url);
+
+export class EngineError extends Error {}
+
+function hasPackage(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Is the optional native backend installed? */
+export function nodeBackendAvailable(): boolean {
+  return hasPackage('@tensorflow/tfjs-node');
+}
+
+let active: BackendName | null = null;
+
+async function initWasm(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
+  if (!(await tf.setBackend('wasm'))) throw new EngineError('the wasm backend failed to start');
+  installBatchMatMulTransposed('wasm');
+}
+
+async function initNode(): Promise<void> {
+  if (!nodeBackendAvailable()) {
+    throw new EngineError(
+      "backend 'node' needs the optional package @tensorflow/tfjs-node (npm install @tensorflow/tfjs-node@4.22.0)",
+    );
+  }
+  await import('@tensorflow/tfjs-node' as string);
+  if (!(await tf.setBackend('tensorflow'))) throw new EngineError('the node (tfjs-node) backend failed to start');
+}
+
+async function initWebgpu(): Promise<void> {
+  if (!hasPackage('@tensorflow/tfjs-backend-webgpu')) {
+    throw new EngineError(
+      "backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu@4.22.0 (and, in Node, the 'webgpu' package)",
+    );
+  }
+  if (!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu && hasPackage('webgpu')) {
+    const dawn = (await import('webgpu' as string)) as { create(o: string[]): unknown; globals: object };
+    Object.assign(globalThis, dawn.globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true });
+  }
+  await import('@tensorflow/tfjs-backend-webgpu' as string);
+  if (!(await tf.setBackend('webgpu'))) throw new EngineError('the webgpu backend found no GPU adapter');
+}
+
+/**
+ * Start the engine once per process. `choice` defaults to DGGF_BACKEND or `auto`.
+ * Returns the backend in use.
+ */
+export async function initEngine(choice?: string): Promise<BackendName> {
+  const wanted = (choice ?? process.env.DGGF_BACKEND ?? 'auto') as BackendChoice;
+  if (!BACKENDS.includes(wanted)) {
+    throw new EngineError(`unknown backend '${wanted}' (expected one of ${BACKENDS.join(', ')})`);
+  }
+  const name: BackendName = wanted === 'auto' ? (nodeBackendAvailable() ? 'node' : 'wasm') : wanted;
+  if (active === name) return name;
+  tf.enableProdMode();
+  switch (name) {
+    case 'wasm':
+      await initWasm();
+      break;
+    case 'cpu':
+      await tf.setBackend('cpu');
+      break;
+    case 'node':
+      await initNode();
+      break;
+    case 'webgpu':
+      await initWebgpu();
+      break;
+  }
+  await tf.ready();
+  active = name;
+  return name;
+}
+
+export function activeBackend(): BackendName | null {
+  return active;
+}
