@@ -1,0 +1,289 @@
+#!/usr/bin/python3
+"""PyTorch reference of the DGGF authors' 2-D toy training loop.
+
+Replicates clear-nus/fdrl `train_toy_datasets.py` + `src/model_utils.py`
+(Pearson chi^2 / LSIF density-ratio MLP, K-step particle flow, Adam + EMA)
+so `npm run bench` can time it side by side with the TypeScript engine.
+
+Needs only torch + the standard library. Run it with Debian's interpreter:
+
+    /usr/bin/python3 bench/torch_reference.py --workload paper-toy --iterations 5
+
+Output: exactly ONE JSON line on stdout (see bench/README.md).
+Exit codes: 0 ok, 1 --check found a non-finite loss, 2 bad arguments,
+3 torch not importable.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+
+
+
+def _pre_import_blas_threads(argv):
+    """OpenBLAS (Debian's torch links the generic libblas.so.3 ->
+    openblas-pthread) keeps its OWN thread pool, sized to the core count and
+    NOT governed by torch.set_num_threads. It reads OPENBLAS_NUM_THREADS
+    once, when the library loads, so it must be set before `import torch`.
+    Precedence: --blas-threads N, else an OPENBLAS_NUM_THREADS already in the
+    environment, else the --threads value (default 1)."""
+    def opt(name):
+        for i, a in enumerate(argv):
+            if a == name and i + 1 < len(argv):
+                return argv[i + 1]
+            if a.startswith(name + "="):
+                return a.split("=", 1)[1]
+        return None
+    val = opt("--blas-threads")
+    if val is None and "OPENBLAS_NUM_THREADS" in os.environ:
+        return
+    if val is None:
+        val = opt("--threads") or "1"
+    if val.isdigit() and int(val) > 0:
+        os.environ["OPENBLAS_NUM_THREADS"] = val
+
+
+_pre_import_blas_threads(sys.argv[1:])
+
+try:
+    import torch
+    import torch.nn as nn
+except Exception as exc:  # ImportError, or a broken install (missing .so)
+    print(json.dumps({"error": "torch not available: %s: %s" % (type(exc).__name__, exc)}))
+    sys.stdout.flush()
+    sys.exit(3)
+
+
+# --------------------------------------------------------------------------
+# Helpers shared by workloads
+# --------------------------------------------------------------------------
+
+def blas_info():
+    """Which BLAS torch uses: BLAS_INFO from the build config, plus the
+    shared library actually mapped into this process (Debian's torch links
+    the generic libblas.so.3, resolved through update-alternatives)."""
+    build = None
+    try:
+        cfg = torch.__config__.show()
+        m = re.search(r"BLAS_INFO=([^,\s]+)", cfg)
+        if m:
+            build = m.group(1)
+    except Exception:
+        pass
+    mapped = set()
+    try:
+        with open("/proc/self/maps") as fh:
+            for line in fh:
+                path = line.split()[-1] if len(line.split()) >= 6 else ""
+                name = path.rsplit("/", 1)[-1].lower()
+                if any(k in name for k in ("blas", "mkl_", "libmkl", "blis", "atlas")):
+                    mapped.add(path)
+    except Exception:
+        pass
+    if build is None and not mapped:
+        return "unknown"
+    out = build or "unknown"
+    if mapped:
+        out += " (" + ", ".join(sorted(mapped)) + ")"
+    return out
+
+
+def blas_threads():
+    """Threads the loaded OpenBLAS will use (None if not OpenBLAS)."""
+    try:
+        import ctypes
+        with open("/proc/self/maps") as fh:
+            libs = {l.split()[-1] for l in fh if "openblas" in l.split()[-1].lower()
+                    and ".so" in l.split()[-1]}
+        for path in sorted(libs):
+            lib = ctypes.CDLL(path)  # already loaded: returns the same handle
+            if hasattr(lib, "openblas_get_num_threads"):
+                return int(lib.openblas_get_num_threads())
+    except Exception:
+        pass
+    return None
+
+
+class EMA:
+    """Exponential moving average of parameters: ema = mu*ema + (1-mu)*p,
+    updated after every optimizer step (authors' rate 0.998)."""
+
+    def __init__(self, model, mu):
+        self.mu = mu
+        self.shadow = [p.detach().clone() for p in model.parameters()]
+
+    @torch.no_grad()
+    def update(self, model):
+        for s, p in zip(self.shadow, model.parameters()):
+            s.mul_(self.mu).add_(p.detach(), alpha=1.0 - self.mu)
+
+
+def ms_since(t0):
+    return (time.perf_counter() - t0) * 1000.0
+
+
+# --------------------------------------------------------------------------
+# Workload: paper-toy (2-D 8gaussians, MLP, LSIF / Pearson chi^2)
+# --------------------------------------------------------------------------
+
+class PaperToy:
+    name = "paper-toy"
+    defaults = {
+        "batch": 1024,
+        "flow_steps": 200,   # K
+        "eta": 1.0,          # flow step size
+        "noise": 0.01,       # flow noise scale
+        "lr": 5e-5,
+        "betas": (0.9, 0.999),
+        "ema": 0.998,
+        "hidden": 64,
+    }
+
+    def __init__(self, seed, batch=None, flow_steps=None):
+        c = dict(self.defaults)
+        if batch is not None:
+            c["batch"] = batch
+        if flow_steps is not None:
+            c["flow_steps"] = flow_steps
+        self.cfg = c
+        torch.manual_seed(seed)
+        h = c["hidden"]
+        layers = [nn.Linear(2, h), nn.LeakyReLU(0.2)]
+        for _ in range(3):
+            layers += [nn.Linear(h, h), nn.LeakyReLU(0.2)]
+        layers += [nn.Linear(h, 1)]
+        self.model = nn.Sequential(*layers)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=c["lr"], betas=c["betas"])
+        self.ema = EMA(self.model, c["ema"])
+        s = 2.0
+        r = 1.0 / math.sqrt(2.0)
+        self.centers = torch.tensor(
+            [(1, 0), (-1, 0), (0, 1), (0, -1), (r, r), (r, -r), (-r, r), (-r, -r)],
+            dtype=torch.float32) * s
+
+    def sample_data(self, n):
+        """Authors' 8gaussians: uniform ring centre + N(0, 0.02^2), then /1.414."""
+        idx = torch.randint(0, 8, (n,))
+        pts = self.centers[idx] + 0.02 * torch.randn(n, 2)
+        return pts / 1.414
+
+    def flow(self, x):
+        """K steps of x <- x - eta * grad_x f'(r(x)) - noise * randn,
+        f'(r) = 2 r for Pearson chi^2 (the LSIF net outputs r)."""
+        c = self.cfg
+        eta, noise = c["eta"], c["noise"]
+        x = x.detach()
+        for _ in range(c["flow_steps"]):
+            x.requires_grad_(True)
+            out = self.model(x)
+            fprime = 2.0 * out
+            (grad,) = torch.autograd.grad(fprime.sum(), x)
+            x = (x - eta * grad - noise * torch.randn_like(x)).detach()
+        return x
+
+    def train_step(self, x_de, x_nu):
+        """LSIF loss mean(0.5 r(x_de)^2) - mean(r(x_nu)), Adam step, EMA."""
+        self.opt.zero_grad(set_to_none=True)
+        loss = (0.5 * self.model(x_de) ** 2).mean() - self.model(x_nu).mean()
+        loss.backward()
+        self.opt.step()
+        self.ema.update(self.model)
+        return loss.item()
+
+    def iteration(self):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        n = self.cfg["batch"]
+        x_de = self.sample_data(n)
+        x_nu = torch.randn(n, 2)
+        t1 = time.perf_counter()
+        x_nu = self.flow(x_nu)
+        flow_ms = ms_since(t1)
+        t2 = time.perf_counter()
+        loss = self.train_step(x_de, x_nu)
+        train_ms = ms_since(t2)
+        return {"ms": ms_since(t0), "cpu_ms": (time.process_time() - c0) * 1000.0,
+                "flow_ms": flow_ms, "train_ms": train_ms, "loss": loss}
+
+
+# Add CNN workloads here: name -> class with __init__(seed, batch, flow_steps),
+# .cfg and .iteration() -> {"ms", "cpu_ms", "flow_ms", "train_ms", "loss"}.
+WORKLOADS = {
+    PaperToy.name: PaperToy,
+}
+
+
+# --------------------------------------------------------------------------
+# CLI
+# --------------------------------------------------------------------------
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--workload", default="paper-toy", choices=sorted(WORKLOADS))
+    ap.add_argument("--iterations", type=int, default=None,
+                    help="timed iterations (default 5; 3 with --check)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed iterations first (default 1)")
+    ap.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
+    ap.add_argument("--blas-threads", type=int, default=None,
+                    help="OpenBLAS pool size (default: $OPENBLAS_NUM_THREADS if set, else --threads)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--batch", type=int, default=None, help="override the workload's batch size")
+    ap.add_argument("--flow-steps", type=int, default=None, help="override K (flow steps)")
+    ap.add_argument("--check", action="store_true",
+                    help="sanity mode: run a few iterations (default 3), report the final loss, "
+                         "exit 1 if it is not finite")
+    args = ap.parse_args(argv)
+    if args.iterations is None:
+        args.iterations = 3 if args.check else 5
+    if args.iterations < 1 or args.warmup < 0 or args.threads < 1:
+        ap.error("--iterations >= 1, --warmup >= 0, --threads >= 1")
+
+    torch.set_num_threads(args.threads)
+    wl = WORKLOADS[args.workload](args.seed, batch=args.batch, flow_steps=args.flow_steps)
+
+    if args.check:
+        n = args.iterations
+        losses = [wl.iteration()["loss"] for _ in range(n)]
+        ok = all(math.isfinite(v) for v in losses)
+        print(json.dumps({
+            "workload": args.workload, "check": True, "iterations": n,
+            "losses": losses, "final_loss": losses[-1], "finite": ok,
+        }))
+        return 0 if ok else 1
+
+    for _ in range(args.warmup):
+        wl.iteration()
+    runs = [wl.iteration() for _ in range(args.iterations)]
+    r3 = lambda v: round(v, 3)
+    print(json.dumps({
+        "workload": args.workload,
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "blas": blas_info(),
+        "blas_threads": blas_threads(),
+        "iterations": args.iterations,
+        "warmup": args.warmup,
+        "seed": args.seed,
+        "batch": wl.cfg.get("batch"),
+        "flow_steps": wl.cfg.get("flow_steps"),
+        "ms": [r3(r["ms"]) for r in runs],
+        "median_ms": r3(statistics.median(r["ms"] for r in runs)),
+        "flow_ms_median": r3(statistics.median(r["flow_ms"] for r in runs)),
+        "train_ms_median": r3(statistics.median(r["train_ms"] for r in runs)),
+        # process CPU time (all threads, incl. OpenBLAS spinners): with 1 thread
+        # it is ~= median_ms when the machine is quiet and robust to contention
+        "cpu_ms_median": r3(statistics.median(r["cpu_ms"] for r in runs)),
+        "final_loss": runs[-1]["loss"],
+        "python": platform.python_version(),
+    }))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

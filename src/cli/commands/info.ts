@@ -1,0 +1,30 @@
+/** `dggf info`: which backend runs, with how many threads, and versions. */
+import { engineInfo, initEngine, nodeBackendAvailable } from '../../engine/index.js';
+import { PACKAGE_VERSION } from '../../util/version.js';
+import { EXIT } from '../errors.js';
+
+export async function infoCommand(o: { backend?: string; json?: boolean }): Promise<number> {
+  await initEngine(o.backend);
+  const info = await engineInfo();
+  if (o.json) {
+    process.stdout.write(JSON.stringify({ dggf: PACKAGE_VERSION, ...info }) + '\n');
+    return EXIT.ok;
+  }
+  const lines = [
+    `dggf ${PACKAGE_VERSION}`,
+    `backend      ${info.backend} (TF.js backend '${info.tfjsBackend}')`,
+    `SIMD         ${info.simd === null ? 'n/a' : info.simd ? 'yes' : 'no'}`,
+    `threads      ${info.threads}`,
+    `TF.js        ${info.tfjs}`,
+    `Node.js      ${info.node}`,
+    `CPU          ${info.cpus} × ${info.cpuModel}`,
+    '',
+    'Backends: --backend or DGGF_BACKEND = auto | wasm | cpu | node | webgpu',
+    '  wasm    default: WebAssembly SIMD with dggf\'s replacement kernels (src/engine/)',
+    `  node    native TensorFlow via @tensorflow/tfjs-node: ${nodeBackendAvailable() ? 'installed, used by auto' : 'not installed (npm install @tensorflow/tfjs-node@4.22.0; auto uses it when present)'}`,
+    '  webgpu  GPUs through WebGPU (@tensorflow/tfjs-backend-webgpu, and the webgpu package in Node)',
+    '  cpu     pure-JavaScript reference (about 100x slower; for tests)',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}

@@ -1,0 +1,64 @@
+/**
+ * Builds a run's config: preset defaults, then a JSON config file, then explicit options.
+ * Records which keys the user set, so an existing run can be checked against them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { PRESETS, PRESET_NAMES } from './presets.js';
+import { ConfigError, runConfigSchema, validateConfig, type RunConfig, type RunConfigInput } from './schema.js';
+
+export interface ResolvedConfig {
+  config: RunConfig;
+  explicitKeys: (keyof RunConfig)[];
+}
+
+function readConfigFile(file: string): RunConfigInput {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read config file (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${file}: expected a JSON object of config fields`);
+  }
+  const known = Object.keys(runConfigSchema.shape);
+  for (const k of Object.keys(raw)) {
+    if (!known.includes(k)) throw new ConfigError(`${file}: unknown field '${k}' (known: ${known.join(', ')})`);
+  }
+  return raw as RunConfigInput;
+}
+
+export function resolveConfig(opts: {
+  preset?: string;
+  configFile?: string;
+  overrides: RunConfigInput;
+  defaults: { data?: string; seed?: number };
+}): ResolvedConfig {
+  const presetName = opts.preset ?? 'toy';
+  const preset = PRESETS[presetName];
+  if (!preset) throw new ConfigError(`--preset: unknown preset '${presetName}' (expected one of ${PRESET_NAMES.join(', ')})`);
+  const fromFile = opts.configFile ? readConfigFile(opts.configFile) : {};
+  const explicit = new Set<keyof RunConfig>();
+  for (const [k, v] of Object.entries(fromFile)) if (v !== undefined) explicit.add(k as keyof RunConfig);
+  for (const [k, v] of Object.entries(opts.overrides)) if (v !== undefined) explicit.add(k as keyof RunConfig);
+  if (opts.preset) explicit.add('preset');
+  const definedOverrides = Object.fromEntries(Object.entries(opts.overrides).filter(([, v]) => v !== undefined));
+  const merged = {
+    seed: opts.defaults.seed ?? 0,
+    ...(opts.defaults.data ? { data: opts.defaults.data } : {}),
+    ...preset.config,
+    ...fromFile,
+    ...definedOverrides,
+    preset: presetName,
+    net: { ...preset.config.net, ...(fromFile.net ?? {}), ...(opts.overrides.net ?? {}) },
+  };
+  const source = opts.configFile ? `config (${path.basename(opts.configFile)} + options)` : 'config';
+  return { config: validateConfig(merged, source), explicitKeys: [...explicit] };
+}

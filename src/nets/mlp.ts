@@ -1,0 +1,114 @@
+/**
+ * The 2-D (any-dim) ratio estimator: in → h, act, depth × (h → h, act), h → 1, as in the
+ * authors' toy MLP. Initialised like PyTorch's nn.Linear (U(±1/√fan_in) for weights and bias)
+ * from our seeded RNG.
+ */
+import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import type { Rng } from '../util/rng.js';
+import type { ParamList } from './params.js';
+
+export const ACTIVATIONS = ['leaky_relu', 'silu', 'relu', 'tanh'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export interface MlpSpec {
+  inputDim: number;
+  hidden: number;
+  /** Number of hidden h → h layers after the input layer (authors: 3). */
+  depth: number;
+  activation: Activation;
+}
+
+export function activate(x: Tensor, act: Activation): Tensor {
+  switch (act) {
+    case 'leaky_relu':
+      return tf.leakyRelu(x, 0.2);
+    case 'silu':
+      return tf.mul(x, tf.sigmoid(x));
+    case 'relu':
+      return tf.relu(x);
+    case 'tanh':
+      return tf.tanh(x);
+  }
+}
+
+export interface RatioNet {
+  spec: MlpSpec;
+  params: ParamList;
+  /** Net output (r or log r) for a batch [n, dim] → [n, 1], using `weights` if given. */
+  apply(x: Tensor2D, weights?: Tensor[]): Tensor2D;
+  /**
+   * Fast path for the flow: ∇ₓ Σᵢ φ(out(xᵢ)) given dφ/dout as a function of the output, by one
+   * fused forward pass and a hand-written backward pass w.r.t. the input only (no tape).
+   * Absent when the activation has no cheap derivative; callers then use autodiff.
+   */
+  inputGradient?(x: Tensor2D, dPhi: (out: Tensor) => Tensor, weights?: Tensor[]): Tensor2D;
+  dispose(): void;
+}
+
+/** Activations whose derivative can be read off the activation's output. */
+const FAST_GRADIENT: Partial<Record<Activation, { fused: 'leakyrelu' | 'relu'; slope: number }>> = {
+  leaky_relu: { fused: 'leakyrelu', slope: 0.2 },
+  relu: { fused: 'relu', slope: 0 },
+};
+
+export function layerSizes(spec: MlpSpec): [number, number][] {
+  const sizes: [number, number][] = [[spec.inputDim, spec.hidden]];
+  for (let i = 0; i < spec.depth; i++) sizes.push([spec.hidden, spec.hidden]);
+  sizes.push([spec.hidden, 1]);
+  return sizes;
+}
+
+export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): RatioNet {
+  const params: ParamList = [];
+  layerSizes(spec).forEach(([fanIn, fanOut], i) => {
+    const bound = 1 / Math.sqrt(fanIn);
+    const w = rng.uniformArray(fanIn * fanOut, -bound, bound);
+    const b = rng.uniformArray(fanOut, -bound, bound);
+    params.push({ name: `${prefix}/dense${i}/kernel`, variable: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true) });
+    params.push({ name: `${prefix}/dense${i}/bias`, variable: tf.variable(tf.tensor1d(b), true) });
+  });
+  const nLayers = params.length / 2;
+  const fast = FAST_GRADIENT[spec.activation];
+  return {
+    spec,
+    params,
+    apply(x, weights) {
+      const ws = weights ?? params.map((p) => p.variable);
+      let h: Tensor = x;
+      for (let i = 0; i < nLayers; i++) {
+        h = tf.add(tf.matMul(h as Tensor2D, ws[2 * i] as Tensor2D), ws[2 * i + 1]);
+        if (i < nLayers - 1) h = activate(h, spec.activation);
+      }
+      return h as Tensor2D;
+    },
+    inputGradient: fast
+      ? (x, dPhi, weights) => {
+          const ws = weights ?? params.map((p) => p.variable);
+          // forward: keep each hidden activation; act′ is read off it (sign preserved)
+          const hidden: Tensor2D[] = [];
+          let h: Tensor2D = x;
+          for (let i = 0; i < nLayers - 1; i++) {
+            h = tf.fused.matMul({
+              a: h,
+              b: ws[2 * i] as Tensor2D,
+              bias: ws[2 * i + 1],
+              activation: fast.fused,
+              leakyreluAlpha: fast.slope,
+            }) as Tensor2D;
+            hidden.push(h);
+          }
+          const out = tf.add(tf.matMul(h, ws[2 * nLayers - 2] as Tensor2D), ws[2 * nLayers - 1]);
+          // backward w.r.t. the input only: g ← (g ⊙ act′) Wᵀ, layer by layer
+          let g: Tensor = tf.matMul(dPhi(out) as Tensor2D, ws[2 * nLayers - 2] as Tensor2D, false, true);
+          for (let i = nLayers - 2; i >= 0; i--) {
+            g = tf.mul(g, tf.step(hidden[i], fast.slope));
+            g = tf.matMul(g, ws[2 * i] as Tensor2D, false, true);
+          }
+          return g as Tensor2D;
+        }
+      : undefined,
+    dispose() {
+      for (const p of params) p.variable.dispose();
+    },
+  };
+}

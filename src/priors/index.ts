@@ -1,0 +1,109 @@
+/**
+ * Priors q′ the flow starts from: N(0, I), U[−1, 1]^d, and a full-covariance Gaussian fitted
+ * to the (normalised) data. Each draws row-major n×dim float32 from our seeded RNG.
+ */
+import type { Rng } from '../util/rng.js';
+
+export const PRIORS = ['gaussian', 'uniform', 'data-gaussian'] as const;
+export type PriorName = (typeof PRIORS)[number];
+
+export interface Prior {
+  name: PriorName;
+  dim: number;
+  sample(n: number, rng: Rng): Float32Array;
+  /** What is needed to rebuild it (saved in checkpoints). */
+  toJSON(): PriorState;
+}
+
+export type PriorState =
+  | { name: 'gaussian'; dim: number }
+  | { name: 'uniform'; dim: number }
+  | { name: 'data-gaussian'; dim: number; mean: number[]; chol: number[] };
+
+export function gaussianPrior(dim: number): Prior {
+  return { name: 'gaussian', dim, sample: (n, rng) => rng.normalArray(n * dim), toJSON: () => ({ name: 'gaussian', dim }) };
+}
+
+export function uniformPrior(dim: number): Prior {
+  return { name: 'uniform', dim, sample: (n, rng) => rng.uniformArray(n * dim, -1, 1), toJSON: () => ({ name: 'uniform', dim }) };
+}
+
+/** Mean and covariance (float64) of row-major points. */
+export function meanCovariance(points: Float32Array, dim: number): { mean: Float64Array; cov: Float64Array } {
+  const n = points.length / dim;
+  const mean = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += points[i * dim + j];
+  for (let j = 0; j < dim; j++) mean[j] /= n;
+  const cov = new Float64Array(dim * dim);
+  const c = new Float64Array(dim);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < dim; j++) c[j] = points[i * dim + j] - mean[j];
+    for (let a = 0; a < dim; a++) for (let b = a; b < dim; b++) cov[a * dim + b] += c[a] * c[b];
+  }
+  const denom = Math.max(1, n - 1);
+  for (let a = 0; a < dim; a++) {
+    for (let b = a; b < dim; b++) {
+      cov[a * dim + b] /= denom;
+      cov[b * dim + a] = cov[a * dim + b];
+    }
+  }
+  return { mean, cov };
+}
+
+/** Lower-triangular Cholesky factor of a symmetric positive-definite matrix. */
+export function cholesky(a: Float64Array, dim: number): Float64Array {
+  const l = new Float64Array(dim * dim);
+  for (let i = 0; i < dim; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * dim + j];
+      for (let k = 0; k < j; k++) s -= l[i * dim + k] * l[j * dim + k];
+      if (i === j) {
+        if (s <= 0) throw new Error('covariance is not positive definite');
+        l[i * dim + i] = Math.sqrt(s);
+      } else {
+        l[i * dim + j] = s / l[j * dim + j];
+      }
+    }
+  }
+  return l;
+}
+
+function gaussianFromFactors(dim: number, mean: ArrayLike<number>, chol: ArrayLike<number>): Prior {
+  const m = Float64Array.from(mean);
+  const l = Float64Array.from(chol);
+  return {
+    name: 'data-gaussian',
+    dim,
+    sample(n, rng) {
+      const z = rng.normalArray(n * dim);
+      const out = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++) {
+        for (let a = 0; a < dim; a++) {
+          let s = m[a];
+          for (let b = 0; b <= a; b++) s += l[a * dim + b] * z[i * dim + b];
+          out[i * dim + a] = s;
+        }
+      }
+      return out;
+    },
+    toJSON: () => ({ name: 'data-gaussian', dim, mean: Array.from(m), chol: Array.from(l) }),
+  };
+}
+
+/** The data-dependent prior: N(mean, cov + jitter·I) fitted to data points. */
+export function dataGaussianPrior(points: Float32Array, dim: number, jitter = 1e-4): Prior {
+  const { mean, cov } = meanCovariance(points, dim);
+  for (let a = 0; a < dim; a++) cov[a * dim + a] += jitter;
+  return gaussianFromFactors(dim, mean, cholesky(cov, dim));
+}
+
+export function priorFromState(s: PriorState): Prior {
+  switch (s.name) {
+    case 'gaussian':
+      return gaussianPrior(s.dim);
+    case 'uniform':
+      return uniformPrior(s.dim);
+    case 'data-gaussian':
+      return gaussianFromFactors(s.dim, s.mean, s.chol);
+  }
+}

@@ -1,0 +1,56 @@
+/** The standard pictures of a 2-D run, built from viz primitives. */
+import type { PointDataset } from '../data/types.js';
+import { COLORS, boundsOf, curvesPng, curvesSvg, flowGif, scatterPng, type Series } from '../viz/index.js';
+import type { MetricsLine } from '../train/run-folder.js';
+
+/** Samples (blue) over data (grey), with mode centres for mixture toys. */
+export function samplesOverData(samples: Float32Array, data: Float32Array, dataset: PointDataset, title: string): Buffer {
+  const layers = [
+    { points: data, color: COLORS.data, label: 'data' },
+    { points: samples, color: COLORS.samples, label: 'samples' },
+  ];
+  if (dataset.modes) layers.push({ points: dataset.modes, color: COLORS.modes, label: 'modes', marker: 'ring' } as never);
+  return scatterPng(layers, { title, bounds: boundsOf([data, samples]) });
+}
+
+/** Loss and diagnostic curves over training iterations. */
+export function trainingCurves(metrics: MetricsLine[]): { lossPng: Buffer; lossSvg: string; diagPng?: Buffer; diagSvg?: string; diagName?: string } {
+  const x = metrics.map((m) => m.iteration);
+  const loss: Series[] = [{ name: 'ratio loss', x, y: metrics.map((m) => m.loss) }];
+  const lossOpts = { title: 'Density-ratio loss', xLabel: 'iteration', yLabel: 'loss' };
+  const hasKl = metrics.some((m) => m.kl_estimate !== undefined);
+  const hasChi2 = metrics.some((m) => m.chi2_estimate !== undefined);
+  const out: ReturnType<typeof trainingCurves> = { lossPng: curvesPng(loss, lossOpts), lossSvg: curvesSvg(loss, lossOpts) };
+  if (hasKl || hasChi2) {
+    const name = hasKl ? 'KL estimate (mean log r of flowed particles)' : 'χ² estimate (mean r − 1 of flowed particles)';
+    const series: Series[] = [
+      { name: hasKl ? 'KL(q‖p) estimate' : 'χ²(q‖p) estimate', x, y: metrics.map((m) => (hasKl ? m.kl_estimate : m.chi2_estimate) ?? NaN) },
+    ];
+    const opts = { title: name, xLabel: 'iteration' };
+    out.diagPng = curvesPng(series, opts);
+    out.diagSvg = curvesSvg(series, opts);
+    out.diagName = name;
+  }
+  return out;
+}
+
+/** KL estimate at each flow step of one sampling run. */
+export function flowKlCurve(kl: number[]): { png: Buffer; svg: string } {
+  const series: Series[] = [{ name: 'mean log r', x: kl.map((_, i) => i), y: kl }];
+  const opts = { title: 'KL(q‖p) estimate along the flow', xLabel: 'flow step' };
+  return { png: curvesPng(series, opts), svg: curvesSvg(series, opts) };
+}
+
+/** Animated GIF of particles flowing from the prior to the samples. */
+export function flowAnimation(trajectory: { step: number; points: Float32Array }[], data: Float32Array): Uint8Array {
+  return flowGif(
+    trajectory.map((t) => t.points),
+    {
+      width: 360,
+      height: 360,
+      background: data,
+      bounds: boundsOf([data, trajectory[0].points, trajectory[trajectory.length - 1].points], 0.05),
+      caption: (i) => `step ${trajectory[i].step}`,
+    },
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * report.html for a run folder: final samples over the data, the flow as a GIF, loss and KL
+ * curves, sample-quality metrics next to the data-vs-data scale, and the configuration.
+ * Pictures go to figures/; the page links them relatively so the folder can be moved.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PointDataset } from '../data/types.js';
+import { loadRun } from '../train/run.js';
+import { readMetrics, runPaths } from '../train/run-folder.js';
+import { renderReport, type ReportSection } from '../viz/index.js';
+import { engineInfo } from '../engine/index.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { evaluateModel, type RunEvaluation } from './evaluate-run.js';
+import { flowAnimation, flowKlCurve, samplesOverData, trainingCurves } from './pictures.js';
+
+export interface ReportResult {
+  file: string;
+  evaluation: RunEvaluation;
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : String(v);
+}
+
+export async function writeRunReport(dir: string, dataset: PointDataset, opts: { n?: number; seed?: number } = {}): Promise<ReportResult> {
+  const paths = runPaths(dir);
+  const figDir = path.join(dir, 'figures');
+  fs.mkdirSync(figDir, { recursive: true });
+  const { stored, model, checkpoint } = loadRun(dir);
+  const cfg = stored.config;
+  const n = opts.n ?? 2000;
+  const seed = opts.seed ?? cfg.seed + 101;
+  try {
+    const { evaluation, samples, reference } = evaluateModel(model, dataset, { n, seed });
+    const write = (name: string, data: Uint8Array | string): string => {
+      writeFileAtomic(path.join(figDir, name), data);
+      return `figures/${name}`;
+    };
+    const title = `${dataset.name}: ${cfg.loss.toUpperCase()}–${cfg.divergence} after ${checkpoint.iteration} iterations`;
+    const scatter = write('samples.png', samplesOverData(samples, reference, dataset, title));
+
+    const steps = cfg.flowSteps + cfg.sampleExtraSteps;
+    const flow = model.sample(Math.min(n, 1500), {
+      seed: seed + 1,
+      trajectoryEvery: Math.max(1, Math.round(steps / 60)),
+      klCurve: model.logRatioNet,
+    });
+    const gif = write('flow.gif', flowAnimation(flow.trajectory!, reference));
+
+    const sections: ReportSection[] = [
+      { heading: 'Samples and the flow', images: [
+        { src: scatter, caption: `${n} samples (blue) over ${n} data points (grey)` },
+        { src: gif, caption: `particles flowing from the ${cfg.prior} prior, ${steps} steps` },
+      ] },
+    ];
+
+    const metricRows: [string, string | number][] = [
+      ['MMD (RBF, biased)', `${fmt(evaluation.mmd)}  (data vs data: ${fmt(evaluation.reference.mmd)}, ratio ${fmt(evaluation.mmd / evaluation.reference.mmd)})`],
+      ['energy distance', `${fmt(evaluation.energy)}  (data vs data: ${fmt(evaluation.reference.energy)})`],
+      ['sliced W1', `${fmt(evaluation.sliced_w)}  (data vs data: ${fmt(evaluation.reference.sliced_w)})`],
+    ];
+    if (evaluation.kl_estimate !== undefined) metricRows.push(['KL(q‖p) estimate (mean log r)', fmt(evaluation.kl_estimate)]);
+    if (evaluation.chi2_estimate !== undefined) metricRows.push(['χ²(q‖p) estimate (mean r − 1)', fmt(evaluation.chi2_estimate)]);
+    if (evaluation.modes) {
+      metricRows.push(['samples per mode', evaluation.modes.fractions.map((f) => `${(100 * f).toFixed(1)}%`).join(' · ')]);
+      metricRows.push([`far from every mode (> ${fmt(evaluation.modes.far_threshold)})`, `${(100 * evaluation.modes.far).toFixed(2)}%`]);
+    }
+    sections.push({ heading: 'Sample quality', table: { rows: metricRows } });
+
+    const metrics = readMetrics(paths.metrics);
+    if (metrics.length > 0) {
+      const curves = trainingCurves(metrics);
+      write('loss.png', curves.lossPng);
+      sections.push({ heading: 'Training loss', svg: curves.lossSvg });
+      if (curves.diagSvg && curves.diagPng) {
+        write('diagnostic.png', curves.diagPng);
+        sections.push({ heading: curves.diagName ?? 'Diagnostic', svg: curves.diagSvg });
+      }
+      const last = metrics[metrics.length - 1];
+      sections.push({
+        heading: 'Speed',
+        table: { rows: [['iterations/s (last log window)', fmt(last.it_per_s)], ['training time this session (s)', fmt(last.elapsed_s)]] },
+      });
+    }
+    if (flow.kl && flow.kl.length > 1) {
+      const c = flowKlCurve(flow.kl);
+      write('flow-kl.png', c.png);
+      sections.push({ heading: 'KL estimate along one flow', svg: c.svg });
+    }
+    const info = await engineInfo();
+    sections.push({
+      heading: 'Configuration',
+      table: {
+        rows: [
+          ...Object.entries(cfg).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number)] as [string, string | number]),
+          ['engine', `${info.backend} (tfjs ${info.tfjs}, ${info.threads} thread${info.threads === 1 ? '' : 's'}, SIMD ${info.simd ?? 'n/a'})`],
+        ],
+      },
+    });
+    const html = renderReport({
+      title: `dggf run — ${dataset.name}`,
+      subtitle: `${cfg.preset} preset · ${cfg.loss.toUpperCase()}–${cfg.divergence} · ${checkpoint.iteration}/${cfg.iterations} iterations · ${dir}`,
+      sections,
+      footer: `Deep Generative Wasserstein Gradient Flows · dggf ${stored.dggf} · ${new Date().toISOString()}`,
+    });
+    writeFileAtomic(paths.report, html);
+    return { file: paths.report, evaluation };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A run is a folder: config.json (resolved config + what was derived from the data),
+ * checkpoints/, metrics.jsonl (one JSON line per logged iteration), samples/ (PNG),
+ * report.html. This module knows the layout and reads/writes the small files.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { runConfigSchema, ConfigError, type RunConfig } from '../config/schema.js';
+import type { Derived } from '../flow/model.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { PACKAGE_VERSION } from '../util/version.js';
+
+export interface RunPaths {
+  dir: string;
+  config: string;
+  checkpoints: string;
+  metrics: string;
+  samples: string;
+  report: string;
+}
+
+export function runPaths(dir: string): RunPaths {
+  return {
+    dir,
+    config: path.join(dir, 'config.json'),
+    checkpoints: path.join(dir, 'checkpoints'),
+    metrics: path.join(dir, 'metrics.jsonl'),
+    samples: path.join(dir, 'samples'),
+    report: path.join(dir, 'report.html'),
+  };
+}
+
+export interface StoredRun {
+  dggf: string;
+  createdAt: string;
+  config: RunConfig;
+  derived: Derived;
+}
+
+const storedSchema = z.object({
+  dggf: z.string(),
+  createdAt: z.string(),
+  config: runConfigSchema,
+  derived: z.object({
+    dim: z.number().int().positive(),
+    normalizer: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
+    prior: z.any(),
+  }),
+});
+
+export function readStoredRun(dir: string): StoredRun | null {
+  const file = runPaths(dir).config;
+  if (!fs.existsSync(file)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = storedSchema.safeParse(raw);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    throw new ConfigError(`${file}: ${i.path.join('.') || '(top level)'}: ${i.message} — is this a dggf run folder?`);
+  }
+  return parsed.data as StoredRun;
+}
+
+export function writeStoredRun(dir: string, config: RunConfig, derived: Derived, createdAt?: string): StoredRun {
+  const stored: StoredRun = { dggf: PACKAGE_VERSION, createdAt: createdAt ?? new Date().toISOString(), config, derived };
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(runPaths(dir).config, JSON.stringify(stored, null, 2) + '\n');
+  return stored;
+}
+
+export interface MetricsLine {
+  iteration: number;
+  loss: number;
+  kl_estimate?: number;
+  chi2_estimate?: number;
+  lr: number;
+  it_per_s: number;
+  elapsed_s: number;
+  [extra: string]: number | undefined;
+}
+
+export function readMetrics(file: string): MetricsLine[] {
+  if (!fs.existsSync(file)) return [];
+  const out: MetricsLine[] = [];
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      out.push(JSON.parse(line) as MetricsLine);
+    } catch {
+      // a line torn by a crash: skip it
+    }
+  }
+  return out;
+}
+
+export function appendMetrics(file: string, line: MetricsLine): void {
+  fs.appendFileSync(file, JSON.stringify(line) + '\n');
+}
+
+/** Drops the lines after `iteration` (a resumed run logs them again). */
+export function truncateMetrics(file: string, iteration: number): void {
+  const kept = readMetrics(file).filter((l) => l.iteration <= iteration);
+  writeFileAtomic(file, kept.map((l) => JSON.stringify(l) + '\n').join(''));
+}

@@ -1,0 +1,192 @@
+/**
+ * Runs training in a run folder: creates it or resumes from its newest intact checkpoint,
+ * logs metrics, writes checkpoints atomically and sample previews, and stops cleanly (keeping
+ * the last good checkpoint) when the loss turns non-finite.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { tf } from '../engine/index.js';
+import { ConfigError, type RunConfig } from '../config/schema.js';
+import type { PointDataset } from '../data/types.js';
+import { FlowModel } from '../flow/model.js';
+import { assignParams } from '../nets/params.js';
+import { Rng } from '../util/rng.js';
+import { latestCheckpoint, pruneCheckpoints, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  appendMetrics,
+  readStoredRun,
+  runPaths,
+  truncateMetrics,
+  writeStoredRun,
+  type MetricsLine,
+  type StoredRun,
+} from './run-folder.js';
+import { NonFiniteLossError, Trainer, deriveSetup, type StepStats } from './trainer.js';
+
+/** Settings that may change when a run is continued; anything else must match the run. */
+export const RESUMABLE_KEYS: (keyof RunConfig)[] = ['iterations', 'checkpointEvery', 'logEvery', 'previewEvery'];
+
+export type TrainEvent =
+  | { type: 'start'; total: number; resumedFrom: number | null; skipped: string[] }
+  | { type: 'log'; stats: StepStats; itPerSec: number; etaSeconds: number; line: MetricsLine }
+  | { type: 'checkpoint'; iteration: number; file: string }
+  | { type: 'preview'; iteration: number; samples: Float32Array; file: string }
+  | { type: 'nan'; iteration: number; keptCheckpoint: string | null }
+  | { type: 'done'; iteration: number; seconds: number };
+
+export interface TrainRunOptions {
+  dir: string;
+  config: RunConfig;
+  /** Config keys the user set explicitly (checked against an existing run). */
+  explicitKeys?: (keyof RunConfig)[];
+  dataset: PointDataset;
+  onEvent?: (e: TrainEvent) => void;
+  /** Renders a preview PNG of samples (injected so this module stays free of pictures). */
+  renderPreview?: (samples: Float32Array, dataset: PointDataset, file: string, iteration: number) => void;
+  /** Stop after this many iterations in this call (tests); the run stays resumable. */
+  stopAfter?: number;
+}
+
+export interface TrainRunResult {
+  stored: StoredRun;
+  iteration: number;
+  status: 'done' | 'nan' | 'stopped';
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Validates `config` against an existing run in `dir` (if any) without writing anything.
+ * Returns the config to use: the stored one with the resumable keys taken from `config`.
+ */
+export function reconcileConfig(dir: string, config: RunConfig, explicitKeys: (keyof RunConfig)[]): {
+  stored: StoredRun | null;
+  config: RunConfig;
+} {
+  const stored = readStoredRun(dir);
+  if (!stored) {
+    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+      throw new ConfigError(`${dir} exists and is not empty, but holds no config.json: not a dggf run folder (use a new --out)`);
+    }
+    return { stored: null, config };
+  }
+  const conflicts = explicitKeys.filter((k) => !RESUMABLE_KEYS.includes(k) && !same(stored.config[k], config[k]));
+  if (conflicts.length) {
+    const k = conflicts[0];
+    throw new ConfigError(
+      `${runPaths(dir).config}: this run was created with ${k} = ${JSON.stringify(stored.config[k])}, ` +
+        `not ${JSON.stringify(config[k])}; re-run without that option to resume, or use a new --out`,
+    );
+  }
+  const merged = { ...stored.config };
+  for (const k of RESUMABLE_KEYS) if (explicitKeys.includes(k)) (merged as Record<string, unknown>)[k] = config[k];
+  return { stored, config: merged };
+}
+
+export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
+  const { dir, dataset } = opts;
+  const emit = opts.onEvent ?? (() => {});
+  const paths = runPaths(dir);
+  const { stored: existing, config } = reconcileConfig(dir, opts.config, opts.explicitKeys ?? []);
+  if (existing && existing.derived.dim !== dataset.dim) {
+    throw new ConfigError(`${dataset.name} has ${dataset.dim} columns, but the run in ${dir} was trained on ${existing.derived.dim}-D data`);
+  }
+  const derived = existing?.derived ?? deriveSetup(config, dataset);
+  const stored = writeStoredRun(dir, config, derived, existing?.createdAt);
+  fs.mkdirSync(paths.checkpoints, { recursive: true });
+  fs.mkdirSync(paths.samples, { recursive: true });
+
+  const trainer = new Trainer(config, dataset, derived);
+  try {
+    const latest = latestCheckpoint(paths.checkpoints);
+    let lastGood: string | null = null;
+    if (latest) {
+      trainer.restore(latest.checkpoint, latest.file);
+      lastGood = latest.file;
+      truncateMetrics(paths.metrics, latest.checkpoint.iteration);
+    } else if (fs.existsSync(paths.metrics)) {
+      truncateMetrics(paths.metrics, 0);
+    }
+    emit({ type: 'start', total: config.iterations, resumedFrom: latest?.checkpoint.iteration ?? null, skipped: latest?.skipped ?? [] });
+
+    const save = async (): Promise<void> => {
+      const file = writeCheckpoint(paths.checkpoints, await trainer.checkpoint());
+      pruneCheckpoints(paths.checkpoints, 3);
+      lastGood = file;
+      emit({ type: 'checkpoint', iteration: trainer.iteration, file });
+    };
+    const preview = (tag: string): void => {
+      if (!opts.renderPreview) return;
+      const { samples } = trainer.model.sample(1000, { seed: config.seed + 1 });
+      const file = path.join(paths.samples, `${tag}.png`);
+      opts.renderPreview(samples, dataset, file, trainer.iteration);
+      emit({ type: 'preview', iteration: trainer.iteration, samples, file });
+    };
+
+    const t0 = performance.now();
+    const startIt = trainer.iteration;
+    let windowStart = t0;
+    let windowIt = startIt;
+    let ran = 0;
+    while (trainer.iteration < config.iterations) {
+      if (opts.stopAfter !== undefined && ran >= opts.stopAfter) {
+        return { stored, iteration: trainer.iteration, status: 'stopped' };
+      }
+      let stats: StepStats;
+      try {
+        stats = trainer.step();
+      } catch (e) {
+        if (e instanceof NonFiniteLossError) {
+          emit({ type: 'nan', iteration: e.iteration, keptCheckpoint: lastGood });
+          return { stored, iteration: trainer.iteration, status: 'nan' };
+        }
+        throw e;
+      }
+      ran++;
+      const it = stats.iteration;
+      if (it % config.logEvery === 0 || it === config.iterations) {
+        const now = performance.now();
+        const itPerSec = ((it - windowIt) * 1000) / Math.max(1e-6, now - windowStart);
+        windowStart = now;
+        windowIt = it;
+        const line: MetricsLine = {
+          iteration: it,
+          loss: stats.loss,
+          ...(stats.klEstimate !== undefined ? { kl_estimate: stats.klEstimate } : {}),
+          ...(stats.chi2Estimate !== undefined ? { chi2_estimate: stats.chi2Estimate } : {}),
+          lr: stats.lr,
+          it_per_s: itPerSec,
+          elapsed_s: (now - t0) / 1000,
+        };
+        appendMetrics(paths.metrics, line);
+        const avg = (it - startIt) / Math.max(1e-6, (now - t0) / 1000);
+        emit({ type: 'log', stats, itPerSec, etaSeconds: (config.iterations - it) / Math.max(1e-9, avg), line });
+      }
+      if (it % config.checkpointEvery === 0 || it === config.iterations) await save();
+      if (config.previewEvery > 0 && it % config.previewEvery === 0 && it !== config.iterations) {
+        preview(`iter-${String(it).padStart(7, '0')}`);
+      }
+    }
+    if (!lastGood || !lastGood.endsWith(`iter-${String(trainer.iteration).padStart(7, '0')}.ckpt`)) await save();
+    preview('final');
+    emit({ type: 'done', iteration: trainer.iteration, seconds: (performance.now() - t0) / 1000 });
+    return { stored, iteration: trainer.iteration, status: 'done' };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** A trained model loaded from a run folder's newest checkpoint (net + EMA weights). */
+export function loadRun(dir: string): { stored: StoredRun; model: FlowModel; checkpoint: Checkpoint; file: string } {
+  const stored = readStoredRun(dir);
+  if (!stored) throw new ConfigError(`${dir}: no config.json here: not a dggf run folder`);
+  const latest = latestCheckpoint(runPaths(dir).checkpoints);
+  if (!latest) throw new ConfigError(`${dir}: no intact checkpoint in checkpoints/ (train first)`);
+  const model = new FlowModel(stored.config, stored.derived, new Rng(0));
+  assignParams([...model.net.params, ...model.ema.params], latest.checkpoint.tensors, latest.file);
+  return { stored, model, checkpoint: latest.checkpoint, file: latest.file };
+}
+
+export function numTensors(): number {
+  return tf.memory().numTensors;
+}

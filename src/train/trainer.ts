@@ -1,0 +1,137 @@
+/**
+ * Algorithm 1: each iteration draws a fresh prior batch, flows it K steps with the current
+ * (online) net, takes one Adam step on the ratio loss of the flowed particles vs a data batch,
+ * and updates the EMA weights. All randomness comes from one serialisable RNG.
+ */
+import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import type { RunConfig } from '../config/schema.js';
+import type { PointDataset } from '../data/types.js';
+import { fitNormalizer, identityNormalizer, normalize } from '../data/normalizer.js';
+import { dataGaussianPrior, gaussianPrior, uniformPrior, type Prior } from '../priors/index.js';
+import { Adam } from '../optim/adam.js';
+import { assignParams, readParams } from '../nets/params.js';
+import { Rng } from '../util/rng.js';
+import { runFlow } from '../flow/index.js';
+import { FlowModel, type Derived } from '../flow/model.js';
+import type { Checkpoint } from './checkpoint.js';
+
+export interface StepStats {
+  iteration: number;
+  loss: number;
+  lr: number;
+  /** mean log r over the flowed particles (log-ratio nets): estimates KL(q‖p). */
+  klEstimate?: number;
+  /** mean r − 1 over the flowed particles (ratio nets): estimates χ²(q‖p). */
+  chi2Estimate?: number;
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(readonly iteration: number) {
+    super(`the loss became non-finite (NaN/Inf) at iteration ${iteration}`);
+  }
+}
+
+/** Normaliser and prior fitted once from the data (deterministic given the seed). */
+export function deriveSetup(config: RunConfig, dataset: PointDataset): Derived {
+  const dim = dataset.dim;
+  const fitRng = new Rng((config.seed ^ 0x0da7a5e7) >>> 0);
+  const points = dataset.points ?? dataset.sample(20000, fitRng);
+  const normalizer = config.normalize ? fitNormalizer(points, dim) : identityNormalizer(dim);
+  let prior: Prior;
+  if (config.prior === 'gaussian') prior = gaussianPrior(dim);
+  else if (config.prior === 'uniform') prior = uniformPrior(dim);
+  else prior = dataGaussianPrior(normalize(points, dim, normalizer), dim);
+  return { dim, normalizer, prior: prior.toJSON() };
+}
+
+export function learningRateAt(config: RunConfig, iteration: number): number {
+  const drops = config.lrMilestones.filter((m) => m <= iteration).length;
+  return config.lr * Math.pow(config.lrGamma, drops);
+}
+
+export class Trainer {
+  readonly model: FlowModel;
+  readonly adam: Adam;
+  rng: Rng;
+  /** Iterations completed. */
+  iteration = 0;
+
+  constructor(
+    readonly config: RunConfig,
+    readonly dataset: PointDataset,
+    readonly derived: Derived,
+  ) {
+    const root = new Rng(config.seed);
+    this.model = new FlowModel(config, derived, root.fork(1));
+    this.adam = new Adam(this.model.net.params);
+    this.rng = root.fork(2);
+  }
+
+  private get allState() {
+    return [...this.model.net.params, ...this.model.ema.params, ...this.adam.state];
+  }
+
+  /** One iteration of Algorithm 1. Throws NonFiniteLossError (weights untouched) on NaN/Inf. */
+  step(): StepStats {
+    const { config, model } = this;
+    const { dim } = this.derived;
+    const n = config.batch;
+    const i = this.iteration;
+    const lr = learningRateAt(config, i);
+
+    const x0 = tf.tensor2d(model.prior.sample(n, this.rng), [n, dim]);
+    const settings = { steps: config.flowSteps, eta: config.eta, noise: config.noise };
+    const flowed = runFlow(x0, [model.ratioTerm(true)], settings, this.rng).x;
+    x0.dispose();
+    const raw = this.dataset.sample(n, this.rng);
+    const data = tf.tensor2d(normalize(raw, dim, this.derived.normalizer), [n, dim]);
+
+    let meanOut: Tensor | undefined;
+    const vars = model.net.params.map((p) => p.variable);
+    const { value, grads } = tf.variableGrads(() => {
+      const outNu = model.net.apply(flowed as Tensor2D);
+      const outDe = model.net.apply(data);
+      meanOut = tf.keep(tf.mean(outNu));
+      return model.loss.compute(outNu, outDe) as tf.Scalar;
+    }, vars);
+    flowed.dispose();
+    data.dispose();
+    const loss = value.dataSync()[0];
+    const m = meanOut!.dataSync()[0];
+    value.dispose();
+    meanOut!.dispose();
+    const gradList = vars.map((v) => grads[v.name]);
+    if (!Number.isFinite(loss)) {
+      tf.dispose(gradList);
+      throw new NonFiniteLossError(i + 1);
+    }
+    this.adam.apply(gradList, lr);
+    tf.dispose(gradList);
+    model.ema.update(model.net.params);
+    this.iteration = i + 1;
+    return model.logRatioNet
+      ? { iteration: this.iteration, loss, lr, klEstimate: m }
+      : { iteration: this.iteration, loss, lr, chi2Estimate: m - 1 };
+  }
+
+  async checkpoint(): Promise<Checkpoint> {
+    return {
+      iteration: this.iteration,
+      rng: this.rng.state(),
+      adamStep: this.adam.step,
+      tensors: await readParams(this.allState),
+    };
+  }
+
+  restore(c: Checkpoint, source = 'checkpoint'): void {
+    assignParams(this.allState, c.tensors, source);
+    this.iteration = c.iteration;
+    this.adam.step = c.adamStep;
+    this.rng = new Rng(c.rng);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.adam.dispose();
+  }
+}
