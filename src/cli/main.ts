@@ -25,8 +25,10 @@ function buildProgram(result: { code: number }): Command {
   const program = new Command('dggf')
     .description('Deep Generative Wasserstein Gradient Flows: train density-ratio flows and sample from them')
     .version(PACKAGE_VERSION)
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `dggf: ${s}` : s),
+    });
 
   const run = (fn: () => Promise<number>) => async () => {
     result.code = await fn();
@@ -113,9 +115,6 @@ function buildProgram(result: { code: number }): Command {
 export async function main(argv: string[]): Promise<number> {
   const result = { code: EXIT.ok as number };
   const program = buildProgram(result);
-  program.configureOutput({
-    writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `dggf: ${s}` : s),
-  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return result.code;

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DIVERGENCES } from '../divergences/index.js';
-import { LOSSES } from '../losses/index.js';
+import { LOSSES, pairingProblem } from '../losses/index.js';
 import { PRIORS } from '../priors/index.js';
 import { ACTIVATIONS } from '../nets/mlp.js';
 
@@ -55,7 +55,11 @@ export class ConfigError extends Error {}
 /** Validates a config, turning zod issues into one readable line naming the fields. */
 export function validateConfig(raw: unknown, source: string): RunConfig {
   const parsed = runConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const problem = pairingProblem(parsed.data.loss, parsed.data.divergence);
+    if (problem) throw new ConfigError(`${source}: loss/divergence: ${problem}`);
+    return parsed.data;
+  }
   const issues = parsed.error.issues.map((i) => {
     const where = i.path.length ? i.path.join('.') : '(top level)';
     return `${where}: ${i.message}`;

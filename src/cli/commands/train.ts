@@ -79,8 +79,8 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     overrides,
     defaults: { data: existing?.config.data },
   });
+  const dataset = resolveDataset(requested.data);
   const { config } = reconcileConfig(o.out, requested, explicitKeys);
-  const dataset = resolveDataset(config.data);
   await initEngine(o.backend);
 
   const progress = createProgress(process.stderr, 'train');

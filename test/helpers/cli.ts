@@ -1,0 +1,61 @@
+/** Runs the built `dggf` command (dist/) as a child process. */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(ROOT, 'bin', 'dggf.js');
+
+if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
+  throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 600_000,
+    env: { ...process.env, CI: 'true' },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function spawnCli(args: string[]) {
+  return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export function tempDir(prefix: string): string {
+  const base = path.join(ROOT, 'test-output');
+  fs.mkdirSync(base, { recursive: true });
+  return fs.mkdtempSync(path.join(base, `${prefix}-`));
+}
+
+/** Every file under dir with its SHA-256 (to prove nothing was touched). */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = crypto.createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export const tmpFile = (name: string, content: string): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'dggf-in-'));
+  const f = path.join(d, name);
+  fs.writeFileSync(f, content);
+  return f;
+};

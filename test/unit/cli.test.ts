@@ -1,0 +1,109 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runCli, snapshot, tempDir, tmpFile } from '../helpers/cli.js';
+
+/** A tiny, fast training config for CLI tests. */
+const TINY = ['--iterations', '6', '--flow-steps', '3', '--batch', '32', '--hidden', '8', '--depth', '1', '--checkpoint-every', '3', '--log-every', '1'];
+
+let run: string;
+
+before(() => {
+  run = path.join(tempDir('cli'), 'run');
+  const r = runCli(['train', '--data', '8gaussians', '--out', run, ...TINY, '--no-report']);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+function expectUsageError(args: string[], pattern: RegExp): string {
+  const r = runCli(args);
+  assert.equal(r.code, 2, `exit code for ${args.join(' ')}: ${r.code}\n${r.stderr}`);
+  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+  assert.equal(lines.length, 1, `one error line, got:\n${r.stderr}`);
+  assert.match(lines[0], /^dggf: error: /);
+  assert.match(lines[0], pattern);
+  return lines[0];
+}
+
+test('a run folder holds config.json, checkpoints/, metrics.jsonl (one line per iteration with --log-every 1), samples/', () => {
+  for (const p of ['config.json', 'checkpoints', 'metrics.jsonl', 'samples']) assert.ok(fs.existsSync(path.join(run, p)), p);
+  const lines = fs.readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.iteration), [1, 2, 3, 4, 5, 6]);
+  for (const l of lines) for (const k of ['loss', 'kl_estimate', 'lr', 'it_per_s']) assert.equal(typeof l[k], 'number', k);
+  assert.deepEqual(fs.readdirSync(path.join(run, 'checkpoints')).sort(), ['iter-0000003.ckpt', 'iter-0000006.ckpt']);
+});
+
+test('bad input: one clear line, exit code 2, nothing in the run folder changed', () => {
+  const before = snapshot(run);
+  const cases: [string[], RegExp][] = [
+    [['train', '--data', '8gaussians', '--out', run, '--eta', '0'], /--eta.*expected a number > 0, got 0/],
+    [['train', '--data', '8gaussians', '--out', run, '--eta', '-1'], /--eta.*expected a number > 0/],
+    [['train', '--data', '8gaussians', '--out', run, '--eta', 'abc'], /--eta.*expected a number, got 'abc'/],
+    [['train', '--data', '8gaussians', '--out', run, '--bogus'], /unknown option '--bogus'/],
+    [['train', '--data', 'ninegaussians', '--out', run], /dataset 'ninegaussians'.*expected one of: 8gaussians/],
+    [['train', '--data', tmpFile('bad.csv', 'x,y\n1,2\n3,abc\n'), '--out', run], /bad\.csv.*line 3.*'abc'/],
+    [['train', '--data', tmpFile('ragged.csv', '1,2\n3,4,5\n'), '--out', run], /ragged\.csv.*line 2/],
+    [['train', '--data', tmpFile('empty.csv', ''), '--out', run], /empty\.csv.*empty/i],
+    [['train', '--data', '8gaussians', '--out', run, '--flow-steps', '7'], /created with flowSteps = 3, not 7/],
+    [['train', '--data', '8gaussians', '--out', run, '--loss', 'lsif', '--divergence', 'kl'], /loss 'lsif'.*divergence 'kl'/],
+    [['train', '--data', '8gaussians', '--out', run, '--config', tmpFile('c.json', '{"eta": -2}')], /eta/],
+    [['train', '--data', '8gaussians', '--out', run, '--config', tmpFile('c.json', '{"etta": 2}')], /unknown field 'etta'/],
+    [['eval', '--run', run, '--data', tmpFile('three.csv', '1,2,3\n4,5,6\n')], /three\.csv has 3 columns, expected 2/],
+    [['sample', '--run', run, '--n', '0', '--out', 'x.csv'], /--n.*expected a whole number > 0/],
+    [['sample', '--run', path.join(run, 'nope'), '--n', '5', '--out', path.join(run, 'x.csv')], /not a dggf run folder/],
+  ];
+  for (const [args, pattern] of cases) expectUsageError(args, pattern);
+  assert.deepEqual(snapshot(run), before);
+});
+
+test('a non-empty folder that is not a run is refused, untouched', () => {
+  const dir = tempDir('notrun');
+  fs.writeFileSync(path.join(dir, 'precious.txt'), 'keep me');
+  expectUsageError(['train', '--data', '8gaussians', '--out', dir, ...TINY], /not a dggf run folder/);
+  assert.deepEqual(fs.readdirSync(dir), ['precious.txt']);
+});
+
+test('NaN/Inf in the loss stops training with a message, exit code 3, keeping the checkpoints written before', () => {
+  const dir = path.join(tempDir('nan'), 'run');
+  const r = runCli(['train', '--data', '8gaussians', '--out', dir, ...TINY, '--eta', '1e39', '--no-report']);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /loss became NaN\/Inf at iteration 1/);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), []);
+});
+
+test('sample writes a CSV with an x0,x1 header and n rows, and a KL curve with K + 1 rows', () => {
+  const out = path.join(path.dirname(run), 's.csv');
+  const kl = path.join(path.dirname(run), 'kl.csv');
+  const r = runCli(['sample', '--run', run, '--n', '50', '--out', out, '--kl-curve', kl, '--seed', '3']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = fs.readFileSync(out, 'utf8').trim().split('\n');
+  assert.equal(rows[0], 'x0,x1');
+  assert.equal(rows.length, 51);
+  assert.ok(rows.slice(1).every((l) => l.split(',').length === 2 && l.split(',').every((v) => Number.isFinite(Number(v)))));
+  const klRows = fs.readFileSync(kl, 'utf8').trim().split('\n');
+  assert.equal(klRows[0], 'step,kl_estimate');
+  assert.equal(klRows.length, 1 + 4);
+  // same seed → same samples
+  const again = path.join(path.dirname(run), 's2.csv');
+  runCli(['sample', '--run', run, '--n', '50', '--out', again, '--seed', '3']);
+  assert.equal(fs.readFileSync(again, 'utf8'), fs.readFileSync(out, 'utf8'));
+});
+
+test('eval prints one JSON object with mmd, energy, sliced_w and kl_estimate', () => {
+  const r = runCli(['eval', '--run', run, '--n', '200']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  for (const k of ['mmd', 'energy', 'sliced_w', 'kl_estimate']) assert.equal(typeof j[k], 'number', k);
+  assert.equal(j.iteration, 6);
+});
+
+test('info and --help work for every command', () => {
+  const info = runCli(['info', '--json']);
+  assert.equal(info.code, 0);
+  assert.equal(JSON.parse(info.stdout).backend, 'wasm');
+  for (const c of ['demo', 'train', 'sample', 'eval', 'info']) {
+    const h = runCli([c, '--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.stdout, new RegExp(`Usage: dggf ${c}`));
+  }
+});

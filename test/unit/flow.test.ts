@@ -1,0 +1,151 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initEngine, tf } from '../../src/engine/index.js';
+import { createMlp, layerSizes, type Activation, type RatioNet } from '../../src/nets/mlp.js';
+import { driftGradient, ratioTerm, runFlow, type FlowTerm } from '../../src/flow/index.js';
+import { getDivergence, type DivergenceName, type NetOutput } from '../../src/divergences/index.js';
+import { Rng } from '../../src/util/rng.js';
+
+/** The same MLP evaluated in float64 JavaScript from the net's weights. */
+function float64Net(net: RatioNet, act: Activation): (x: number[]) => number {
+  const ws = net.params.map((p) => Array.from(p.variable.dataSync()));
+  const sizes = layerSizes(net.spec);
+  const a = (z: number): number => {
+    switch (act) {
+      case 'leaky_relu':
+        return z > 0 ? z : 0.2 * z;
+      case 'relu':
+        return Math.max(0, z);
+      case 'silu':
+        return z / (1 + Math.exp(-z));
+      case 'tanh':
+        return Math.tanh(z);
+    }
+  };
+  return (x) => {
+    let h = x;
+    sizes.forEach(([fin, fout], l) => {
+      const w = ws[2 * l];
+      const b = ws[2 * l + 1];
+      const z = new Array(fout).fill(0).map((_, j) => {
+        let s = b[j];
+        for (let i = 0; i < fin; i++) s += h[i] * w[i * fout + j];
+        return s;
+      });
+      h = l < sizes.length - 1 ? z.map(a) : z;
+    });
+    return h[0];
+  };
+}
+
+const fPrimeScalar = (d: DivergenceName, output: NetOutput, out: number): number => {
+  const r = output === 'ratio' ? out : Math.exp(out);
+  return getDivergence(d).fPrime(r);
+};
+
+const CASES: { act: Activation; div: DivergenceName; output: NetOutput }[] = [
+  { act: 'leaky_relu', div: 'chi2', output: 'ratio' },
+  { act: 'leaky_relu', div: 'kl', output: 'log-ratio' },
+  { act: 'leaky_relu', div: 'js', output: 'log-ratio' },
+  { act: 'relu', div: 'logd', output: 'log-ratio' },
+  { act: 'silu', div: 'kl', output: 'log-ratio' },
+  { act: 'tanh', div: 'chi2', output: 'log-ratio' },
+];
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  test(`[${backend}] the flow's drift equals finite differences of f′(r_θ(x)) (float64 reference)`, async () => {
+    await initEngine(backend);
+    const rng = new Rng(11);
+    for (const c of CASES) {
+      const net = createMlp({ inputDim: 3, hidden: 16, depth: 2, activation: c.act }, rng);
+      const f64 = float64Net(net, c.act);
+      const pts = Array.from({ length: 6 }, () => [rng.normal(), rng.normal(), rng.normal()]);
+      const grad = driftGradient([ratioTerm(net, c.div, c.output)]);
+      const g = tf.tidy(() => grad(tf.tensor2d(pts.flat(), [pts.length, 3])).dataSync());
+      const h = 1e-6;
+      pts.forEach((p, i) => {
+        for (let j = 0; j < 3; j++) {
+          const plus = p.slice();
+          const minus = p.slice();
+          plus[j] += h;
+          minus[j] -= h;
+          const fd = (fPrimeScalar(c.div, c.output, f64(plus)) - fPrimeScalar(c.div, c.output, f64(minus))) / (2 * h);
+          const got = g[i * 3 + j];
+          assert.ok(
+            Math.abs(got - fd) <= 2e-3 * Math.max(0.1, Math.abs(fd)),
+            `${c.act}/${c.div}: point ${i} coord ${j}: drift ${got} vs finite difference ${fd}`,
+          );
+        }
+      });
+      net.dispose();
+    }
+  });
+}
+
+test('the hand-written input gradient matches autodiff of the same potential', async () => {
+  await initEngine('wasm');
+  const rng = new Rng(5);
+  for (const div of ['chi2', 'kl', 'js', 'logd'] as DivergenceName[]) {
+    const output: NetOutput = div === 'chi2' ? 'ratio' : 'log-ratio';
+    const net = createMlp({ inputDim: 2, hidden: 32, depth: 3, activation: 'leaky_relu' }, rng);
+    const term = ratioTerm(net, div, output);
+    assert.ok(term.gradient, 'leaky_relu MLPs have the fast path');
+    const slow: FlowTerm = { potential: term.potential, weight: 1 };
+    const x = tf.tensor2d(rng.normalArray(64 * 2), [64, 2]);
+    const a = tf.tidy(() => driftGradient([term])(x).dataSync());
+    const b = tf.tidy(() => driftGradient([slow])(x).dataSync());
+    let err = 0;
+    let scale = 0;
+    for (let i = 0; i < a.length; i++) {
+      err = Math.max(err, Math.abs(a[i] - b[i]));
+      scale = Math.max(scale, Math.abs(b[i]));
+    }
+    assert.ok(err <= 1e-5 * Math.max(1, scale), `${div}: max difference ${err}`);
+    x.dispose();
+    net.dispose();
+  }
+});
+
+test('a flow step is x − η∇Φ + νξ, reproducible from the seed, and leaks no tensors', async () => {
+  await initEngine('wasm');
+  // Φ(x) = ½‖x‖² has ∇Φ = x: without noise, K steps scale x by (1 − η)^K.
+  const quad: FlowTerm = { potential: (x) => tf.mul(0.5, tf.sum(tf.square(x), 1)), weight: 1 };
+  const x0 = tf.tensor2d([1, 2, -3, 0.5], [2, 2]);
+  const before = tf.memory().numTensors;
+  const r = runFlow(x0, [quad], { steps: 5, eta: 0.1, noise: 0 }, new Rng(1), { trajectoryEvery: 2 });
+  const got = r.x.dataSync();
+  [1, 2, -3, 0.5].forEach((v, i) => assert.ok(Math.abs(got[i] - v * 0.9 ** 5) < 1e-5));
+  assert.deepEqual(r.trajectory!.map((t) => t.step), [0, 2, 4, 5]);
+  r.x.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  // With noise: same seed, same path; the noise has the requested scale.
+  const run = (seed: number) => {
+    const res = runFlow(x0, [quad], { steps: 1, eta: 1, noise: 0.5 }, new Rng(seed));
+    const v = res.x.dataSync().slice();
+    res.x.dispose();
+    return v;
+  };
+  assert.deepEqual(run(9), run(9));
+  assert.notDeepEqual(run(9), run(10));
+  // η = 1 removes x exactly, so one step leaves pure noise ν·ξ
+  const big = tf.zeros([4000, 2]) as tf.Tensor2D;
+  const res = runFlow(big, [quad], { steps: 1, eta: 1, noise: 0.5 }, new Rng(3));
+  const v = res.x.dataSync();
+  const std = Math.sqrt(v.reduce((s, t) => s + t * t, 0) / v.length);
+  assert.ok(Math.abs(std - 0.5) < 0.02, `noise std ${std}`);
+  tf.dispose([big, res.x, x0]);
+});
+
+test('the KL curve has K + 1 entries (one per step, and the start)', async () => {
+  await initEngine('wasm');
+  const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'leaky_relu' }, new Rng(2));
+  const x0 = tf.tensor2d(new Rng(4).normalArray(20), [10, 2]);
+  const r = runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 7, eta: 0.1, noise: 0.01 }, new Rng(1), {
+    logRatio: (x) => net.apply(x),
+  });
+  assert.equal(r.kl!.length, 8);
+  const first = tf.tidy(() => tf.mean(net.apply(x0)).dataSync()[0]);
+  assert.ok(Math.abs(r.kl![0] - first) < 1e-6);
+  tf.dispose([x0, r.x]);
+  net.dispose();
+});

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { initEngine, tf } from '../../src/engine/index.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { resolveDataset } from '../../src/data/index.js';
+import type { PointDataset } from '../../src/data/types.js';
+import { Trainer, deriveSetup, learningRateAt } from '../../src/train/trainer.js';
+import { trainRun, loadRun } from '../../src/train/run.js';
+import { latestCheckpoint, readCheckpoint } from '../../src/train/checkpoint.js';
+import { readMetrics } from '../../src/train/run-folder.js';
+import { tempDir } from '../helpers/cli.js';
+
+function tinyConfig(extra: Record<string, unknown> = {}) {
+  return resolveConfig({
+    overrides: {
+      data: '8gaussians',
+      iterations: 12,
+      flowSteps: 4,
+      batch: 32,
+      net: { hidden: 16, depth: 1 },
+      checkpointEvery: 4,
+      logEvery: 2,
+      previewEvery: 0,
+      ...extra,
+    },
+    defaults: {},
+  });
+}
+
+test('learning rate: ×γ at each milestone (as the authors’ scheduler)', () => {
+  const { config } = resolveConfig({ preset: 'paper-toy', overrides: { data: '8gaussians' }, defaults: {} });
+  assert.equal(learningRateAt(config, 0), 5e-5);
+  assert.equal(learningRateAt(config, 4999), 5e-5);
+  assert.ok(Math.abs(learningRateAt(config, 5000) - 5e-6) < 1e-20);
+  assert.ok(Math.abs(learningRateAt(config, 19999) - 5e-8) < 1e-20);
+});
+
+test('training leaks no tensors: numTensors is constant across iterations', async () => {
+  await initEngine('wasm');
+  const { config } = tinyConfig();
+  const ds = resolveDataset('8gaussians');
+  const tr = new Trainer(config, ds, deriveSetup(config, ds));
+  tr.step();
+  const n = tf.memory().numTensors;
+  for (let i = 0; i < 5; i++) {
+    tr.step();
+    assert.equal(tf.memory().numTensors, n, `iteration ${tr.iteration}`);
+  }
+  tr.model.sample(50, { seed: 1, klCurve: true, trajectoryEvery: 2 });
+  assert.equal(tf.memory().numTensors, n, 'after sampling');
+  tr.dispose();
+});
+
+test('a resumed run ends with weights identical to an uninterrupted one', async () => {
+  await initEngine('wasm');
+  const { config, explicitKeys } = tinyConfig();
+  const ds = resolveDataset('8gaussians');
+  const a = path.join(tempDir('resume'), 'a');
+  const b = path.join(tempDir('resume'), 'b');
+  await trainRun({ dir: a, config, explicitKeys, dataset: ds });
+  const partial = await trainRun({ dir: b, config, explicitKeys, dataset: ds, stopAfter: 6 });
+  assert.equal(partial.status, 'stopped');
+  // the newest checkpoint is at iteration 4; iterations 5–6 are redone after the resume
+  assert.equal(latestCheckpoint(path.join(b, 'checkpoints'))!.checkpoint.iteration, 4);
+  await trainRun({ dir: b, config, explicitKeys, dataset: ds });
+  const ca = readCheckpoint(path.join(a, 'checkpoints', 'iter-0000012.ckpt'));
+  const cb = readCheckpoint(path.join(b, 'checkpoints', 'iter-0000012.ckpt'));
+  assert.deepEqual(cb.rng, ca.rng);
+  assert.equal(cb.tensors.length, ca.tensors.length);
+  ca.tensors.forEach((t, i) => assert.deepEqual(Buffer.from(cb.tensors[i].values.buffer, cb.tensors[i].values.byteOffset, cb.tensors[i].values.byteLength), Buffer.from(t.values.buffer, t.values.byteOffset, t.values.byteLength), t.name));
+  // metrics were truncated at the resume point and logged again once
+  assert.deepEqual(readMetrics(path.join(b, 'metrics.jsonl')).map((l) => l.iteration), [2, 4, 6, 8, 10, 12]);
+  // the trained model loads back and samples
+  const { model } = loadRun(b);
+  assert.equal(model.sample(10, { seed: 1 }).samples.length, 20);
+  model.dispose();
+});
+
+test('NaN in the loss stops training and keeps the last good checkpoint', async () => {
+  await initEngine('wasm');
+  const { config, explicitKeys } = tinyConfig();
+  const base = resolveDataset('8gaussians');
+  let calls = 0;
+  // data turns NaN from the 7th training batch on (deriveSetup's fit draws 1 batch first)
+  const poisoned: PointDataset = {
+    name: 'poisoned',
+    dim: 2,
+    sample(n, rng) {
+      calls++;
+      const x = base.sample(n, rng);
+      if (calls > 7) x[0] = Number.NaN;
+      return x;
+    },
+  };
+  const dir = path.join(tempDir('nan'), 'run');
+  const events: string[] = [];
+  const r = await trainRun({ dir, config, explicitKeys, dataset: poisoned, onEvent: (e) => events.push(e.type) });
+  assert.equal(r.status, 'nan');
+  assert.equal(r.iteration, 6);
+  assert.ok(events.includes('nan'));
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), ['iter-0000004.ckpt']);
+  const c = readCheckpoint(path.join(dir, 'checkpoints', 'iter-0000004.ckpt'));
+  assert.ok(c.tensors.every((t) => t.values.every(Number.isFinite)));
+});
