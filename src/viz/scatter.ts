@@ -153,8 +153,9 @@ export function drawScatter(r: Raster, layers: ScatterLayer[], bounds: Bounds, o
   let left = 4;
   if (showAxes) {
     const provisional = fitBounds(bounds, area.w - 50, area.h - top - bottom);
-    const labs = formatTicks(linearTicks(provisional.ymin, provisional.ymax, 6));
-    left = Math.max(...labs.map((s) => textWidth(s)), 6) + 12;
+    // the final ticks use 5 or 7 steps over slightly different bounds: size for the widest
+    const labs = [5, 6, 7].flatMap((k) => formatTicks(linearTicks(provisional.ymin, provisional.ymax, k)));
+    left = Math.max(...labs.map((s) => textWidth(s)), 6) + 14;
   }
   const plot: Rect = {
     x: area.x + left,

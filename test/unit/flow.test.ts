@@ -131,7 +131,7 @@ test('a flow step is x − η∇Φ + νξ, reproducible from the seed, and leaks
   const big = tf.zeros([4000, 2]) as tf.Tensor2D;
   const res = runFlow(big, [quad], { steps: 1, eta: 1, noise: 0.5 }, new Rng(3));
   const v = res.x.dataSync();
-  const std = Math.sqrt(v.reduce((s, t) => s + t * t, 0) / v.length);
+  const std = Math.sqrt(Array.from(v).reduce((s: number, t: number) => s + t * t, 0) / v.length);
   assert.ok(Math.abs(std - 0.5) < 0.02, `noise std ${std}`);
   tf.dispose([big, res.x, x0]);
 });

@@ -1,0 +1,41 @@
+/**
+ * dggf — Deep Generative Wasserstein Gradient Flows (DGGF / FDRL) in TypeScript.
+ * The library behind the `dggf` command; see README.md for a tour.
+ */
+export { initEngine, engineInfo, tf } from './engine/index.js';
+export type { BackendChoice, BackendName, EngineInfo } from './engine/index.js';
+
+export { DIVERGENCES, getDivergence } from './divergences/index.js';
+export type { Divergence, DivergenceName, NetOutput } from './divergences/index.js';
+export { LOSSES, getLoss, pairingProblem } from './losses/index.js';
+export type { LossName, RatioLoss } from './losses/index.js';
+export { PRIORS, gaussianPrior, uniformPrior, dataGaussianPrior, priorFromState } from './priors/index.js';
+export type { Prior, PriorName, PriorState } from './priors/index.js';
+export { createMlp, ACTIVATIONS } from './nets/mlp.js';
+export type { MlpSpec, RatioNet, Activation } from './nets/mlp.js';
+export { Ema } from './nets/ema.js';
+export { Adam } from './optim/adam.js';
+
+export { runFlow, ratioTerm, driftGradient } from './flow/index.js';
+export type { FlowTerm, FlowSettings, FlowResult, FlowRecording } from './flow/index.js';
+export { FlowModel } from './flow/model.js';
+export type { Derived, SampleOptions, SampleResult } from './flow/model.js';
+
+export { PRESETS, PRESET_NAMES } from './config/presets.js';
+export { resolveConfig } from './config/resolve.js';
+export { runConfigSchema, validateConfig, ConfigError } from './config/schema.js';
+export type { RunConfig } from './config/schema.js';
+
+export { Trainer, deriveSetup, learningRateAt, NonFiniteLossError } from './train/trainer.js';
+export type { StepStats } from './train/trainer.js';
+export { trainRun, loadRun, reconcileConfig } from './train/run.js';
+export type { TrainEvent, TrainRunOptions, TrainRunResult } from './train/run.js';
+export { runPaths, readMetrics } from './train/run-folder.js';
+export { readCheckpoint, writeCheckpoint, latestCheckpoint } from './train/checkpoint.js';
+
+export * from './data/index.js';
+export { fitNormalizer, normalize, denormalize } from './data/normalizer.js';
+export * from './eval/index.js';
+export { evaluateModel } from './report/evaluate-run.js';
+export { writeRunReport } from './report/run-report.js';
+export { Rng } from './util/rng.js';
