@@ -22,9 +22,9 @@ export function trainingCurves(metrics: MetricsLine[]): { lossPng: Buffer; lossS
   const hasChi2 = metrics.some((m) => m.chi2_estimate !== undefined);
   const out: ReturnType<typeof trainingCurves> = { lossPng: curvesPng(loss, lossOpts), lossSvg: curvesSvg(loss, lossOpts) };
   if (hasKl || hasChi2) {
-    const name = hasKl ? 'KL estimate (mean log r of flowed particles)' : 'χ² estimate (mean r − 1 of flowed particles)';
+    const name = hasKl ? 'KL estimate (mean log r of flowed particles)' : 'chi2 estimate (mean r - 1 of flowed particles)';
     const series: Series[] = [
-      { name: hasKl ? 'KL(q‖p) estimate' : 'χ²(q‖p) estimate', x, y: metrics.map((m) => (hasKl ? m.kl_estimate : m.chi2_estimate) ?? NaN) },
+      { name: hasKl ? 'KL(q||p) estimate' : 'chi2(q||p) estimate', x, y: metrics.map((m) => (hasKl ? m.kl_estimate : m.chi2_estimate) ?? NaN) },
     ];
     const opts = { title: name, xLabel: 'iteration' };
     out.diagPng = curvesPng(series, opts);
@@ -37,7 +37,7 @@ export function trainingCurves(metrics: MetricsLine[]): { lossPng: Buffer; lossS
 /** KL estimate at each flow step of one sampling run. */
 export function flowKlCurve(kl: number[]): { png: Buffer; svg: string } {
   const series: Series[] = [{ name: 'mean log r', x: kl.map((_, i) => i), y: kl }];
-  const opts = { title: 'KL(q‖p) estimate along the flow', xLabel: 'flow step' };
+  const opts = { title: 'KL(q||p) estimate along the flow', xLabel: 'flow step' };
   return { png: curvesPng(series, opts), svg: curvesSvg(series, opts) };
 }
 

@@ -37,7 +37,7 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
       writeFileAtomic(path.join(figDir, name), data);
       return `figures/${name}`;
     };
-    const title = `${dataset.name}: ${cfg.loss.toUpperCase()}–${cfg.divergence} after ${checkpoint.iteration} iterations`;
+    const title = `${dataset.name}: ${cfg.loss.toUpperCase()}-${cfg.divergence}, ${checkpoint.iteration} iterations`;
     const scatter = write('samples.png', samplesOverData(samples, reference, dataset, title));
 
     const steps = cfg.flowSteps + cfg.sampleExtraSteps;
