@@ -54,6 +54,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
           }
           break;
         }
+        case 'tick':
+          if (bar) bar.update(e.iteration);
+          break;
         case 'log': {
           const s = e.stats;
           const diag = s.klEstimate !== undefined ? 'KL' : 'χ²';

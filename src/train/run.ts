@@ -28,6 +28,7 @@ export const RESUMABLE_KEYS: (keyof RunConfig)[] = ['iterations', 'checkpointEve
 
 export type TrainEvent =
   | { type: 'start'; total: number; resumedFrom: number | null; skipped: string[] }
+  | { type: 'tick'; iteration: number }
   | { type: 'log'; stats: StepStats; itPerSec: number; etaSeconds: number; line: MetricsLine }
   | { type: 'checkpoint'; iteration: number; file: string }
   | { type: 'preview'; iteration: number; samples: Float32Array; file: string }
@@ -144,6 +145,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       }
       ran++;
       const it = stats.iteration;
+      emit({ type: 'tick', iteration: it });
       if (it % config.logEvery === 0 || it === config.iterations) {
         const now = performance.now();
         const itPerSec = ((it - windowIt) * 1000) / Math.max(1e-6, now - windowStart);
