@@ -3,7 +3,9 @@
  * (/usr/bin/python3 with torch), the same loop in bench/torch_reference.py, side by side in one
  * run; prints ms/iteration, the ratio, and writes bench/RESULTS.md.
  *
- *   npm run bench [-- --iterations 5 --warmup 1 --backend wasm --no-torch]
+ *   npm run bench [-- --iterations 5 --warmup 1 --backend wasm --threads N --no-torch]
+ *
+ * `--threads` (default DGGF_THREADS or min(2, cores)) sets the particle-parallel flow's threads.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,7 +16,7 @@ import { engineInfo, initEngine, tf } from '../src/engine/index.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { resolveDataset } from '../src/data/index.js';
 import { Trainer, deriveSetup } from '../src/train/trainer.js';
-import { runFlow } from '../src/flow/index.js';
+import { FlowNoise, runFlow } from '../src/flow/index.js';
 import { Rng } from '../src/util/rng.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +28,7 @@ const opt = (name: string, dflt: string): string => {
 const ITER = Number(opt('iterations', '5'));
 const WARMUP = Number(opt('warmup', '1'));
 const BACKEND = opt('backend', 'wasm');
+const THREADS = args.includes('--threads') ? Number(opt('threads', '')) : undefined;
 const WITH_TORCH = !args.includes('--no-torch');
 
 const median = (a: number[]): number => {
@@ -41,22 +44,27 @@ interface Timing {
   train_ms_median?: number;
 }
 
-/** paper-toy: batch 1024, K 200, MLP 64×3, LSIF-χ², one Adam step + EMA per iteration. */
-function oursPaperToy(): Timing {
-  const { config } = resolveConfig({ preset: 'paper-toy', overrides: { data: '8gaussians' }, defaults: {} });
+/**
+ * One training iteration of a preset (paper-toy: batch 1024, K 200, MLP 64×3, LSIF-χ²; toy:
+ * batch 256, K 40, LR-KL), and the flow alone at the same size for the split.
+ */
+function oursIteration(preset: string): Timing {
+  const { config } = resolveConfig({ preset, overrides: { data: '8gaussians' }, defaults: {} });
   const ds = resolveDataset('8gaussians');
   const tr = new Trainer(config, ds, deriveSetup(config, ds));
   const ms: number[] = [];
   const flowMs: number[] = [];
   const rng = new Rng(1);
-  for (let i = 0; i < WARMUP + ITER; i++) {
+  // more repeats for the short toy iteration, whose timing is noisier
+  const repeats = preset === 'toy' ? 8 * ITER : ITER;
+  for (let i = 0; i < WARMUP + repeats; i++) {
     const t0 = performance.now();
     tr.step();
     const t1 = performance.now();
     // the flow alone, same size, for the split
     const x0 = tf.tensor2d(rng.normalArray(config.batch * 2), [config.batch, 2]);
     const t2 = performance.now();
-    const r = runFlow(x0, [tr.model.ratioTerm(true)], { steps: config.flowSteps, eta: config.eta, noise: config.noise }, rng);
+    const r = runFlow(x0, [tr.model.ratioTerm(true)], { steps: config.flowSteps, eta: config.eta, noise: config.noise }, new FlowNoise(rng.nextU32()));
     r.x.dataSync();
     const t3 = performance.now();
     tf.dispose([x0, r.x]);
@@ -97,13 +105,16 @@ function torchPaperToy(blasThreads: number): TorchResult {
 const fmt = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(1));
 
 async function main(): Promise<void> {
-  await initEngine(BACKEND);
+  await initEngine(BACKEND, { threads: THREADS });
   const info = await engineInfo();
+  const threadsLabel = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
-  console.log(`dggf bench — ${machine}; engine ${info.backend} (SIMD ${info.simd}, ${info.threads} thread); median of ${ITER} after ${WARMUP} warm-up`);
+  console.log(`dggf bench — ${machine}; engine ${info.backend} (SIMD ${info.simd}, ${threadsLabel}); median of ${ITER} after ${WARMUP} warm-up`);
 
-  const ours = oursPaperToy();
+  const ours = oursIteration('paper-toy');
   console.log(`paper-toy ours: ${fmt(ours.median_ms)} ms/iteration (flow ${fmt(ours.flow_ms_median)}, train step ${fmt(ours.train_ms_median)})`);
+  const toy = oursIteration('toy');
+  console.log(`toy preset ours: ${fmt(toy.median_ms)} ms/iteration (flow ${fmt(toy.flow_ms_median)}, train step ${fmt(toy.train_ms_median)}; batch 256, K 40)`);
   const refs: { label: string; r: TorchResult }[] = [];
   if (WITH_TORCH) {
     for (const [label, blas] of [['PyTorch, 1 thread', 1], ['PyTorch, 1 torch thread + 2 OpenBLAS threads', 2]] as const) {
@@ -115,7 +126,7 @@ async function main(): Promise<void> {
 
   const date = new Date().toISOString().slice(0, 10);
   const rows = [
-    `| dggf (${info.backend}, SIMD, ${info.threads} thread) | ${fmt(ours.median_ms)} | ${fmt(ours.flow_ms_median)} | ${fmt(ours.train_ms_median)} | 1.00 |`,
+    `| dggf (${info.backend}, SIMD, ${threadsLabel}) | ${fmt(ours.median_ms)} | ${fmt(ours.flow_ms_median)} | ${fmt(ours.train_ms_median)} | 1.00 |`,
     ...refs.map(({ label, r }) =>
       r.error
         ? `| ${label} | unavailable: ${r.error} | | | |`
@@ -131,6 +142,8 @@ async function main(): Promise<void> {
     '| engine | ms/iteration | flow (K steps) | train step | ours/ref |',
     '|---|---|---|---|---|',
     ...rows,
+    '',
+    `Our \`toy\` preset (MLP 64×3, batch 256, K = 40, LR-KL), same run: ${fmt(toy.median_ms)} ms/iteration (flow ${fmt(toy.flow_ms_median)}, train step ${fmt(toy.train_ms_median)}), median of ${8 * ITER}.`,
     '',
   ].join('\n');
   const file = path.join(HERE, 'RESULTS.md');

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { tf } from './tf.js';
 import { installBatchMatMulTransposed } from './kernels/batch-matmul-transposed.js';
+import { configureThreads } from './threads.js';
 
 export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'webgpu'] as const;
 export type BackendChoice = (typeof BACKENDS)[number];
@@ -65,14 +66,27 @@ async function initWebgpu(): Promise<void> {
   if (!(await tf.setBackend('webgpu'))) throw new EngineError('the webgpu backend found no GPU adapter');
 }
 
+export interface EngineOptions {
+  /**
+   * Threads for the particle-parallel flow (main thread + workers, wasm backend only);
+   * default DGGF_THREADS or min(2, cores). Omitted: the current setting stays.
+   */
+  threads?: number;
+}
+
 /**
  * Start the engine once per process. `choice` defaults to DGGF_BACKEND or `auto`.
  * Returns the backend in use.
  */
-export async function initEngine(choice?: string): Promise<BackendName> {
+export async function initEngine(choice?: string, opts: EngineOptions = {}): Promise<BackendName> {
   const wanted = (choice ?? process.env.DGGF_BACKEND ?? 'auto') as BackendChoice;
   if (!BACKENDS.includes(wanted)) {
     throw new EngineError(`unknown backend '${wanted}' (expected one of ${BACKENDS.join(', ')})`);
+  }
+  try {
+    configureThreads(opts.threads);
+  } catch (e) {
+    throw new EngineError((e as Error).message);
   }
   const name: BackendName = wanted === 'auto' ? (nodeBackendAvailable() ? 'node' : 'wasm') : wanted;
   if (active === name) return name;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { tf } from './tf.js';
 import { activeBackend, nodeBackendAvailable } from './backend.js';
+import { flowThreads } from './threads.js';
 
 const require = createRequire(import.meta.url);
 
@@ -10,7 +11,15 @@ export interface EngineInfo {
   backend: string | null;
   tfjsBackend: string;
   simd: boolean | null;
+  /**
+   * Threads doing tensor work: with wasm, the particle-parallel flow's threads (the main
+   * thread + `flowWorkers` worker threads, each a single-threaded wasm backend); else 1.
+   */
   threads: number;
+  /** Worker threads the particle-parallel flow uses (wasm only; started at the first flow). */
+  flowWorkers: number;
+  /** Threads inside the main thread's wasm backend itself (1: Node gets the non-threaded build). */
+  wasmThreads: number | null;
   node: string;
   tfjs: string;
   cpus: number;
@@ -30,18 +39,22 @@ export async function engineInfo(): Promise<EngineInfo> {
   const backend = activeBackend();
   let simd: boolean | null = null;
   let threads = 1;
+  let wasmThreads: number | null = null;
   if (backend === 'wasm') {
     simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as {
       getThreadsCount?: () => number;
     };
-    threads = wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
+    wasmThreads = wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
+    threads = flowThreads();
   }
   return {
     backend,
     tfjsBackend: tf.getBackend(),
     simd,
     threads,
+    flowWorkers: threads - 1,
+    wasmThreads,
     node: process.version,
     tfjs: version('@tensorflow/tfjs-core'),
     cpus: os.cpus().length,

@@ -10,7 +10,7 @@ import { getLoss, type RatioLoss } from '../losses/index.js';
 import { priorFromState, type Prior, type PriorState } from '../priors/index.js';
 import { denormalize, type NormalizerState } from '../data/normalizer.js';
 import { Rng } from '../util/rng.js';
-import { ratioTerm, runFlow, type FlowTerm } from './index.js';
+import { FlowNoise, ratioTerm, runFlow, type FlowTerm } from './index.js';
 
 /** What a run derives from its data once, at creation (stored in config.json). */
 export interface Derived {
@@ -80,8 +80,9 @@ export class FlowModel {
     const steps = opts.steps ?? this.config.flowSteps + this.config.sampleExtraSteps;
     const weights = opts.online ? undefined : this.ema.variables;
     const x0 = tf.tensor2d(this.prior.sample(n, rng), [n, dim]);
+    const noise = new FlowNoise(rng.nextU32());
     const terms = [this.ratioTerm(Boolean(opts.online)), ...(opts.extraTerms ?? [])];
-    const result = runFlow(x0, terms, { steps, eta: this.config.eta, noise: this.config.noise }, rng, {
+    const result = runFlow(x0, terms, { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
       trajectoryEvery: opts.trajectoryEvery,
       logRatio: opts.klCurve && this.logRatioNet ? (x: Tensor2D) => this.net.apply(x, weights) : undefined,
     });

@@ -11,7 +11,7 @@ import { dataGaussianPrior, gaussianPrior, uniformPrior, type Prior } from '../p
 import { Adam } from '../optim/adam.js';
 import { assignParams, readParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
-import { runFlow } from '../flow/index.js';
+import { FlowNoise, PARALLEL_MIN_ROWS, runFlow, startFlowWorkers } from '../flow/index.js';
 import { FlowModel, type Derived } from '../flow/model.js';
 import type { Checkpoint } from './checkpoint.js';
 
@@ -65,6 +65,8 @@ export class Trainer {
     this.model = new FlowModel(config, derived, root.fork(1));
     this.adam = new Adam(this.model.net.params);
     this.rng = root.fork(2);
+    // workers load TF.js in the background while the first iteration is set up
+    if (config.batch >= PARALLEL_MIN_ROWS) startFlowWorkers();
   }
 
   private get allState() {
@@ -81,7 +83,10 @@ export class Trainer {
 
     const x0 = tf.tensor2d(model.prior.sample(n, this.rng), [n, dim]);
     const settings = { steps: config.flowSteps, eta: config.eta, noise: config.noise };
-    const flowed = runFlow(x0, [model.ratioTerm(true)], settings, this.rng).x;
+    // one draw from the serialisable RNG seeds this iteration's chunked flow noise, so a
+    // resume replays it exactly whatever the thread count
+    const noise = new FlowNoise(this.rng.nextU32());
+    const flowed = runFlow(x0, [model.ratioTerm(true)], settings, noise).x;
     x0.dispose();
     const raw = this.dataset.sample(n, this.rng);
     const data = tf.tensor2d(normalize(raw, dim, this.derived.normalizer), [n, dim]);

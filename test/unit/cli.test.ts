@@ -71,7 +71,7 @@ test('NaN/Inf in the loss stops training with a message, exit code 3, keeping th
   assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), []);
 });
 
-test('sample writes a CSV with an x0,x1 header and n rows, and a KL curve with K + 1 rows', () => {
+test('sample writes a CSV with an x0,x1 header and n rows, and a KL curve with one row per flow step and the start', () => {
   const out = path.join(path.dirname(run), 's.csv');
   const kl = path.join(path.dirname(run), 'kl.csv');
   const r = runCli(['sample', '--run', run, '--n', '50', '--out', out, '--kl-curve', kl, '--seed', '3']);
@@ -82,7 +82,8 @@ test('sample writes a CSV with an x0,x1 header and n rows, and a KL curve with K
   assert.ok(rows.slice(1).every((l) => l.split(',').length === 2 && l.split(',').every((v) => Number.isFinite(Number(v)))));
   const klRows = fs.readFileSync(kl, 'utf8').trim().split('\n');
   assert.equal(klRows[0], 'step,kl_estimate');
-  assert.equal(klRows.length, 1 + 4);
+  const cfg = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')).config;
+  assert.equal(klRows.length, 1 + cfg.flowSteps + cfg.sampleExtraSteps + 1, 'header + K + κ + 1 rows');
   // same seed → same samples
   const again = path.join(path.dirname(run), 's2.csv');
   runCli(['sample', '--run', run, '--n', '50', '--out', again, '--seed', '3']);

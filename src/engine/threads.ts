@@ -1,0 +1,34 @@
+/**
+ * How many threads the particle-parallel flow may use (the main thread plus worker threads,
+ * each with its own single-threaded wasm backend; see src/flow/parallel/). Set by
+ * initEngine's `threads` option, else DGGF_THREADS, else min(2, available cores): on the
+ * 2-core machines we target, more threads than cores only add switching.
+ */
+import os from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+
+let configured: number | undefined;
+
+function parse(value: unknown, what: string): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 256) {
+    throw new RangeError(`${what} must be an integer from 1 to 256, got '${String(value)}'`);
+  }
+  return n;
+}
+
+/** Set the thread count (undefined keeps the current setting); checks DGGF_THREADS too. */
+export function configureThreads(threads?: number): void {
+  if (threads !== undefined) configured = parse(threads, 'threads');
+  const env = process.env.DGGF_THREADS;
+  if (env !== undefined && env !== '') parse(env, 'DGGF_THREADS'); // a bad value fails at engine start
+}
+
+/** Threads for the particle-parallel flow (1 inside a worker: workers never nest). */
+export function flowThreads(): number {
+  if (!isMainThread) return 1;
+  if (configured !== undefined) return configured;
+  const env = process.env.DGGF_THREADS;
+  if (env !== undefined && env !== '') return parse(env, 'DGGF_THREADS');
+  return Math.min(2, os.availableParallelism());
+}

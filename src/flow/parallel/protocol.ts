@@ -1,0 +1,46 @@
+/**
+ * Messages between the main thread and a flow worker. Jobs go by postMessage; replies come on
+ * a MessagePort that the main thread reads synchronously (receiveMessageOnPort) after blocking
+ * on a shared signal word (Atomics.wait), so runFlow and Trainer.step stay synchronous.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { FlowSettings, PortableTerm } from '../core.js';
+
+/** signal[SIGNAL_COUNT]: replies posted so far; signal[SIGNAL_STATUS]: a WorkerStatus. */
+export const SIGNAL_COUNT = 0;
+export const SIGNAL_STATUS = 1;
+export const STATUS_STARTING = 0;
+export const STATUS_READY = 1;
+export const STATUS_DEAD = 2;
+
+export interface WorkerInit {
+  port: MessagePort;
+  signal: Int32Array;
+  /** URL of the worker module (./worker.ts or ./worker.js). */
+  entry: string;
+  /** URL of tsx's ESM API when the worker is TypeScript. */
+  tsx?: string;
+}
+
+export interface FlowJob {
+  id: number;
+  terms: PortableTerm[];
+  /** This worker's particles, rows × dim, row-major; rows [firstRow, firstRow + rows) of the batch. */
+  x: Float32Array;
+  rows: number;
+  dim: number;
+  firstRow: number;
+  settings: FlowSettings;
+  noiseSeed: number;
+  chunkRows: number;
+  trajectoryEvery?: number;
+}
+
+export interface FlowReply {
+  /** The job's id; 0 when the worker itself failed to load. */
+  id: number;
+  x?: Float32Array;
+  /** Snapshots of this worker's rows at the trajectory steps, in order. */
+  trajectory?: Float32Array[];
+  error?: string;
+}
