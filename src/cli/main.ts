@@ -3,7 +3,7 @@
  * Exit codes: 0 ok, 1 internal error, 2 bad input (one line naming what was wrong),
  * 3 training stopped because the loss became NaN/Inf.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DIVERGENCES } from '../divergences/index.js';
 import { LOSSES } from '../losses/index.js';
 import { PRIORS } from '../priors/index.js';
@@ -17,6 +17,12 @@ import { demoCommand, trainCommand } from './commands/train.js';
 import { sampleCommand } from './commands/sample.js';
 import { evalCommand } from './commands/eval.js';
 import { infoCommand } from './commands/info.js';
+
+const atLeastTwo = (v: string): number => {
+  const n = positiveInt(v);
+  if (n < 2) throw new InvalidArgumentError(`expected a whole number ≥ 2, got '${v}'.`);
+  return n;
+};
 
 const backendOption = (): Option =>
   new Option('--backend <name>', 'tensor backend (default: DGGF_BACKEND or auto)').argParser(oneOf(BACKENDS));
@@ -96,7 +102,7 @@ function buildProgram(result: { code: number }): Command {
     .description('print sample-quality metrics (MMD, energy, sliced W1, KL estimate) as JSON')
     .requiredOption('--run <dir>', 'run folder')
     .option('--data <name|file.csv>', "data to compare with (default: the run's)")
-    .option('--n <n>', 'number of samples and data points', positiveInt, 2000)
+    .option('--n <n>', 'number of samples and data points (≥ 2)', atLeastTwo, 2000)
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
     .option('--flow-steps <k>', 'flow steps (default: K of the run)', positiveInt)
     .addOption(backendOption())

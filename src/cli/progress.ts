@@ -27,6 +27,11 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
   let bar: cliProgress.SingleBar | null = null;
   let lastPlain = 0;
   const diagName = { value: 'KL' };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (bar) bar.stop();
+    stream.write(`\n${label}: stopped by ${signal}; run the same command again to resume from the last checkpoint\n`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
   const print = (s: string): void => {
     if (bar) bar.stop();
     stream.write(s + '\n');
@@ -50,10 +55,16 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
               },
               cliProgress.Presets.shades_classic,
             );
+            // the bar hides the cursor: give it back if the user stops training (resume later)
+            process.once('SIGINT', onSignal);
+            process.once('SIGTERM', onSignal);
             bar.start(e.total, e.resumedFrom ?? 0, { loss: '—', kl: '—', speed: '—', etaText: '—', diag: diagName.value });
           }
           break;
         }
+        case 'warning':
+          print(`${label}: warning: ${e.message}`);
+          break;
         case 'tick':
           if (bar) bar.update(e.iteration);
           break;
@@ -83,9 +94,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
         }
         case 'nan':
           print(
-            `${label}: stopped: the loss became NaN/Inf at iteration ${e.iteration}; ` +
+            `${label}: stopped: the loss or its gradient became NaN/Inf at iteration ${e.iteration}; ` +
               (e.keptCheckpoint ? `the last good checkpoint is kept (${e.keptCheckpoint})` : 'no checkpoint was written yet') +
-              '. Try a smaller --eta or --lr.',
+              '. Start a new run (--out) with a smaller --eta or --lr.',
           );
           break;
         case 'done':
@@ -100,6 +111,8 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
     stop() {
       if (bar) bar.stop();
       bar = null;
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
     },
   };
 }

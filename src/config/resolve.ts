@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PRESETS, PRESET_NAMES } from './presets.js';
+import { TOY_DATASET_NAMES } from '../data/toy2d.js';
 import { ConfigError, runConfigSchema, validateConfig, type RunConfig, type RunConfigInput } from './schema.js';
 
 export interface ResolvedConfig {
@@ -35,27 +36,36 @@ function readConfigFile(file: string): RunConfigInput {
   return raw as RunConfigInput;
 }
 
+/** A CSV path is stored absolute, so the run resumes, samples and evaluates from any folder. */
+function dataSpec(spec: string): string {
+  return !TOY_DATASET_NAMES.includes(spec as never) && fs.existsSync(spec) ? path.resolve(spec) : spec;
+}
+
 export function resolveConfig(opts: {
   preset?: string;
   configFile?: string;
   overrides: RunConfigInput;
   defaults: { data?: string; seed?: number };
 }): ResolvedConfig {
-  const presetName = opts.preset ?? 'toy';
-  const preset = PRESETS[presetName];
-  if (!preset) throw new ConfigError(`--preset: unknown preset '${presetName}' (expected one of ${PRESET_NAMES.join(', ')})`);
   const fromFile = opts.configFile ? readConfigFile(opts.configFile) : {};
+  const presetName = opts.preset ?? fromFile.preset ?? 'toy';
+  const preset = PRESETS[presetName];
+  if (!preset) throw new ConfigError(`preset: unknown preset '${presetName}' (expected one of ${PRESET_NAMES.join(', ')})`);
   const explicit = new Set<keyof RunConfig>();
   for (const [k, v] of Object.entries(fromFile)) if (v !== undefined) explicit.add(k as keyof RunConfig);
   for (const [k, v] of Object.entries(opts.overrides)) if (v !== undefined) explicit.add(k as keyof RunConfig);
   if (opts.preset) explicit.add('preset');
+  const data = opts.overrides.data ?? fromFile.data ?? opts.defaults.data;
+  if (data === undefined) {
+    throw new ConfigError('--data is required to start a new run (a toy dataset such as 8gaussians, or a CSV file of points)');
+  }
   const definedOverrides = Object.fromEntries(Object.entries(opts.overrides).filter(([, v]) => v !== undefined));
   const merged = {
     seed: opts.defaults.seed ?? 0,
-    ...(opts.defaults.data ? { data: opts.defaults.data } : {}),
     ...preset.config,
     ...fromFile,
     ...definedOverrides,
+    data: dataSpec(data),
     preset: presetName,
     net: { ...preset.config.net, ...(fromFile.net ?? {}), ...(opts.overrides.net ?? {}) },
   };

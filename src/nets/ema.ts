@@ -11,7 +11,7 @@ export class Ema {
   ) {
     this.params = source.map(({ name, variable }) => ({
       name: name.replace(/^[^/]+/, 'ema'),
-      variable: tf.variable(variable.clone(), false),
+      variable: tf.tidy(() => tf.variable(variable.clone(), false)),
     }));
   }
 

@@ -66,8 +66,9 @@ export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): RatioNet {
     const bound = 1 / Math.sqrt(fanIn);
     const w = rng.uniformArray(fanIn * fanOut, -bound, bound);
     const b = rng.uniformArray(fanOut, -bound, bound);
-    params.push({ name: `${prefix}/dense${i}/kernel`, variable: tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true) });
-    params.push({ name: `${prefix}/dense${i}/bias`, variable: tf.variable(tf.tensor1d(b), true) });
+    // inside tidy: the initial tensors are freed, the variables kept
+    params.push({ name: `${prefix}/dense${i}/kernel`, variable: tf.tidy(() => tf.variable(tf.tensor2d(w, [fanIn, fanOut]), true)) });
+    params.push({ name: `${prefix}/dense${i}/bias`, variable: tf.tidy(() => tf.variable(tf.tensor1d(b), true)) });
   });
   const nLayers = params.length / 2;
   const fast = FAST_GRADIENT[spec.activation];

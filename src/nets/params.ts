@@ -28,7 +28,7 @@ export function assignParams(params: ParamList, saved: NamedArray[], what: strin
     if (s.shape.join('x') !== variable.shape.join('x')) {
       throw new Error(`${what}: tensor '${name}' has shape [${s.shape}], expected [${variable.shape}]`);
     }
-    variable.assign(tf.tensor(s.values, variable.shape, 'float32'));
+    tf.tidy(() => variable.assign(tf.tensor(s.values, variable.shape, 'float32')));
   }
 }
 

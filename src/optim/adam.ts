@@ -20,8 +20,9 @@ export class Adam {
     readonly params: ParamList,
     readonly opts: AdamOptions = { beta1: 0.9, beta2: 0.999, eps: 1e-8 },
   ) {
-    this.m = params.map(({ name, variable }) => ({ name: `adam_m/${name}`, variable: tf.variable(tf.zerosLike(variable), false) }));
-    this.v = params.map(({ name, variable }) => ({ name: `adam_v/${name}`, variable: tf.variable(tf.zerosLike(variable), false) }));
+    const zeros = (v: tf.Variable) => tf.tidy(() => tf.variable(tf.zerosLike(v), false));
+    this.m = params.map(({ name, variable }) => ({ name: `adam_m/${name}`, variable: zeros(variable) }));
+    this.v = params.map(({ name, variable }) => ({ name: `adam_v/${name}`, variable: zeros(variable) }));
   }
 
   /** One update with learning rate lr from gradients (in the order of `params`). */

@@ -3,6 +3,7 @@
  * to the (normalised) data. Each draws row-major n×dim float32 from our seeded RNG.
  */
 import type { Rng } from '../util/rng.js';
+import { DataError } from '../data/types.js';
 
 export const PRIORS = ['gaussian', 'uniform', 'data-gaussian'] as const;
 export type PriorName = (typeof PRIORS)[number];
@@ -90,11 +91,21 @@ function gaussianFromFactors(dim: number, mean: ArrayLike<number>, chol: ArrayLi
   };
 }
 
-/** The data-dependent prior: N(mean, cov + jitter·I) fitted to data points. */
+/**
+ * The data-dependent prior: N(mean, cov + jitter·I) fitted to data points (the authors use
+ * 1e-4 on [−1, 1] images; the jitter grows with the data's scale so it always regularises).
+ */
 export function dataGaussianPrior(points: Float32Array, dim: number, jitter = 1e-4): Prior {
   const { mean, cov } = meanCovariance(points, dim);
-  for (let a = 0; a < dim; a++) cov[a * dim + a] += jitter;
-  return gaussianFromFactors(dim, mean, cholesky(cov, dim));
+  let meanVar = 0;
+  for (let a = 0; a < dim; a++) meanVar += cov[a * dim + a] / dim;
+  const j = jitter * Math.max(1, meanVar);
+  for (let a = 0; a < dim; a++) cov[a * dim + a] += j;
+  try {
+    return gaussianFromFactors(dim, mean, cholesky(cov, dim));
+  } catch {
+    throw new DataError(`the data's covariance is degenerate (constant or collinear coordinates): the data-gaussian prior cannot be fitted; use --prior gaussian or --normalize`);
+  }
 }
 
 export function priorFromState(s: PriorState): Prior {

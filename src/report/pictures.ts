@@ -54,3 +54,15 @@ export function flowAnimation(trajectory: { step: number; points: Float32Array }
     },
   );
 }
+
+/** The first two coordinates of row-major points (a copy; the identity layout for 2-D). */
+export function firstTwo(points: Float32Array, dim: number): Float32Array {
+  if (dim === 2) return points;
+  const n = points.length / dim;
+  const out = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    out[2 * i] = points[i * dim];
+    out[2 * i + 1] = points[i * dim + 1];
+  }
+  return out;
+}

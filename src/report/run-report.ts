@@ -12,7 +12,7 @@ import { renderReport, type ReportSection } from '../viz/index.js';
 import { engineInfo } from '../engine/index.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { evaluateModel, type RunEvaluation } from './evaluate-run.js';
-import { flowAnimation, flowKlCurve, samplesOverData, trainingCurves } from './pictures.js';
+import { firstTwo, flowAnimation, flowKlCurve, samplesOverData, trainingCurves } from './pictures.js';
 
 export interface ReportResult {
   file: string;
@@ -37,23 +37,30 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
       writeFileAtomic(path.join(figDir, name), data);
       return `figures/${name}`;
     };
+    const dim = stored.derived.dim;
     const title = `${dataset.name}: ${cfg.loss.toUpperCase()}-${cfg.divergence}, ${checkpoint.iteration} iterations`;
-    const scatter = write('samples.png', samplesOverData(samples, reference, dataset, title));
-
     const steps = cfg.flowSteps + cfg.sampleExtraSteps;
     const flow = model.sample(Math.min(n, 1500), {
       seed: seed + 1,
-      trajectoryEvery: Math.max(1, Math.round(steps / 60)),
+      trajectoryEvery: dim >= 2 ? Math.max(1, Math.round(steps / 60)) : undefined,
       klCurve: model.logRatioNet,
     });
-    const gif = write('flow.gif', flowAnimation(flow.trajectory!, reference));
-
-    const sections: ReportSection[] = [
-      { heading: 'Samples and the flow', images: [
-        { src: scatter, caption: `${n} samples (blue) over ${n} data points (grey)` },
-        { src: gif, caption: `particles flowing from the ${cfg.prior} prior, ${steps} steps` },
-      ] },
-    ];
+    const sections: ReportSection[] = [];
+    if (dim >= 2) {
+      // pictures show the first two coordinates (all of them for 2-D data)
+      const plane = (p: Float32Array) => firstTwo(p, dim);
+      const scatter = write('samples.png', samplesOverData(plane(samples), plane(reference), dataset, title));
+      const trajectory = flow.trajectory!.map((t) => ({ step: t.step, points: plane(t.points) }));
+      const gif = write('flow.gif', flowAnimation(trajectory, plane(reference)));
+      const which = dim === 2 ? '' : ` (coordinates x0, x1 of ${dim})`;
+      sections.push({
+        heading: 'Samples and the flow',
+        images: [
+          { src: scatter, caption: `${n} samples (blue) over ${n} data points (grey)${which}` },
+          { src: gif, caption: `particles flowing from the ${cfg.prior} prior, ${steps} steps${which}` },
+        ],
+      });
+    }
 
     const metricRows: [string, string | number][] = [
       ['MMD (RBF, biased)', `${fmt(evaluation.mmd)}  (data vs data: ${fmt(evaluation.reference.mmd)}, ratio ${fmt(evaluation.mmd / evaluation.reference.mmd)})`],

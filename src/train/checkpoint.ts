@@ -119,9 +119,8 @@ function listCheckpoints(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((f) => /^iter-\d{7}\.ckpt$/.test(f))
-    .sort()
-    .reverse()
+    .filter((f) => /^iter-\d{7,}\.ckpt$/.test(f))
+    .sort((a, b) => Number(b.slice(5, -5)) - Number(a.slice(5, -5)))
     .map((f) => path.join(dir, f));
 }
 

@@ -36,6 +36,8 @@ export interface StoredRun {
   createdAt: string;
   config: RunConfig;
   derived: Derived;
+  /** The backend the run was started on (a resume elsewhere is not bit-identical). */
+  engine?: { backend: string };
 }
 
 const storedSchema = z.object({
@@ -47,6 +49,7 @@ const storedSchema = z.object({
     normalizer: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
     prior: z.any(),
   }),
+  engine: z.object({ backend: z.string() }).optional(),
 });
 
 export function readStoredRun(dir: string): StoredRun | null {
@@ -66,8 +69,14 @@ export function readStoredRun(dir: string): StoredRun | null {
   return parsed.data as StoredRun;
 }
 
-export function writeStoredRun(dir: string, config: RunConfig, derived: Derived, createdAt?: string): StoredRun {
-  const stored: StoredRun = { dggf: PACKAGE_VERSION, createdAt: createdAt ?? new Date().toISOString(), config, derived };
+export function writeStoredRun(
+  dir: string,
+  config: RunConfig,
+  derived: Derived,
+  createdAt?: string,
+  engine?: { backend: string },
+): StoredRun {
+  const stored: StoredRun = { dggf: PACKAGE_VERSION, createdAt: createdAt ?? new Date().toISOString(), config, derived, ...(engine ? { engine } : {}) };
   fs.mkdirSync(dir, { recursive: true });
   writeFileAtomic(runPaths(dir).config, JSON.stringify(stored, null, 2) + '\n');
   return stored;

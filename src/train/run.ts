@@ -5,13 +5,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { tf } from '../engine/index.js';
+import { activeBackend, tf } from '../engine/index.js';
 import { ConfigError, type RunConfig } from '../config/schema.js';
 import type { PointDataset } from '../data/types.js';
 import { FlowModel } from '../flow/model.js';
 import { assignParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
-import { latestCheckpoint, pruneCheckpoints, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import { CheckpointError, latestCheckpoint, pruneCheckpoints, writeCheckpoint, type Checkpoint } from './checkpoint.js';
 import {
   appendMetrics,
   readStoredRun,
@@ -33,6 +33,7 @@ export type TrainEvent =
   | { type: 'checkpoint'; iteration: number; file: string }
   | { type: 'preview'; iteration: number; samples: Float32Array; file: string }
   | { type: 'nan'; iteration: number; keptCheckpoint: string | null }
+  | { type: 'warning'; message: string }
   | { type: 'done'; iteration: number; seconds: number };
 
 export interface TrainRunOptions {
@@ -64,9 +65,14 @@ export function reconcileConfig(dir: string, config: RunConfig, explicitKeys: (k
   stored: StoredRun | null;
   config: RunConfig;
 } {
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+    throw new ConfigError(`${dir} exists and is not a folder (expected a new or existing run folder)`);
+  }
   const stored = readStoredRun(dir);
   if (!stored) {
-    if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
+    // a run that was killed before its config.json was written leaves only these behind
+    const leftovers = (f: string) => f === '.lock' || (f.startsWith('.') && f.endsWith('.tmp'));
+    if (fs.existsSync(dir) && fs.readdirSync(dir).some((f) => !leftovers(f))) {
       throw new ConfigError(`${dir} exists and is not empty, but holds no config.json: not a dggf run folder (use a new --out)`);
     }
     return { stored: null, config };
@@ -93,16 +99,44 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     throw new ConfigError(`${dataset.name} has ${dataset.dim} columns, but the run in ${dir} was trained on ${existing.derived.dim}-D data`);
   }
   const derived = existing?.derived ?? deriveSetup(config, dataset);
-  const stored = writeStoredRun(dir, config, derived, existing?.createdAt);
-  fs.mkdirSync(paths.checkpoints, { recursive: true });
-  fs.mkdirSync(paths.samples, { recursive: true });
 
+  // Everything that can fail on the user's input is checked before the folder is written.
   const trainer = new Trainer(config, dataset, derived);
+  let releaseLock: (() => void) | null = null;
   try {
     const latest = latestCheckpoint(paths.checkpoints);
+    if (latest) {
+      try {
+        trainer.restore(latest.checkpoint, latest.file);
+      } catch (e) {
+        throw new CheckpointError(`${latest.file} does not fit this run's net (${(e as Error).message}); was config.json edited?`);
+      }
+      if (config.iterations < latest.checkpoint.iteration) {
+        throw new ConfigError(
+          `--iterations ${config.iterations} is below the ${latest.checkpoint.iteration} iterations this run has done (use ≥ ${latest.checkpoint.iteration})`,
+        );
+      }
+    }
+    const backend = activeBackend();
+    if (existing?.engine && backend && existing.engine.backend !== backend) {
+      emit({ type: 'warning', message: `this run was trained on backend '${existing.engine.backend}', now '${backend}': the resumed run will not be bit-identical` });
+    }
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      releaseLock = lockRunFolder(dir);
+    } catch (e) {
+      if (e instanceof ConfigError) throw e;
+      throw new ConfigError(`cannot create the run folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    const stored =
+      existing && same(existing.config, config)
+        ? existing
+        : writeStoredRun(dir, config, derived, existing?.createdAt, existing?.engine ?? (backend ? { backend } : undefined));
+    fs.mkdirSync(paths.checkpoints, { recursive: true });
+    fs.mkdirSync(paths.samples, { recursive: true });
+    removeStaleTemporaries(paths.checkpoints);
     let lastGood: string | null = null;
     if (latest) {
-      trainer.restore(latest.checkpoint, latest.file);
       lastGood = latest.file;
       truncateMetrics(paths.metrics, latest.checkpoint.iteration);
     } else if (fs.existsSync(paths.metrics)) {
@@ -157,6 +191,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
           ...(stats.klEstimate !== undefined ? { kl_estimate: stats.klEstimate } : {}),
           ...(stats.chi2Estimate !== undefined ? { chi2_estimate: stats.chi2Estimate } : {}),
           lr: stats.lr,
+          grad_norm: stats.gradNorm,
           it_per_s: itPerSec,
           elapsed_s: (now - t0) / 1000,
         };
@@ -175,7 +210,42 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     return { stored, iteration: trainer.iteration, status: 'done' };
   } finally {
     trainer.dispose();
+    releaseLock?.();
   }
+}
+
+/**
+ * One training process per run folder: an exclusive lock file holding the pid. A lock left by
+ * a process that no longer exists (killed) is taken over.
+ */
+function lockRunFolder(dir: string): () => void {
+  const file = path.join(dir, '.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(fs.readFileSync(file, 'utf8'));
+      let alive = false;
+      try {
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+          process.kill(pid, 0);
+          alive = true;
+        }
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (alive) throw new ConfigError(`${dir} is being trained by another process (pid ${pid}); wait for it or stop it first`);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new ConfigError(`${dir}: could not take the run folder's lock`);
+}
+
+/** Temporary files of atomic writes interrupted by a kill (never read; safe to delete). */
+function removeStaleTemporaries(dir: string): void {
+  for (const f of fs.readdirSync(dir)) if (f.startsWith('.') && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
 }
 
 /** A trained model loaded from a run folder's newest checkpoint (net + EMA weights). */
@@ -185,7 +255,12 @@ export function loadRun(dir: string): { stored: StoredRun; model: FlowModel; che
   const latest = latestCheckpoint(runPaths(dir).checkpoints);
   if (!latest) throw new ConfigError(`${dir}: no intact checkpoint in checkpoints/ (train first)`);
   const model = new FlowModel(stored.config, stored.derived, new Rng(0));
-  assignParams([...model.net.params, ...model.ema.params], latest.checkpoint.tensors, latest.file);
+  try {
+    assignParams([...model.net.params, ...model.ema.params], latest.checkpoint.tensors, latest.file);
+  } catch (e) {
+    model.dispose();
+    throw new CheckpointError(`${(e as Error).message}; does config.json still describe this run's net?`);
+  }
   return { stored, model, checkpoint: latest.checkpoint, file: latest.file };
 }
 

@@ -19,6 +19,8 @@ export interface StepStats {
   iteration: number;
   loss: number;
   lr: number;
+  /** Euclidean norm of the loss gradient over all net parameters. */
+  gradNorm: number;
   /** mean log r over the flowed particles (log-ratio nets): estimates KL(q‖p). */
   klEstimate?: number;
   /** mean r − 1 over the flowed particles (ratio nets): estimates χ²(q‖p). */
@@ -27,7 +29,7 @@ export interface StepStats {
 
 export class NonFiniteLossError extends Error {
   constructor(readonly iteration: number) {
-    super(`the loss became non-finite (NaN/Inf) at iteration ${iteration}`);
+    super(`the loss or its gradient became non-finite (NaN/Inf) at iteration ${iteration}`);
   }
 }
 
@@ -101,12 +103,15 @@ export class Trainer {
     }, vars);
     flowed.dispose();
     data.dispose();
-    const loss = value.dataSync()[0];
-    const m = meanOut!.dataSync()[0];
-    value.dispose();
-    meanOut!.dispose();
     const gradList = vars.map((v) => grads[v.name]);
-    if (!Number.isFinite(loss)) {
+    // loss, mean net output and gradient norm in one read-back
+    const packed = tf.tidy(() =>
+      tf.stack([value, meanOut!, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]),
+    );
+    const [loss, m, gradNorm] = packed.dataSync();
+    tf.dispose([packed, value, meanOut!]);
+    // a finite loss with overflowing gradients would write NaN weights: stop before the update
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose(gradList);
       throw new NonFiniteLossError(i + 1);
     }
@@ -115,8 +120,8 @@ export class Trainer {
     model.ema.update(model.net.params);
     this.iteration = i + 1;
     return model.logRatioNet
-      ? { iteration: this.iteration, loss, lr, klEstimate: m }
-      : { iteration: this.iteration, loss, lr, chi2Estimate: m - 1 };
+      ? { iteration: this.iteration, loss, lr, gradNorm, klEstimate: m }
+      : { iteration: this.iteration, loss, lr, gradNorm, chi2Estimate: m - 1 };
   }
 
   async checkpoint(): Promise<Checkpoint> {

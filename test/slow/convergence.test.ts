@@ -29,11 +29,15 @@ test('[slow] toy preset on 8gaussians: MMD ≤ 3× data-vs-data, every mode 8–
   const t0 = performance.now();
   while (tr.iteration < config.iterations) tr.step();
   const seconds = (performance.now() - t0) / 1000;
-  const { evaluation: ev } = evaluateModel(tr.model, ds, { n: 2000, seed: 77 });
-  const ratio = ev.mmd / ev.reference.mmd;
+  // MMD between two 2,000-point draws is itself noisy: average the ratio over three
+  // independent sample/reference draws so the check measures the model, not one draw
+  const evs = [77, 78, 79].map((seed) => evaluateModel(tr.model, ds, { n: 2000, seed }).evaluation);
+  const ratios = evs.map((e) => e.mmd / e.reference.mmd);
+  const ratio = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+  const ev = evs[0];
   console.log(
-    `# toy/8gaussians: ${config.iterations} iterations in ${seconds.toFixed(0)} s; MMD ${ev.mmd.toFixed(4)} vs data ${ev.reference.mmd.toFixed(4)} ` +
-      `(ratio ${ratio.toFixed(2)}); modes ${ev.modes!.fractions.map((f) => (100 * f).toFixed(1)).join(' ')}%; far ${(100 * ev.modes!.far).toFixed(2)}%`,
+    `# toy/8gaussians: ${config.iterations} iterations in ${seconds.toFixed(0)} s; MMD/data-vs-data ratios ${ratios.map((r) => r.toFixed(2)).join(', ')} ` +
+      `(mean ${ratio.toFixed(2)}); modes ${ev.modes!.fractions.map((f) => (100 * f).toFixed(1)).join(' ')}%; far ${(100 * ev.modes!.far).toFixed(2)}%`,
   );
   assert.ok(ratio <= 3, `MMD ratio ${ratio}`);
   assert.equal(ev.modes!.fractions.length, 8);

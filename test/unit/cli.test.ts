@@ -51,6 +51,12 @@ test('bad input: one clear line, exit code 2, nothing in the run folder changed'
     [['eval', '--run', run, '--data', tmpFile('three.csv', '1,2,3\n4,5,6\n')], /three\.csv has 3 columns, expected 2/],
     [['sample', '--run', run, '--n', '0', '--out', 'x.csv'], /--n.*expected a whole number > 0/],
     [['sample', '--run', path.join(run, 'nope'), '--n', '5', '--out', path.join(run, 'x.csv')], /not a dggf run folder/],
+    [['sample', '--run', run, '--n', '5', '--out', path.join(run, 'x.csv'), '--kl-curve', path.join(run, 'no', 'k.csv')], /--kl-curve.*does not exist/],
+    [['sample', '--run', run, '--n', '5', '--out', path.join(run, 'x.txt')], /--out.*expected a \.csv/],
+    [['eval', '--run', run, '--n', '1'], /--n.*expected a whole number ≥ 2/],
+    [['train', '--data', '8gaussians', '--out', run, '--iterations', '4'], /--iterations 4 is below the 6 iterations this run has done/],
+    [['train', '--data', '8gaussians', '--out', path.join(run, 'config.json')], /exists and is not a folder/],
+    [['train', '--out', path.join(path.dirname(run), 'fresh')], /--data is required/],
   ];
   for (const [args, pattern] of cases) expectUsageError(args, pattern);
   assert.deepEqual(snapshot(run), before);
@@ -67,7 +73,7 @@ test('NaN/Inf in the loss stops training with a message, exit code 3, keeping th
   const dir = path.join(tempDir('nan'), 'run');
   const r = runCli(['train', '--data', '8gaussians', '--out', dir, ...TINY, '--eta', '1e39', '--no-report']);
   assert.equal(r.code, 3, r.stderr);
-  assert.match(r.stderr, /loss became NaN\/Inf at iteration 1/);
+  assert.match(r.stderr, /loss or its gradient became NaN\/Inf at iteration 1/);
   assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), []);
 });
 
@@ -107,4 +113,31 @@ test('info and --help work for every command', () => {
     assert.equal(h.code, 0);
     assert.match(h.stdout, new RegExp(`Usage: dggf ${c}`));
   }
+});
+
+test('a run folder is locked while it trains; a lock left by a dead process is taken over', () => {
+  const lock = path.join(run, '.lock');
+  fs.writeFileSync(lock, String(process.pid)); // this test process is alive
+  const before = snapshot(run);
+  expectUsageError(['train', '--out', run, '--iterations', '7'], /being trained by another process \(pid \d+\)/);
+  assert.deepEqual(snapshot(run), before);
+  fs.writeFileSync(lock, '999999999'); // no such process
+  const r = runCli(['train', '--out', run, '--iterations', '7', '--no-report']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!fs.existsSync(lock), 'the lock is released at the end');
+  assert.ok(fs.existsSync(path.join(run, 'checkpoints', 'iter-0000007.ckpt')));
+});
+
+test('3-D CSV data trains, samples with a 3-column header, and reports on the first two coordinates', () => {
+  const rows = Array.from({ length: 200 }, (_, i) => `${Math.cos(i)},${Math.sin(i)},${(i % 7) / 7}`);
+  const csv = tmpFile('three.csv', 'a,b,c\n' + rows.join('\n') + '\n');
+  const dir = path.join(tempDir('three'), 'run');
+  const r = runCli(['train', '--data', csv, '--out', dir, ...TINY]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(fs.existsSync(path.join(dir, 'report.html')));
+  assert.match(fs.readFileSync(path.join(dir, 'report.html'), 'utf8'), /coordinates x0, x1 of 3/);
+  const out = path.join(path.dirname(dir), 's.csv');
+  assert.equal(runCli(['sample', '--run', dir, '--n', '5', '--out', out]).code, 0);
+  assert.equal(fs.readFileSync(out, 'utf8').split('\n')[0], 'x0,x1,x2');
+  expectUsageError(['sample', '--run', dir, '--n', '5', '--out', out, '--png', path.join(path.dirname(dir), 'p.png')], /2-D points; this run is 3-D/);
 });

@@ -104,3 +104,21 @@ test('NaN in the loss stops training and keeps the last good checkpoint', async 
   const c = readCheckpoint(path.join(dir, 'checkpoints', 'iter-0000004.ckpt'));
   assert.ok(c.tensors.every((t) => t.values.every(Number.isFinite)));
 });
+
+test('config resolution: preset → config file (its preset too) → options; CSV paths stored absolute', () => {
+  const dir = tempDir('cfg');
+  const file = path.join(dir, 'c.json');
+  fs.writeFileSync(file, JSON.stringify({ preset: 'paper-toy', eta: 0.5, data: 'moons' }));
+  const { config, explicitKeys } = resolveConfig({ configFile: file, overrides: { batch: 64 }, defaults: {} });
+  assert.equal(config.preset, 'paper-toy');
+  assert.equal(config.loss, 'lsif'); // from the preset named in the file
+  assert.equal(config.eta, 0.5); // from the file
+  assert.equal(config.batch, 64); // from the options
+  assert.equal(config.flowSteps, 200);
+  assert.ok(explicitKeys.includes('eta') && explicitKeys.includes('batch') && !explicitKeys.includes('flowSteps'));
+  const csv = path.join(dir, 'p.csv');
+  fs.writeFileSync(csv, '1,2\n3,4\n');
+  const rel = path.relative(process.cwd(), csv);
+  assert.equal(resolveConfig({ overrides: { data: rel }, defaults: {} }).config.data, csv);
+  assert.throws(() => resolveConfig({ overrides: {}, defaults: {} }), /--data is required/);
+});

@@ -1,5 +1,6 @@
 /** `dggf sample`: flow prior draws with a run's EMA weights; CSV out, optional KL curve, GIF, PNG. */
 import fs from 'node:fs';
+import path from 'node:path';
 import { initEngine } from '../../engine/index.js';
 import { writeCsvPoints, resolveDataset } from '../../data/index.js';
 import { loadRun } from '../../train/run.js';
@@ -20,14 +21,28 @@ export interface SampleCliOptions {
   backend?: string;
 }
 
+/** An output file's folder must exist before any work is done. */
+function checkOutput(option: string, file: string | undefined, ext: string): void {
+  if (file === undefined) return;
+  if (!file.toLowerCase().endsWith(ext)) throw new UsageError(`${option} ${file}: expected a ${ext} file path`);
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${option} ${file}: the folder ${dir} does not exist`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${option} ${file}: is a folder, expected a file path`);
+}
+
 export async function sampleCommand(o: SampleCliOptions): Promise<number> {
-  if (!o.out.toLowerCase().endsWith('.csv')) throw new UsageError(`--out ${o.out}: expected a .csv file path`);
+  checkOutput('--out', o.out, '.csv');
+  checkOutput('--kl-curve', o.klCurve, '.csv');
+  checkOutput('--gif', o.gif, '.gif');
+  checkOutput('--png', o.png, '.png');
   await initEngine(o.backend);
   const { stored, model } = loadRun(o.run);
   try {
     if (o.klCurve && !model.logRatioNet) {
       throw new UsageError(`--kl-curve: the run's net outputs r (loss '${stored.config.loss}'), not log r; the KL estimate needs --loss lr or kl`);
     }
+    const dim = stored.derived.dim;
+    if ((o.gif || o.png) && dim !== 2) throw new UsageError(`--gif/--png draw 2-D points; this run is ${dim}-D`);
     const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
     const res = model.sample(o.n, {
       seed: o.seed,
@@ -35,19 +50,23 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
       klCurve: Boolean(o.klCurve),
       trajectoryEvery: o.gif ? Math.max(1, Math.round(steps / 60)) : undefined,
     });
-    const dim = stored.derived.dim;
+    if (!res.samples.every(Number.isFinite)) {
+      process.stderr.write(
+        `dggf: the flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try fewer --flow-steps)\n`,
+      );
+      return EXIT.diverged;
+    }
     writeCsvPoints(o.out, res.samples, dim);
     process.stdout.write(`wrote ${o.n} samples to ${o.out}\n`);
     if (o.klCurve && res.kl) {
       writeFileAtomic(o.klCurve, 'step,kl_estimate\n' + res.kl.map((v, i) => `${i},${v}`).join('\n') + '\n');
       process.stdout.write(`wrote the KL estimate at ${res.kl.length} flow steps to ${o.klCurve}\n`);
     }
-    if ((o.gif || o.png) && dim !== 2) throw new UsageError('--gif/--png draw 2-D points; this run is ' + dim + '-D');
     if (o.gif || o.png) {
       const dataset = resolveDataset(stored.config.data, { expectDim: dim });
       const data = dataset.sample(Math.min(2000, Math.max(500, o.n)), new Rng(o.seed + 1));
       if (o.gif && res.trajectory) {
-        fs.writeFileSync(o.gif, flowAnimation(res.trajectory, data));
+        writeFileAtomic(o.gif, flowAnimation(res.trajectory, data));
         process.stdout.write(`wrote the flow animation to ${o.gif}\n`);
       }
       if (o.png) {

@@ -4,14 +4,14 @@ import fs from 'node:fs';
 import { initEngine } from '../../engine/index.js';
 import { resolveConfig } from '../../config/resolve.js';
 import type { RunConfig, RunConfigInput } from '../../config/schema.js';
-import { resolveDataset, TOY_DATASET_NAMES } from '../../data/index.js';
+import { resolveDataset } from '../../data/index.js';
 import { reconcileConfig, trainRun } from '../../train/run.js';
 import { writeRunReport } from '../../report/run-report.js';
-import { samplesOverData } from '../../report/pictures.js';
+import { firstTwo, samplesOverData } from '../../report/pictures.js';
 import { Rng } from '../../util/rng.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { createProgress } from '../progress.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT } from '../errors.js';
 import { readStoredRun } from '../../train/run-folder.js';
 
 export interface TrainCliOptions {
@@ -41,17 +41,12 @@ export interface TrainCliOptions {
   quiet?: boolean;
 }
 
-/** A CSV path is stored absolute, so the run resumes from any working directory. */
-function dataSpec(spec: string): string {
-  return !TOY_DATASET_NAMES.includes(spec as never) && fs.existsSync(spec) ? path.resolve(spec) : spec;
-}
-
 export async function trainCommand(o: TrainCliOptions): Promise<number> {
   const net = Object.fromEntries(
     Object.entries({ hidden: o.hidden, depth: o.depth, activation: o.activation }).filter(([, v]) => v !== undefined),
   );
   const overrides: RunConfigInput = {
-    data: o.data !== undefined ? dataSpec(o.data) : undefined,
+    data: o.data,
     divergence: o.divergence,
     loss: o.loss,
     prior: o.prior,
@@ -69,10 +64,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     ...(Object.keys(net).length ? { net } : {}),
   };
   // Everything is validated before the run folder is touched.
-  const existing = readStoredRun(o.out);
-  if (!existing && o.data === undefined) {
-    throw new UsageError(`--data is required to start a new run in ${o.out} (a toy name such as 8gaussians, or a CSV file)`);
-  }
+  const existing = fs.existsSync(o.out) && fs.statSync(o.out).isDirectory() ? readStoredRun(o.out) : null;
   const { config: requested, explicitKeys } = resolveConfig({
     preset: o.preset ?? existing?.config.preset,
     configFile: o.config,
@@ -84,18 +76,26 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   await initEngine(o.backend);
 
   const progress = createProgress(process.stderr, 'train');
+  const dim = dataset.dim;
   const refRng = new Rng(config.seed + 7);
-  const previewData = dataset.sample(1000, refRng);
-  const result = await trainRun({
-    dir: o.out,
-    config: requested,
-    explicitKeys,
-    dataset,
-    onEvent: (e) => progress.onEvent(e),
-    renderPreview: (samples, ds, file, iteration) =>
-      writeFileAtomic(file, samplesOverData(samples, previewData, ds, `${ds.name}, iteration ${iteration}`)),
-  });
-  progress.stop();
+  const previewData = firstTwo(dataset.sample(1000, refRng), dataset.dim);
+  let result;
+  try {
+    result = await trainRun({
+      dir: o.out,
+      config: requested,
+      explicitKeys,
+      dataset,
+      onEvent: (e) => progress.onEvent(e),
+      renderPreview:
+        dim >= 2
+          ? (samples, ds, file, iteration) =>
+              writeFileAtomic(file, samplesOverData(firstTwo(samples, dim), previewData, ds, `${ds.name}, iteration ${iteration}`))
+          : undefined,
+    });
+  } finally {
+    progress.stop();
+  }
   if (result.status === 'nan') return EXIT.diverged;
   if (o.report !== false) {
     const rep = await writeRunReport(o.out, dataset);

@@ -39,6 +39,8 @@ export function setParallelMinRows(rows = PARALLEL_MIN_ROWS): void {
 
 /** How long a starting worker may take to load TF.js and wasm before we give up on it. */
 const STARTUP_TIMEOUT_MS = 120_000;
+/** Longest a worker may stay silent on one job (large sampling jobs run for minutes). */
+const JOB_TIMEOUT_MS = 30 * 60_000;
 
 interface Slot {
   worker: Worker;
@@ -117,6 +119,8 @@ export function flowWorkerCount(): number {
 /** Blocks until the worker's reply to job `id` arrives; throws if the worker fails. */
 function awaitReply(slot: Slot, id: number): FlowReply {
   const t0 = Date.now();
+  // a flow job is seconds of work at most; a silent worker past this is treated as dead
+  const deadline = t0 + JOB_TIMEOUT_MS;
   for (;;) {
     // read the counter before draining: a reply posted after this read changes it, so the
     // wait below cannot miss it
@@ -131,6 +135,7 @@ function awaitReply(slot: Slot, id: number): FlowReply {
     const status = Atomics.load(slot.signal, SIGNAL_STATUS);
     if (status === STATUS_DEAD) throw new Error('flow worker exited');
     if (status === STATUS_STARTING && Date.now() - t0 > STARTUP_TIMEOUT_MS) throw new Error('flow worker did not start');
+    if (Date.now() > deadline) throw new Error(`flow worker did not reply within ${JOB_TIMEOUT_MS / 1000} s`);
     Atomics.wait(slot.signal, SIGNAL_COUNT, seen, 1000);
   }
 }
@@ -206,6 +211,12 @@ export function parallelFlow(
 
   const pieces = [runHere(bounds[0], bounds[1])];
   for (const { slot, id, from, to } of jobs) {
+    // once one worker failed, disable() has terminated the others, which then never reply:
+    // redo their rows here instead of waiting for them
+    if (disabled) {
+      pieces.push(runHere(from, to));
+      continue;
+    }
     try {
       const reply = awaitReply(slot, id);
       pieces.push({ x: reply.x!, trajectory: reply.trajectory ?? [] });
