@@ -153,7 +153,7 @@ async function main(): Promise<void> {
   const start = body.indexOf(marker);
   if (start >= 0) {
     const next = body.indexOf('\n## ', start + marker.length);
-    body = body.slice(0, start) + section + (next >= 0 ? body.slice(next + 1) : '');
+    body = body.slice(0, start) + section.trimEnd() + '\n\n' + (next >= 0 ? body.slice(next + 1) : '');
   } else {
     body = body.trimEnd() + '\n\n' + section;
   }

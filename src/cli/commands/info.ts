@@ -1,6 +1,7 @@
 /** `dggf info`: which backend runs, with how many threads, and versions. */
 import { engineInfo, initEngine, nodeBackendAvailable } from '../../engine/index.js';
 import { PACKAGE_VERSION } from '../../util/version.js';
+import { PARALLEL_MIN_ROWS } from '../../flow/index.js';
 import { EXIT } from '../errors.js';
 
 export async function infoCommand(o: { backend?: string; json?: boolean }): Promise<number> {
@@ -14,7 +15,7 @@ export async function infoCommand(o: { backend?: string; json?: boolean }): Prom
     `dggf ${PACKAGE_VERSION}`,
     `backend      ${info.backend} (TF.js backend '${info.tfjsBackend}')`,
     `SIMD         ${info.simd === null ? 'n/a' : info.simd ? 'yes' : 'no'}`,
-    `threads      ${info.threads}`,
+    `threads      ${info.threads} (particle-parallel flow for batches ≥ ${PARALLEL_MIN_ROWS}: main thread + ${info.threads - 1} worker${info.threads === 2 ? '' : 's'}, one wasm backend each; DGGF_THREADS to change)`,
     `TF.js        ${info.tfjs}`,
     `Node.js      ${info.node}`,
     `CPU          ${info.cpus} × ${info.cpuModel}`,
