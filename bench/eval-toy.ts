@@ -16,12 +16,9 @@ import { Trainer, deriveSetup } from '../src/train/trainer.js';
 import { evaluateModel } from '../src/report/evaluate-run.js';
 import { COLORS, Raster, boundsOf, drawScatter, encodePng } from '../src/viz/index.js';
 
+import { opt } from './args.js';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-};
 const SEED = Number(opt('seed', '0'));
 const NAMES = opt('data', TOY_DATASET_NAMES.join(',')).split(',');
 

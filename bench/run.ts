@@ -19,12 +19,9 @@ import { Trainer, deriveSetup } from '../src/train/trainer.js';
 import { FlowNoise, runFlow } from '../src/flow/index.js';
 import { Rng } from '../src/util/rng.js';
 
+import { args, opt } from './args.js';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name: string, dflt: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
-};
 const ITER = Number(opt('iterations', '5'));
 const WARMUP = Number(opt('warmup', '1'));
 const BACKEND = opt('backend', 'wasm');
