@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { activeBackend, tf } from '../engine/index.js';
+import { activeBackend } from '../engine/index.js';
 import { ConfigError, type RunConfig } from '../config/schema.js';
 import type { PointDataset } from '../data/types.js';
 import { FlowModel } from '../flow/model.js';
@@ -262,8 +262,4 @@ export function loadRun(dir: string): { stored: StoredRun; model: FlowModel; che
     throw new CheckpointError(`${(e as Error).message}; does config.json still describe this run's net?`);
   }
   return { stored, model, checkpoint: latest.checkpoint, file: latest.file };
-}
-
-export function numTensors(): number {
-  return tf.memory().numTensors;
 }
