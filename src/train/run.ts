@@ -158,6 +158,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       emit({ type: 'preview', iteration: trainer.iteration, samples, file });
     };
 
+    const stallWatch = stallDetector();
     const t0 = performance.now();
     const startIt = trainer.iteration;
     let windowStart = t0;
@@ -198,6 +199,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
         appendMetrics(paths.metrics, line);
         const avg = (it - startIt) / Math.max(1e-6, (now - t0) / 1000);
         emit({ type: 'log', stats, itPerSec, etaSeconds: (config.iterations - it) / Math.max(1e-9, avg), line });
+        const stall = stallWatch(stats);
+        if (stall) emit({ type: 'warning', message: stall });
       }
       if (it % config.checkpointEvery === 0 || it === config.iterations) await save();
       if (config.previewEvery > 0 && it % config.previewEvery === 0 && it !== config.iterations) {
@@ -212,6 +215,26 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     trainer.dispose();
     releaseLock?.();
   }
+}
+
+/**
+ * Watches the KL estimate (log-ratio nets) for the sign of a stalled flow: the net has become
+ * confident that the particles are not data (mean log r far above 0) and stays so. With JS the
+ * drift then saturates and the particles stop moving. Says so once, with what to change.
+ */
+export function stallDetector(threshold = 1, patience = 3): (s: StepStats) => string | null {
+  let run = 0;
+  let said = false;
+  return (s) => {
+    if (said || s.klEstimate === undefined) return null;
+    run = s.klEstimate > threshold ? run + 1 : 0;
+    if (run < patience) return null;
+    said = true;
+    return (
+      `the KL estimate has stayed above ${threshold} (now ${s.klEstimate.toFixed(2)}): the net tells particles from data ` +
+      'with confidence and the flow may have stalled; a new run with a smaller --lr (e.g. 3e-4) or --eta usually avoids this'
+    );
+  };
 }
 
 /**

@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { resolveDataset } from '../../src/data/index.js';
 import type { PointDataset } from '../../src/data/types.js';
 import { Trainer, deriveSetup, learningRateAt } from '../../src/train/trainer.js';
-import { trainRun, loadRun } from '../../src/train/run.js';
+import { trainRun, loadRun, stallDetector } from '../../src/train/run.js';
 import { latestCheckpoint, readCheckpoint } from '../../src/train/checkpoint.js';
 import { readMetrics } from '../../src/train/run-folder.js';
 import { tempDir } from '../helpers/cli.js';
@@ -121,4 +121,18 @@ test('config resolution: preset → config file (its preset too) → options; CS
   const rel = path.relative(process.cwd(), csv);
   assert.equal(resolveConfig({ overrides: { data: rel }, defaults: {} }).config.data, csv);
   assert.throws(() => resolveConfig({ overrides: {}, defaults: {} }), /--data is required/);
+});
+
+test('stall warning: said once, after the KL estimate stays above the threshold for 3 logs', () => {
+  const watch = stallDetector();
+  const log = (kl: number) => watch({ iteration: 0, loss: 0, lr: 1e-3, gradNorm: 1, klEstimate: kl });
+  assert.equal(log(0.02), null);
+  assert.equal(log(5), null);
+  assert.equal(log(0.1), null); // the run is broken by a normal value
+  assert.equal(log(3), null);
+  assert.equal(log(4), null);
+  assert.match(log(14.5) ?? '', /KL estimate has stayed above 1 \(now 14\.50\).*--lr/);
+  assert.equal(log(20), null, 'only once');
+  // ratio nets (no KL estimate) are not watched
+  assert.equal(stallDetector()({ iteration: 0, loss: 0, lr: 1, gradNorm: 1, chi2Estimate: 50 }), null);
 });
