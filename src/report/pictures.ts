@@ -1,15 +1,15 @@
 /** The standard pictures of a 2-D run, built from viz primitives. */
 import type { PointDataset } from '../data/types.js';
-import { COLORS, boundsOf, curvesPng, curvesSvg, flowGif, scatterPng, type Series } from '../viz/index.js';
+import { COLORS, boundsOf, curvesPng, curvesSvg, flowGif, scatterPng, type ScatterLayer, type Series } from '../viz/index.js';
 import type { MetricsLine } from '../train/run-folder.js';
 
 /** Samples (blue) over data (grey), with mode centres for mixture toys. */
 export function samplesOverData(samples: Float32Array, data: Float32Array, dataset: PointDataset, title: string): Buffer {
-  const layers = [
+  const layers: ScatterLayer[] = [
     { points: data, color: COLORS.data, label: 'data' },
     { points: samples, color: COLORS.samples, label: 'samples' },
   ];
-  if (dataset.modes) layers.push({ points: dataset.modes, color: COLORS.modes, label: 'modes', marker: 'ring' } as never);
+  if (dataset.modes) layers.push({ points: dataset.modes, color: COLORS.modes, label: 'modes', marker: 'ring' });
   return scatterPng(layers, { title, bounds: boundsOf([data, samples]) });
 }
 

@@ -94,8 +94,13 @@ export function decodeCheckpoint(buf: Buffer, file = 'checkpoint'): Checkpoint {
   };
 }
 
+/** `iter-0001400`: how files of one iteration (checkpoints, sample previews) are named. */
+export function iterationTag(iteration: number): string {
+  return `iter-${String(iteration).padStart(7, '0')}`;
+}
+
 export function checkpointName(iteration: number): string {
-  return `iter-${String(iteration).padStart(7, '0')}.ckpt`;
+  return `${iterationTag(iteration)}.ckpt`;
 }
 
 export function writeCheckpoint(dir: string, c: Checkpoint): string {

@@ -11,7 +11,15 @@ import type { PointDataset } from '../data/types.js';
 import { FlowModel } from '../flow/model.js';
 import { assignParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
-import { CheckpointError, latestCheckpoint, pruneCheckpoints, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  CheckpointError,
+  checkpointName,
+  iterationTag,
+  latestCheckpoint,
+  pruneCheckpoints,
+  writeCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';
 import {
   appendMetrics,
   readStoredRun,
@@ -204,10 +212,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       }
       if (it % config.checkpointEvery === 0 || it === config.iterations) await save();
       if (config.previewEvery > 0 && it % config.previewEvery === 0 && it !== config.iterations) {
-        preview(`iter-${String(it).padStart(7, '0')}`);
+        preview(iterationTag(it));
       }
     }
-    if (!lastGood || !lastGood.endsWith(`iter-${String(trainer.iteration).padStart(7, '0')}.ckpt`)) await save();
+    if (!lastGood || path.basename(lastGood) !== checkpointName(trainer.iteration)) await save();
     preview('final');
     emit({ type: 'done', iteration: trainer.iteration, seconds: (performance.now() - t0) / 1000 });
     return { stored, iteration: trainer.iteration, status: 'done' };

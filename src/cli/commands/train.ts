@@ -38,7 +38,6 @@ export interface TrainCliOptions {
   normalize?: boolean;
   backend?: string;
   report?: boolean;
-  quiet?: boolean;
 }
 
 export async function trainCommand(o: TrainCliOptions): Promise<number> {
@@ -100,13 +99,11 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   if (o.report !== false) {
     const rep = await writeRunReport(o.out, dataset);
     const ev = rep.evaluation;
-    if (!o.quiet) {
-      const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;
-      process.stdout.write(
-        `MMD ${ev.mmd.toPrecision(3)} (data vs data ${ev.reference.mmd.toPrecision(3)}), ${diag}\n` +
-          `report: ${path.resolve(rep.file)}\n`,
-      );
-    }
+    const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;
+    process.stdout.write(
+      `MMD ${ev.mmd.toPrecision(3)} (data vs data ${ev.reference.mmd.toPrecision(3)}), ${diag}\n` +
+        `report: ${path.resolve(rep.file)}\n`,
+    );
   }
   return EXIT.ok;
 }
