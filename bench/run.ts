@@ -1,11 +1,25 @@
 /**
  * `npm run bench`: times DGGF workloads on our engine and, when Debian's PyTorch is installed
  * (/usr/bin/python3 with torch), the same loop in bench/torch_reference.py, side by side in one
- * run; prints ms/iteration, the ratio, and writes bench/RESULTS.md.
+ * run; prints ours, the reference and the ratio, and writes bench/RESULTS.md (one section per
+ * workload, replaced by each run of that workload).
  *
- *   npm run bench [-- --iterations 5 --warmup 1 --backend wasm --threads N --no-torch]
+ *   npm run bench [-- --only paper-toy,cnn --iterations 5 --warmup 1 --backend wasm --threads N --no-torch
+ *                    --batch 64 --no-write]
  *
- * `--threads` (default DGGF_THREADS or min(2, cores)) sets the particle-parallel flow's threads.
+ * Workloads (`--only` takes a comma list; default all):
+ * - `paper-toy`: one training iteration of the paper-toy preset (and our `toy` preset);
+ * - `cnn-mnist-cpu`, `cnn-paper-32` (`cnn` = both): one flow step and one train step, batch 64,
+ *   of the mnist-cpu CNN and the paper-32 ResNet. paper-32 is big (ResNet 128/256 channels at
+ *   32×32: tens of seconds per step on 2 cores), so it runs at most 3 repeats after at most
+ *   1 warm-up whatever `--iterations`/`--warmup` say. Its batch of 64 does not fit the wasm
+ *   backend's 4 GiB heap (the backend aborts, and is unusable after that: it runs last); `--batch N`
+ *   times both engines at another batch (CNN workloads only; the section's heading says which).
+ *
+ * `--no-write` leaves bench/RESULTS.md alone (for quick checks).
+ *
+ * `--threads` (default DGGF_THREADS or min(2, cores)) sets the particle-parallel flow's threads
+ * (MLP flows of ≥ 512 rows only: conv nets flow on the main thread, one wasm thread).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,12 +28,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineInfo, initEngine, tf } from '../src/engine/index.js';
 import { resolveConfig } from '../src/config/resolve.js';
-import { resolveDataset } from '../src/data/index.js';
+import { makeImageDataset, resolveDataset, type ImageShape, type PointDataset } from '../src/data/index.js';
+import type { RunConfigInput } from '../src/config/schema.js';
 import { Trainer, deriveSetup } from '../src/train/trainer.js';
 import { FlowNoise, runFlow } from '../src/flow/index.js';
 import { Rng } from '../src/util/rng.js';
 
 import { args, opt } from './args.js';
+import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ITER = Number(opt('iterations', '5'));
@@ -27,6 +43,25 @@ const WARMUP = Number(opt('warmup', '1'));
 const BACKEND = opt('backend', 'wasm');
 const THREADS = args.includes('--threads') ? Number(opt('threads', '')) : undefined;
 const WITH_TORCH = !args.includes('--no-torch');
+const WRITE = !args.includes('--no-write');
+/** Batch of the CNN workloads (the mnist-cpu and paper-32 presets' batch is 64). */
+const CNN_BATCH = Number(opt('batch', '64'));
+
+/** Workloads, and the `--only` names that select them. */
+const WORKLOADS = ['paper-toy', 'cnn-mnist-cpu', 'cnn-paper-32'] as const;
+type WorkloadName = (typeof WORKLOADS)[number];
+const GROUPS: Record<string, WorkloadName[]> = { toy: ['paper-toy'], cnn: ['cnn-mnist-cpu', 'cnn-paper-32'] };
+function selectedWorkloads(): Set<WorkloadName> {
+  const only = opt('only', '');
+  if (only === '') return new Set(WORKLOADS);
+  const out = new Set<WorkloadName>();
+  for (const name of only.split(',').map((t) => t.trim()).filter(Boolean)) {
+    const hit = GROUPS[name] ?? (WORKLOADS.includes(name as WorkloadName) ? [name as WorkloadName] : null);
+    if (!hit) throw new Error(`--only: unknown workload '${name}' (expected ${[...WORKLOADS, ...Object.keys(GROUPS)].join(', ')})`);
+    hit.forEach((w) => out.add(w));
+  }
+  return out;
+}
 
 const median = (a: number[]): number => {
   const s = [...a].sort((x, y) => x - y);
@@ -42,30 +77,36 @@ interface Timing {
 }
 
 /**
- * One training iteration of a preset (paper-toy: batch 1024, K 200, MLP 64×3, LSIF-χ²; toy:
- * batch 256, K 40, LR-KL), and the flow alone at the same size for the split.
+ * One training iteration (Trainer.step()) of a preset (paper-toy: batch 1024, K 200, MLP 64×3,
+ * LSIF-χ²; toy: batch 256, K 40, LR-KL; the CNN workloads: K = 1), and the flow alone at the same
+ * size for the split: train step = median iteration − median flow.
  */
-function oursIteration(preset: string): Timing {
-  const { config } = resolveConfig({ preset, overrides: { data: '8gaussians' }, defaults: {} });
-  const ds = resolveDataset('8gaussians');
+function oursIteration(
+  preset: string,
+  { ds = resolveDataset('8gaussians'), overrides = { data: '8gaussians' }, repeats = ITER, warmup = WARMUP }: {
+    ds?: PointDataset;
+    overrides?: RunConfigInput;
+    repeats?: number;
+    warmup?: number;
+  } = {},
+): Timing {
+  const { config } = resolveConfig({ preset, overrides, defaults: {} });
   const tr = new Trainer(config, ds, deriveSetup(config, ds));
   const ms: number[] = [];
   const flowMs: number[] = [];
   const rng = new Rng(1);
-  // more repeats for the short toy iteration, whose timing is noisier
-  const repeats = preset === 'toy' ? 8 * ITER : ITER;
-  for (let i = 0; i < WARMUP + repeats; i++) {
+  for (let i = 0; i < warmup + repeats; i++) {
     const t0 = performance.now();
     tr.step();
     const t1 = performance.now();
     // the flow alone, same size, for the split
-    const x0 = tf.tensor2d(rng.normalArray(config.batch * 2), [config.batch, 2]);
+    const x0 = tf.tensor2d(rng.normalArray(config.batch * ds.dim), [config.batch, ds.dim]);
     const t2 = performance.now();
     const r = runFlow(x0, [tr.model.ratioTerm(true)], { steps: config.flowSteps, eta: config.eta, noise: config.noise }, new FlowNoise(rng.nextU32()));
     r.x.dataSync();
     const t3 = performance.now();
     tf.dispose([x0, r.x]);
-    if (i >= WARMUP) {
+    if (i >= warmup) {
       ms.push(t1 - t0);
       flowMs.push(t3 - t2);
     }
@@ -83,13 +124,13 @@ interface TorchResult extends Timing {
   error?: string;
 }
 
-function torchPaperToy(blasThreads: number): TorchResult {
+function torchReference(workload: string, blasThreads: number, iterations = ITER, warmup = WARMUP, batch?: number): TorchResult {
   const py = '/usr/bin/python3';
   if (!fs.existsSync(py)) return { error: '/usr/bin/python3 not found', median_ms: NaN, ms: [] };
   const r = spawnSync(
     py,
-    [path.join(HERE, 'torch_reference.py'), '--workload', 'paper-toy', '--iterations', String(ITER), '--warmup', String(WARMUP), '--threads', '1', '--blas-threads', String(blasThreads)],
-    { encoding: 'utf8', timeout: 900_000 },
+    [path.join(HERE, 'torch_reference.py'), '--workload', workload, '--iterations', String(iterations), '--warmup', String(warmup), '--threads', '1', '--blas-threads', String(blasThreads), ...(batch ? ['--batch', String(batch)] : [])],
+    { encoding: 'utf8', timeout: 1_800_000 },
   );
   const line = (r.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
@@ -100,28 +141,41 @@ function torchPaperToy(blasThreads: number): TorchResult {
 }
 
 const fmt = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(1));
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || !Number.isFinite(a) || !Number.isFinite(b) || b <= 0 ? '—' : (a / b).toFixed(2);
 
-async function main(): Promise<void> {
-  await initEngine(BACKEND, { threads: THREADS });
-  const info = await engineInfo();
-  const threadsLabel = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
-  console.log(`dggf bench — ${machine}; engine ${info.backend} (SIMD ${info.simd}, ${threadsLabel}); median of ${ITER} after ${WARMUP} warm-up`);
+const RESULTS = path.join(HERE, 'RESULTS.md');
 
+/** Replaces one section of RESULTS.md (unless --no-write). */
+function writeSection(marker: string, section: string): void {
+  if (!WRITE) return;
+  replaceSection(RESULTS, marker, section);
+  console.log(`wrote ${path.relative(process.cwd(), RESULTS)} (section "${marker.replace(/^## /, '').trim()}")`);
+}
+
+interface Env {
+  machine: string;
+  date: string;
+  info: Awaited<ReturnType<typeof engineInfo>>;
+  threadsLabel: string;
+}
+
+function paperToy(env: Env): void {
+  const { info, threadsLabel, machine, date } = env;
   const ours = oursIteration('paper-toy');
   console.log(`paper-toy ours: ${fmt(ours.median_ms)} ms/iteration (flow ${fmt(ours.flow_ms_median)}, train step ${fmt(ours.train_ms_median)})`);
-  const toy = oursIteration('toy');
+  // more repeats for the short toy iteration, whose timing is noisier
+  const toy = oursIteration('toy', { repeats: 8 * ITER });
   console.log(`toy preset ours: ${fmt(toy.median_ms)} ms/iteration (flow ${fmt(toy.flow_ms_median)}, train step ${fmt(toy.train_ms_median)}; batch 256, K 40)`);
   const refs: { label: string; r: TorchResult }[] = [];
   if (WITH_TORCH) {
     for (const [label, blas] of [['PyTorch, 1 thread', 1], ['PyTorch, 1 torch thread + 2 OpenBLAS threads', 2]] as const) {
-      const r = torchPaperToy(blas);
+      const r = torchReference('paper-toy', blas);
       refs.push({ label, r });
       console.log(r.error ? `${label}: unavailable (${r.error})` : `${label}: ${fmt(r.median_ms)} ms/iteration (flow ${fmt(r.flow_ms_median)}, train ${fmt(r.train_ms_median)}) → ratio ours/PyTorch ${(ours.median_ms / r.median_ms).toFixed(2)}`);
     }
   }
 
-  const date = new Date().toISOString().slice(0, 10);
   const rows = [
     `| dggf (${info.backend}, SIMD, ${threadsLabel}) | ${fmt(ours.median_ms)} | ${fmt(ours.flow_ms_median)} | ${fmt(ours.train_ms_median)} | 1.00 |`,
     ...refs.map(({ label, r }) =>
@@ -143,19 +197,116 @@ async function main(): Promise<void> {
     `Our \`toy\` preset (MLP 64×3, batch 256, K = 40, LR-KL), same run: ${fmt(toy.median_ms)} ms/iteration (flow ${fmt(toy.flow_ms_median)}, train step ${fmt(toy.train_ms_median)}), median of ${8 * ITER}.`,
     '',
   ].join('\n');
-  const file = path.join(HERE, 'RESULTS.md');
-  const header = '# Benchmark results\n\nWritten by `npm run bench` (bench/run.ts); each run replaces the section of its workload.\n\n';
-  let body = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : header;
-  const marker = '## paper-toy iteration';
-  const start = body.indexOf(marker);
-  if (start >= 0) {
-    const next = body.indexOf('\n## ', start + marker.length);
-    body = body.slice(0, start) + section.trimEnd() + '\n\n' + (next >= 0 ? body.slice(next + 1) : '');
-  } else {
-    body = body.trimEnd() + '\n\n' + section;
+  writeSection('## paper-toy iteration', section);
+}
+
+/** The CNN workloads: a preset's net on a batch (`--batch`, default 64) of random images of its shape. */
+const CNN: Record<'cnn-mnist-cpu' | 'cnn-paper-32', { preset: string; image: ImageShape; net: string; repeats: number; warmup: number }> = {
+  'cnn-mnist-cpu': {
+    preset: 'mnist-cpu',
+    image: { height: 28, width: 28, channels: 1 },
+    net: 'cnn 16/32/64, 28×28×1, LR-KL',
+    repeats: ITER,
+    warmup: WARMUP,
+  },
+  'cnn-paper-32': {
+    preset: 'paper-32',
+    image: { height: 32, width: 32, channels: 3 },
+    net: 'ResNet stem 128, 3 × 128 + 3 × (256↓, 256, 256), 32×32×3, LSIF-χ²',
+    // tens of seconds per step on 2 cores: fewer repeats
+    repeats: Math.min(ITER, 3),
+    warmup: Math.min(WARMUP, 1),
+  },
+};
+
+/**
+ * One Euler–Maruyama flow step and one train step of a preset's conv net, batch 64 (the
+ * presets' batch; `--batch`), through the real code paths: a Trainer with K = 1 on 256 random images
+ * of the preset's shape. Flow step = runFlow with one step (∇ₓ by autodiff); train step =
+ * Trainer.step() minus a flow step (prior + data draw, forward on 64 flowed + 64 data images,
+ * loss, gradients, gradient norm read-back, Adam, EMA). The prior is overridden to N(0, I)
+ * (the reference draws randn; the data-gaussian prior's sampling is not what is compared).
+ */
+function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): void {
+  const { info, machine, date } = env;
+  const w = CNN[name];
+  const dim = w.image.height * w.image.width * w.image.channels;
+  const count = 256;
+  const rng = new Rng(3);
+  const pixels = Uint8Array.from(rng.uniformArray(count * dim, 0, 256), (v) => Math.min(255, Math.floor(v)));
+  const ds = makeImageDataset({ name: `synthetic-${w.preset}`, image: w.image, train: { count, pixels }, flip: false });
+  const batch = CNN_BATCH;
+  const load = os.loadavg()[0].toFixed(1);
+  console.log(`${name}: ${w.net}; batch ${batch}; median of ${w.repeats} after ${w.warmup} warm-up …`);
+  let ours: Timing | { error: string };
+  try {
+    const overrides: RunConfigInput = { data: ds.name, flowSteps: 1, prior: 'gaussian', batch };
+    ours = oursIteration(w.preset, { ds, overrides, repeats: w.repeats, warmup: w.warmup });
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    // the wasm backend aborts (no JS exception to recover from) when malloc fails in its 4 GiB heap
+    ours = {
+      error: msg.startsWith('Aborted(')
+        ? `the ${info.backend} backend aborted (wasm 'Aborted()'), out of memory: batch ${batch} does not fit its 4 GiB heap`
+        : msg.slice(0, 160),
+    };
   }
-  fs.writeFileSync(file, body);
-  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  const o = 'error' in ours ? undefined : ours;
+  if (o) console.log(`  ours: flow step ${fmt(o.flow_ms_median)} ms, train step ${fmt(o.train_ms_median)} ms (Trainer.step with K = 1: ${fmt(o.median_ms)} ms)`);
+  else console.log(`  ours: failed (${(ours as { error: string }).error})`);
+  const ref: TorchResult | undefined = WITH_TORCH ? torchReference(name, 1, w.repeats, w.warmup, batch) : undefined;
+  if (ref?.error) console.log(`  PyTorch: unavailable (${ref.error})`);
+  else if (ref) {
+    console.log(`  PyTorch (torch ${ref.torch}, ${ref.threads} thread, OpenBLAS ${ref.blas_threads}): flow step ${fmt(ref.flow_ms_median)} ms, train step ${fmt(ref.train_ms_median)} ms`);
+    console.log(`  ratio ours/PyTorch: flow step ${ratio(o?.flow_ms_median, ref.flow_ms_median)}, train step ${ratio(o?.train_ms_median, ref.train_ms_median)}`);
+  }
+  const refOk = ref && !ref.error ? ref : undefined;
+  const both = (t?: { flow_ms_median?: number; train_ms_median?: number }): number | undefined =>
+    t?.flow_ms_median !== undefined && t.train_ms_median !== undefined ? t.flow_ms_median + t.train_ms_median : undefined;
+  const row = (step: string, a?: number, b?: number): string => `| ${step} | ${o ? fmt(a) : 'fails'} | ${refOk ? fmt(b) : '—'} | ${ratio(a, b)} |`;
+  const refNote = !WITH_TORCH
+    ? 'PyTorch reference not run (`--no-torch`).'
+    : refOk
+      ? `PyTorch ${refOk.torch}, 1 torch thread, OpenBLAS pool ${refOk.blas_threads} (convolutions through oneDNN), NCHW.`
+      : `PyTorch reference unavailable: ${ref?.error}.`;
+  const section = [
+    `## CNN steps: ${w.preset} (${w.net}, batch ${batch}) — ${date}`,
+    '',
+    `Machine: ${machine}, load average ${load} at the start (shared machines make these noisy); Node ${process.version}; ` +
+      `TF.js ${info.tfjs}. Ours: ${info.backend} backend${info.simd ? ' (SIMD)' : ''}, ` +
+      `${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (conv nets flow on the main thread). ${refNote}`,
+    `Median of ${w.repeats} after ${w.warmup} warm-up, both engines in the same \`npm run bench\` run` +
+      `${w.repeats < ITER ? ' (fewer repeats: this net is big)' : ''}. Ratio = ours / reference (lower is better for us).`,
+    `Flow step: one Euler–Maruyama step x ← x − η∇ₓf′(net(x)) + νξ on ${batch} images (∇ w.r.t. x only). Train step: forward on`,
+    `${batch} flowed + ${batch} data images, ratio loss, backward, Adam, EMA; ours is Trainer.step() with K = 1 minus a flow step`,
+    '(so it also holds the prior/data draws and the loss/gradient-norm read-back).',
+    ...(o ? [] : ['', `Ours failed: ${(ours as { error: string }).error}`]),
+    '',
+    '| step | dggf ms | PyTorch ms | ours/ref |',
+    '|---|---|---|---|',
+    row('flow step', o?.flow_ms_median, refOk?.flow_ms_median),
+    row('train step', o?.train_ms_median, refOk?.train_ms_median),
+    row('flow + train step', both(o), both(refOk)),
+    '',
+  ].join('\n');
+  writeSection(`## CNN steps: ${w.preset} `, section);
+}
+
+async function main(): Promise<void> {
+  const selected = selectedWorkloads();
+  if (!Number.isInteger(CNN_BATCH) || CNN_BATCH < 1) throw new Error(`--batch: expected a positive integer, got '${opt('batch', '')}'`);
+  await initEngine(BACKEND, { threads: THREADS });
+  const info = await engineInfo();
+  const threadsLabel = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
+  console.log(
+    `dggf bench — ${machine}; engine ${info.backend} (SIMD ${info.simd}, ${threadsLabel} for MLP flows, ${info.wasmThreads ?? 1} wasm thread); ` +
+      `median of ${ITER} after ${WARMUP} warm-up; workloads ${[...selected].join(', ')}`,
+  );
+  if (WITH_TORCH) console.log('PyTorch reference: /usr/bin/python3 bench/torch_reference.py, 1 torch thread (+ OpenBLAS pool as labelled)');
+  const env: Env = { machine, date: new Date().toISOString().slice(0, 10), info, threadsLabel };
+  if (selected.has('paper-toy')) paperToy(env);
+  for (const name of ['cnn-mnist-cpu', 'cnn-paper-32'] as const) if (selected.has(name)) cnnWorkload(env, name);
 }
 
 main().then(

@@ -4,6 +4,8 @@
 Replicates clear-nus/fdrl `train_toy_datasets.py` + `src/model_utils.py`
 (Pearson chi^2 / LSIF density-ratio MLP, K-step particle flow, Adam + EMA)
 so `npm run bench` can time it side by side with the TypeScript engine.
+Workloads `cnn-mnist-cpu` and `cnn-paper-32` time one flow step and one
+train step of our conv ratio nets (src/nets/conv.ts) on 64 images.
 
 Needs only torch + the standard library. Run it with Debian's interpreter:
 
@@ -124,6 +126,16 @@ class EMA:
             s.mul_(self.mu).add_(p.detach(), alpha=1.0 - self.mu)
 
 
+def workload_config(defaults, batch=None, flow_steps=None):
+    """A workload's settings: its defaults with the command line's overrides."""
+    c = dict(defaults)
+    if batch is not None:
+        c["batch"] = batch
+    if flow_steps is not None:
+        c["flow_steps"] = flow_steps
+    return c
+
+
 def ms_since(t0):
     return (time.perf_counter() - t0) * 1000.0
 
@@ -146,12 +158,7 @@ class PaperToy:
     }
 
     def __init__(self, seed, batch=None, flow_steps=None):
-        c = dict(self.defaults)
-        if batch is not None:
-            c["batch"] = batch
-        if flow_steps is not None:
-            c["flow_steps"] = flow_steps
-        self.cfg = c
+        c = self.cfg = workload_config(self.defaults, batch, flow_steps)
         torch.manual_seed(seed)
         h = c["hidden"]
         layers = [nn.Linear(2, h), nn.LeakyReLU(0.2)]
@@ -212,10 +219,180 @@ class PaperToy:
                 "flow_ms": flow_ms, "train_ms": train_ms, "loss": loss}
 
 
-# Add CNN workloads here: name -> class with __init__(seed, batch, flow_steps),
-# .cfg and .iteration() -> {"ms", "cpu_ms", "flow_ms", "train_ms", "loss"}.
+# --------------------------------------------------------------------------
+# Workloads: cnn-mnist-cpu, cnn-paper-32 (one flow step and one train step of
+# OUR conv ratio nets, src/nets/conv.ts, on a batch of 64 images)
+# --------------------------------------------------------------------------
+#
+# Same architectures as src/nets/conv.ts, in NCHW float32 (ours is NHWC; the
+# arithmetic is the same). Padding: TF.js 'same' pads a conv by
+# total = max((ceil(H/s) - 1)*s + k - H, 0), split floor/ceil (the extra pixel
+# goes bottom/right). conv3x3 stride 1: total 2 -> (1,1) = PyTorch padding=1.
+# conv4x4 stride 2 on an even H: total 2 -> (1,1) = padding=1, output H/2
+# (28->14->7, 32->16->8). Only on an odd H would TF pad (1,2) where padding=1
+# pads (1,1) and drops the last row: same output size and FLOPs, so timings
+# are comparable either way; the presets timed here never hit that case.
+# LeakyReLU(0.2) everywhere; weights U(+-1/sqrt(fan_in)) (PyTorch's defaults
+# and ours).
+
+class ConvCnn(nn.Module):
+    """`cnn`: conv3x3 s1 -> c0, then conv4x4 s2 per further width, LeakyReLU
+    after each, global mean pool, Linear -> 1."""
+
+    def __init__(self, in_channels, channels):
+        super().__init__()
+        convs, cin = [], in_channels
+        for i, cout in enumerate(channels):
+            convs.append(nn.Conv2d(cin, cout, 3, 1, 1) if i == 0 else nn.Conv2d(cin, cout, 4, 2, 1))
+            cin = cout
+        self.convs = nn.ModuleList(convs)
+        self.act = nn.LeakyReLU(0.2)
+        self.dense = nn.Linear(cin, 1)
+
+    def forward(self, x):
+        h = x
+        for conv in self.convs:
+            h = self.act(conv(h))
+        return self.dense(h.mean(dim=(2, 3)))
+
+
+class PreActBlock(nn.Module):
+    """act -> conv3x3 -> act -> conv3x3, 1x1 shortcut conv when the width
+    changes; a "down" block average-pools both paths 2x2 after the convs."""
+
+    def __init__(self, cin, cout, down, act):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, 1, 1)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1)
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else None
+        self.down = down
+        self.act = act
+
+    def forward(self, h):
+        r = self.conv2(self.act(self.conv1(self.act(h))))
+        s = self.skip(h) if self.skip is not None else h
+        if self.down:
+            r = nn.functional.avg_pool2d(r, 2)
+            s = nn.functional.avg_pool2d(s, 2)
+        return s + r
+
+
+class ConvResNet(nn.Module):
+    """`resnet`: conv3x3 stem, pre-activation blocks, act, global mean pool,
+    Linear -> 1."""
+
+    def __init__(self, in_channels, stem, blocks):
+        super().__init__()
+        self.act = nn.LeakyReLU(0.2)
+        self.stem = nn.Conv2d(in_channels, stem, 3, 1, 1)
+        layers, cin = [], stem
+        for cout, down in blocks:
+            layers.append(PreActBlock(cin, cout, down, self.act))
+            cin = cout
+        self.blocks = nn.Sequential(*layers)
+        self.dense = nn.Linear(cin, 1)
+
+    def forward(self, x):
+        h = self.blocks(self.stem(x))
+        return self.dense(self.act(h).mean(dim=(2, 3)))
+
+
+class CnnStep:
+    """One Euler-Maruyama flow step and one training step of a conv ratio net
+    (batch 64 by default), timed separately:
+
+    - flow step: x <- x - eta * grad_x f'(net(x)) + noise * randn, autograd
+      w.r.t. x only (LR-KL: f' = log r = net output; LSIF-chi^2: f' = 2 r);
+    - train step: forward on the flowed batch and on a data batch (two
+      forward passes, as our Trainer and the authors do), the ratio loss
+      (LR: softplus BCE, flowed particles labelled 1; LSIF: mean(r_de^2 / 2)
+      - mean(r_nu)), backward on the parameters, Adam step, EMA update.
+
+    `flow_steps` is the number of flow steps timed as "flow" (default 1).
+    Data are uniform in [-1, 1] (the pixel range), not timed."""
+
+    name = None
+    defaults = {}
+
+    def __init__(self, seed, batch=None, flow_steps=None):
+        c = self.cfg = workload_config(self.defaults, batch, flow_steps)
+        torch.manual_seed(seed)
+        self.model = self.build()
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=c["lr"], betas=(0.9, 0.999))
+        self.ema = EMA(self.model, c["ema"])
+
+    def fprime(self, out):
+        return out if self.cfg["loss"] == "lr" else 2.0 * out
+
+    def loss(self, out_nu, out_de):
+        if self.cfg["loss"] == "lr":
+            sp = nn.functional.softplus
+            return sp(out_de).mean() + sp(-out_nu).mean()
+        return (0.5 * out_de ** 2).mean() - out_nu.mean()
+
+    def flow(self, x):
+        c = self.cfg
+        eta, noise = c["eta"], c["noise"]
+        x = x.detach()
+        for _ in range(c["flow_steps"]):
+            x.requires_grad_(True)
+            (grad,) = torch.autograd.grad(self.fprime(self.model(x)).sum(), x)
+            x = (x - eta * grad + noise * torch.randn_like(x)).detach()
+        return x
+
+    def train_step(self, x_de, x_nu):
+        self.opt.zero_grad(set_to_none=True)
+        loss = self.loss(self.model(x_nu), self.model(x_de))
+        loss.backward()
+        self.opt.step()
+        self.ema.update(self.model)
+        return loss.item()
+
+    def iteration(self):
+        c0 = time.process_time()
+        t0 = time.perf_counter()
+        n, shape = self.cfg["batch"], self.cfg["image"]
+        x_de = torch.rand(n, *shape) * 2.0 - 1.0
+        x_nu = torch.randn(n, *shape)
+        t1 = time.perf_counter()
+        x_nu = self.flow(x_nu)
+        flow_ms = ms_since(t1)
+        t2 = time.perf_counter()
+        loss = self.train_step(x_de, x_nu)
+        train_ms = ms_since(t2)
+        return {"ms": ms_since(t0), "cpu_ms": (time.process_time() - c0) * 1000.0,
+                "flow_ms": flow_ms, "train_ms": train_ms, "loss": loss}
+
+
+class CnnMnistCpu(CnnStep):
+    """Preset `mnist-cpu`: cnn [16, 32, 64] on 28x28x1, LR-KL, eta 1,
+    nu 0.01, lr 2e-4, EMA 0.998."""
+    name = "cnn-mnist-cpu"
+    defaults = {"batch": 64, "flow_steps": 1, "image": (1, 28, 28), "loss": "lr",
+                "eta": 1.0, "noise": 0.01, "lr": 2e-4, "ema": 0.998}
+
+    def build(self):
+        return ConvCnn(1, [16, 32, 64])
+
+
+class CnnPaper32(CnnStep):
+    """Preset `paper-32`: ResNet stem 128, blocks 3 x 128 then 3 x (256 down,
+    256, 256) on 32x32x3, LSIF-chi^2, eta 3, nu 0.01, lr 1e-4, EMA 0.998."""
+    name = "cnn-paper-32"
+    defaults = {"batch": 64, "flow_steps": 1, "image": (3, 32, 32), "loss": "lsif",
+                "eta": 3.0, "noise": 0.01, "lr": 1e-4, "ema": 0.998}
+
+    def build(self):
+        blocks = [(128, False)] * 3 + [(256, True), (256, False), (256, False)] * 3
+        return ConvResNet(3, 128, blocks)
+
+
+# name -> class with __init__(seed, batch, flow_steps), .cfg and
+# .iteration() -> {"ms", "cpu_ms", "flow_ms", "train_ms", "loss"}.
 WORKLOADS = {
     PaperToy.name: PaperToy,
+    CnnMnistCpu.name: CnnMnistCpu,
+    CnnPaper32.name: CnnPaper32,
 }
 
 

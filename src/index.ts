@@ -12,7 +12,10 @@ export type { LossName, RatioLoss } from './losses/index.js';
 export { PRIORS, gaussianPrior, uniformPrior, dataGaussianPrior, priorFromState } from './priors/index.js';
 export type { Prior, PriorName, PriorState } from './priors/index.js';
 export { createMlp, ACTIVATIONS } from './nets/mlp.js';
-export type { MlpSpec, RatioNet, Activation } from './nets/mlp.js';
+export type { MlpSpec, Activation } from './nets/mlp.js';
+export { createRatioNet, netSpec } from './nets/ratio-net.js';
+export type { RatioNet, NetSpec, NetConfig } from './nets/ratio-net.js';
+export type { CnnSpec, ResNetSpec, ConvSpec } from './nets/conv.js';
 export { Ema } from './nets/ema.js';
 export { Adam } from './optim/adam.js';
 

@@ -17,6 +17,8 @@ import { demoCommand, trainCommand } from './commands/train.js';
 import { sampleCommand } from './commands/sample.js';
 import { evalCommand } from './commands/eval.js';
 import { infoCommand } from './commands/info.js';
+import { featuresTrainCommand } from './commands/features.js';
+import { playgroundCommand } from './commands/playground.js';
 
 const atLeastTwo = (v: string): number => {
   const n = positiveInt(v);
@@ -52,7 +54,11 @@ function buildProgram(result: { code: number }): Command {
   program
     .command('train')
     .description('train a DGGF model in a run folder; re-running the same command resumes it')
-    .option('--data <name|file.csv>', 'a toy dataset (8gaussians, 25gaussians, swissroll, checkerboard, moons, rings, pinwheel, 2spirals) or a CSV of points')
+    .option(
+      '--data <name|path>',
+      'a toy dataset (8gaussians, 25gaussians, swissroll, checkerboard, moons, rings, pinwheel, 2spirals), a CSV of points, ' +
+        'an image dataset (mnist, fashion-mnist, emoji), a folder of PNG/JPEG images or an IDX image file',
+    )
     .requiredOption('--out <dir>', 'run folder (created, or resumed if it holds a run)')
     .addOption(new Option('--preset <name>', `starting configuration (${presetHelp})`).argParser(oneOf(PRESET_NAMES)))
     .option('--config <file.json>', 'JSON file of config fields (applied over the preset, under the options)')
@@ -72,14 +78,18 @@ function buildProgram(result: { code: number }): Command {
     .option('--log-every <n>', 'write a metrics.jsonl line every n iterations', positiveInt)
     .option('--checkpoint-every <n>', 'write a checkpoint every n iterations', positiveInt)
     .option('--preview-every <n>', 'write a sample PNG to samples/ every n iterations (0: end only)', nonNegativeInt)
+    .option('--extra-steps <κ>', 'extra flow steps when sampling (default: the preset; images 20 with data-gaussian, 10 with uniform)', nonNegativeInt)
+    .option('--size <px>', 'images: side length to centre-crop and resize to (folders and emoji default 32)', positiveInt)
+    .option('--dequantize <σ>', "images: std of the Gaussian noise added to data (default 0.03)", nonNegativeNumber)
+    .option('--flip', "images: random horizontal flips of the data (default: the dataset's)")
+    .option('--no-flip', 'images: no flips')
     .option('--normalize', 'standardise the data per dimension (default for toy)')
     .option('--no-normalize', 'train on the raw coordinates (default for paper-toy)')
     .option('--no-report', 'skip report.html at the end')
     .addOption(backendOption())
     .action((o, cmd: Command) => {
       // commander sets normalize=true by default because of --no-normalize; keep only explicit use
-      const src = cmd.getOptionValueSource('normalize');
-      if (src !== 'cli') delete o.normalize;
+      for (const key of ['normalize', 'flip']) if (cmd.getOptionValueSource(key) !== 'cli') delete o[key];
       return run(() => trainCommand(o))();
     });
 
@@ -88,25 +98,50 @@ function buildProgram(result: { code: number }): Command {
     .description("draw samples by flowing prior draws with a run's EMA weights")
     .requiredOption('--run <dir>', 'run folder')
     .requiredOption('--n <n>', 'number of samples', positiveInt)
-    .requiredOption('--out <file.csv>', 'CSV file (header x0,x1,...)')
+    .requiredOption('--out <file.csv|dir>', 'points: a CSV file (header x0,x1,...); images: a folder for 000000.png … and grid.png')
     .option('--flow-steps <k>', 'flow steps (default: K of the run)', positiveInt)
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
     .option('--kl-curve <file.csv>', 'write the KL estimate (mean log r) at every flow step')
-    .option('--gif <file.gif>', 'write an animation of the flow (2-D runs)')
+    .option('--gif <file.gif>', 'write an animation of the flow (2-D runs; an 8×8 grid for images)')
     .option('--png <file.png>', 'write a scatter plot of the samples over the data (2-D runs)')
     .addOption(backendOption())
     .action((o) => run(() => sampleCommand(o))());
 
   program
     .command('eval')
-    .description('print sample-quality metrics (MMD, energy, sliced W1, KL estimate) as JSON')
+    .description('print sample-quality metrics as JSON: MMD, energy, sliced W1 (points); FID, KID on our feature net (images); KL estimate')
     .requiredOption('--run <dir>', 'run folder')
     .option('--data <name|file.csv>', "data to compare with (default: the run's)")
-    .option('--n <n>', 'number of samples and data points (≥ 2)', atLeastTwo, 2000)
+    .option('--n <n>', 'number of samples and data points (≥ 2; default 2000 points, 1000 images)', atLeastTwo)
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
     .option('--flow-steps <k>', 'flow steps (default: K of the run)', positiveInt)
     .addOption(backendOption())
     .action((o) => run(() => evalCommand(o))());
+
+  program
+    .command('playground')
+    .description('serve the browser playground (train and watch 2-D flows live) on localhost and print its URL')
+    .option('--port <n>', 'port (0: any free port)', (v: string) => {
+      const n = nonNegativeInt(v);
+      if (n > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535, got '${v}'.`);
+      return n;
+    }, 5173)
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--run <dir>', 'a 2-D run folder for the page to load and replay')
+    .action((o) => run(() => playgroundCommand(o))());
+
+  const features = program
+    .command('features')
+    .description('the feature network of an image dataset (our classifier, for FID/KID and class guidance)');
+  features
+    .command('train')
+    .description('train the feature network of an image dataset and store it in the cache (DGGF_CACHE, default ~/.cache/dggf)')
+    .requiredOption('--data <name|dir>', 'mnist, fashion-mnist, emoji or a folder of images with one sub-folder per class')
+    .option('--steps <n>', 'training steps of batch 128 (default 500)', positiveInt)
+    .option('--seed <n>', 'random seed', nonNegativeInt)
+    .option('--size <n>', 'image side length to load the data at (default: the dataset\'s own)', positiveInt)
+    .addOption(backendOption())
+    .action((o) => run(() => featuresTrainCommand(o))());
 
   program
     .command('info')

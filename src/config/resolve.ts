@@ -4,8 +4,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PRESETS, PRESET_NAMES } from './presets.js';
+import { PRESETS, PRESET_NAMES, imageExtraSteps } from './presets.js';
 import { TOY_DATASET_NAMES } from '../data/toy2d.js';
+import { IMAGE_DATASET_NAMES } from '../data/images/index.js';
+import type { ResolveOptions } from '../data/index.js';
 import { ConfigError, runConfigSchema, validateConfig, type RunConfig, type RunConfigInput } from './schema.js';
 
 export interface ResolvedConfig {
@@ -36,9 +38,24 @@ function readConfigFile(file: string): RunConfigInput {
   return raw as RunConfigInput;
 }
 
-/** A CSV path is stored absolute, so the run resumes, samples and evaluates from any folder. */
+/** A file/folder path is stored absolute, so the run resumes, samples and evaluates from any folder. */
 function dataSpec(spec: string): string {
-  return !TOY_DATASET_NAMES.includes(spec as never) && fs.existsSync(spec) ? path.resolve(spec) : spec;
+  const named = TOY_DATASET_NAMES.includes(spec as never) || IMAGE_DATASET_NAMES.includes(spec as never);
+  return !named && fs.existsSync(spec) ? path.resolve(spec) : spec;
+}
+
+/** How a run's config shapes its dataset (image size, flips, dequantisation). */
+export function datasetOptions(config: RunConfig): ResolveOptions {
+  return { imageSize: config.imageSize, flip: config.flip, dequantize: config.dequantize };
+}
+
+type NetFields = Record<string, unknown>;
+
+/** Later net fields win; a net of another type replaces the earlier one instead of mixing. */
+function mergeNet(base: NetFields, over: NetFields | undefined): NetFields {
+  if (!over) return base;
+  const typeOf = (n: NetFields) => (n.type as string | undefined) ?? 'mlp';
+  return 'type' in over && typeOf(over) !== typeOf(base) ? over : { ...base, ...over };
 }
 
 export function resolveConfig(opts: {
@@ -67,8 +84,11 @@ export function resolveConfig(opts: {
     ...definedOverrides,
     data: dataSpec(data),
     preset: presetName,
-    net: { ...preset.config.net, ...(fromFile.net ?? {}), ...(opts.overrides.net ?? {}) },
+    net: mergeNet(mergeNet(preset.config.net, fromFile.net), opts.overrides.net),
   };
+  if (preset.kind === 'images' && !explicit.has('sampleExtraSteps')) {
+    merged.sampleExtraSteps = imageExtraSteps(merged.prior as RunConfig['prior'], preset.config.sampleExtraSteps);
+  }
   const source = opts.configFile ? `config (${path.basename(opts.configFile)} + options)` : 'config';
   return { config: validateConfig(merged, source), explicitKeys: [...explicit] };
 }

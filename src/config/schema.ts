@@ -10,13 +10,37 @@ import { ACTIVATIONS } from '../nets/mlp.js';
 
 const positiveInt = z.number().int().positive();
 
-export const netSchema = z
+const mlpNetSchema = z
   .object({
+    type: z.literal('mlp').optional(),
     hidden: positiveInt.max(4096),
     depth: z.number().int().min(0).max(32),
     activation: z.enum(ACTIVATIONS),
   })
   .strict();
+
+const widths = z.array(positiveInt.max(2048)).min(1).max(12);
+
+const cnnNetSchema = z
+  .object({
+    type: z.literal('cnn'),
+    /** Widths: conv3×3 to the first, then one conv4×4 stride 2 per further width. */
+    channels: widths,
+    activation: z.enum(ACTIVATIONS),
+  })
+  .strict();
+
+const resnetNetSchema = z
+  .object({
+    type: z.literal('resnet'),
+    stem: positiveInt.max(2048),
+    blocks: z.array(z.object({ channels: positiveInt.max(2048), down: z.boolean() }).strict()).min(1).max(64),
+    activation: z.enum(ACTIVATIONS),
+  })
+  .strict();
+
+/** An MLP (points; `type` may be omitted), a small CNN or a ResNet (images). */
+export const netSchema = z.union([mlpNetSchema, cnnNetSchema, resnetNetSchema]);
 
 export const runConfigSchema = z
   .object({
@@ -44,16 +68,24 @@ export const runConfigSchema = z
     logEvery: positiveInt,
     /** Write a sample scatter PNG into samples/ this often (0: only at the end). */
     previewEvery: z.number().int().min(0),
+    /** Image folders: side length images are centre-cropped and resized to. */
+    imageSize: z.number().int().min(8).max(512).optional(),
+    /** Images: std of the Gaussian dequantisation noise on data (default: the dataset's, 0.03). */
+    dequantize: z.number().min(0).max(1).optional(),
+    /** Images: random horizontal flips of the data (default: the dataset's; never for digits). */
+    flip: z.boolean().optional(),
   })
   .strict();
 
 export type RunConfig = z.infer<typeof runConfigSchema>;
-export type RunConfigInput = Partial<Omit<RunConfig, 'net'>> & { net?: Partial<RunConfig['net']> };
+export type RunConfigInput = Partial<Omit<RunConfig, 'net'>> & { net?: Partial<RunConfig['net']> | Record<string, unknown> };
 
 export class ConfigError extends Error {}
 
 /** Validates a config, turning zod issues into one readable line naming the fields. */
 export function validateConfig(raw: unknown, source: string): RunConfig {
+  const netProblem = describeNetProblem((raw as { net?: unknown } | null)?.net);
+  if (netProblem) throw new ConfigError(`${source}: ${netProblem}`);
   const parsed = runConfigSchema.safeParse(raw);
   if (parsed.success) {
     const problem = pairingProblem(parsed.data.loss, parsed.data.divergence);
@@ -65,4 +97,23 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
     return `${where}: ${i.message}`;
   });
   throw new ConfigError(`${source}: ${issues.join('; ')}`);
+}
+
+/** A readable message for a bad `net` (a union's own error only says "invalid input"). */
+function describeNetProblem(net: unknown): string | null {
+  if (net === undefined) return null;
+  if (typeof net !== 'object' || net === null || Array.isArray(net)) return 'net: expected an object';
+  const type = (net as { type?: unknown }).type ?? 'mlp';
+  const schemas: Record<string, z.ZodType> = { mlp: mlpNetSchema, cnn: cnnNetSchema, resnet: resnetNetSchema };
+  const schema = typeof type === 'string' ? schemas[type] : undefined;
+  if (!schema) return `net.type: expected one of ${Object.keys(schemas).join(', ')}, got ${JSON.stringify(type)}`;
+  const r = schema.safeParse(net);
+  if (r.success) return null;
+  return r.error.issues
+    .map((i) => {
+      const where = ['net', ...i.path].join('.');
+      const msg = i.code === 'unrecognized_keys' ? `unknown field(s) for a '${type}' net: ${i.keys.join(', ')}` : i.message;
+      return `${where}: ${msg}`;
+    })
+    .join('; ');
 }

@@ -7,6 +7,10 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { tf } from './tf.js';
 import { installBatchMatMulTransposed } from './kernels/batch-matmul-transposed.js';
+import { installConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
+import { installConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
+import { installAvgPoolGrad } from './kernels/avg-pool-grad.js';
+import { installSumLeadingAxes } from './kernels/sum-leading-axes.js';
 import { configureThreads } from './threads.js';
 
 export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'webgpu'] as const;
@@ -39,6 +43,10 @@ async function initWasm(): Promise<void> {
   wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
   if (!(await tf.setBackend('wasm'))) throw new EngineError('the wasm backend failed to start');
   installBatchMatMulTransposed('wasm');
+  installConv2DBackpropFilter('wasm'); // missing on tfjs-backend-wasm 4.22
+  installConv2DBackpropInput('wasm'); // stock is a naive loop
+  installAvgPoolGrad('wasm'); // stock: ~35 ms for a 2×2 pool gradient of [128, 28, 28, 32]
+  installSumLeadingAxes('wasm'); // bias gradients; stock transposes the whole tensor first
 }
 
 async function initNode(): Promise<void> {

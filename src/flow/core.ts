@@ -5,12 +5,12 @@
  */
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import { getDivergence, type DivergenceName, type NetOutput } from '../divergences/index.js';
-import type { MlpSpec, RatioNet } from '../nets/mlp.js';
+import { isMlpSpec, type NetSpec, type RatioNet } from '../nets/ratio-net.js';
 
-/** A flow term that a worker thread can rebuild from plain data (an MLP ratio term). */
+/** A flow term that a worker thread can rebuild from plain data (a ratio net's term). */
 export interface PortableTerm {
-  kind: 'mlp-ratio';
-  spec: MlpSpec;
+  kind: 'net-ratio';
+  spec: NetSpec;
   /** The weights used, in the net's parameter order. */
   weights: { values: Float32Array; shape: number[] }[];
   divergence: DivergenceName;
@@ -25,6 +25,10 @@ export interface FlowTerm {
   gradient?(x: Tensor2D): Tensor2D;
   weight: number;
   label?: string;
+  /** Most rows its potential/gradient should see at once (memory); larger batches are split. */
+  maxRows?: number;
+  /** Expensive per particle (conv nets): split across threads from two noise chunks up. */
+  heavy?: boolean;
   /**
    * A snapshot of the term as plain data (weights read now), for the particle-parallel flow.
    * Terms without it (e.g. guidance by a classifier) keep the flow on the main thread.
@@ -48,14 +52,16 @@ export function ratioTerm(
 ): FlowTerm {
   const d = getDivergence(divergence);
   const fast = net.inputGradient;
+  const spec = net.spec;
   return {
     potential: (x) => d.fPrimeOfOutput(net.apply(x, weights), output),
     gradient: fast ? (x) => fast(x, (out) => d.fPrimeSlope(out, output), weights) : undefined,
     weight,
     label: `f′ ${d.label}`,
+    maxRows: net.maxRows,
     portable: () => ({
-      kind: 'mlp-ratio',
-      spec: net.spec,
+      kind: 'net-ratio',
+      spec,
       weights: (weights ?? net.params.map((p) => p.variable)).map((w) => ({
         values: w.dataSync() as Float32Array,
         shape: w.shape.slice(),
@@ -64,6 +70,8 @@ export function ratioTerm(
       output,
       weight,
     }),
+    // a conv net's step costs far more than an MLP's: worth splitting even small batches
+    heavy: !isMlpSpec(spec),
   };
 }
 
@@ -80,11 +88,28 @@ export function driftGradient(terms: FlowTerm[]): (x: Tensor2D) => Tensor2D {
           .reduce((a, b) => tf.add(a, b)),
       )
     : null;
-  return (x) => {
+  const whole = (x: Tensor2D): Tensor2D => {
     const parts = direct.map((t) => weighted(t.gradient!(x), t.weight));
     if (autodiff) parts.push(autodiff(x));
     return parts.reduce((a, b) => tf.add(a, b)) as Tensor2D;
   };
+  const limits = terms.map((t) => t.maxRows ?? Infinity);
+  const maxRows = Math.min(...limits);
+  // the drift is per particle, so row chunks give the same result with bounded memory
+  return (x) => (x.shape[0] <= maxRows ? whole(x) : inRowChunks(x, maxRows, whole));
+}
+
+/** f applied to consecutive row blocks of x (each ≤ rows), results concatenated; per-block temporaries freed. */
+export function inRowChunks(x: Tensor2D, rows: number, f: (block: Tensor2D) => Tensor2D): Tensor2D {
+  const n = x.shape[0];
+  const parts: Tensor2D[] = [];
+  for (let start = 0; start < n; start += rows) {
+    const size = Math.min(rows, n - start);
+    parts.push(tf.tidy(() => f(tf.slice(x, [start, 0], [size, -1]))));
+  }
+  const out = tf.concat(parts, 0);
+  tf.dispose(parts);
+  return out;
 }
 
 /** Is step k one whose particles a trajectory keeps (every `every` steps, the first and last)? */

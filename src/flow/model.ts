@@ -2,21 +2,33 @@
  * A trained (or training) DGGF model: the ratio net with its EMA copy, the prior, the data
  * normaliser and the flow settings. Samples by flowing prior draws with the EMA weights.
  */
-import { tf, type Tensor2D } from '../engine/index.js';
+import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
-import { createMlp, type RatioNet } from '../nets/mlp.js';
+import { createRatioNet, netSpec, type RatioNet } from '../nets/ratio-net.js';
+import type { ImageShape } from '../data/types.js';
 import { Ema } from '../nets/ema.js';
 import { getLoss, type RatioLoss } from '../losses/index.js';
 import { priorFromState, type Prior, type PriorState } from '../priors/index.js';
 import { denormalize, type NormalizerState } from '../data/normalizer.js';
 import { Rng } from '../util/rng.js';
 import { FlowNoise, ratioTerm, runFlow, type FlowTerm } from './index.js';
+import { inRowChunks } from './core.js';
+
+/** Rows per noise chunk for images: batches of 64 split into 4 chunks, so 2 threads share a flow. */
+export const IMAGE_NOISE_CHUNK_ROWS = 16;
+
+/** The flow noise of a run: image runs use smaller chunks (their particles are expensive). */
+export function flowNoise(seed: number, derived: Derived): FlowNoise {
+  return derived.image ? new FlowNoise(seed, IMAGE_NOISE_CHUNK_ROWS) : new FlowNoise(seed);
+}
 
 /** What a run derives from its data once, at creation (stored in config.json). */
 export interface Derived {
   dim: number;
   normalizer: NormalizerState;
   prior: PriorState;
+  /** Image runs: the shape of one image (points are flattened HWC). */
+  image?: ImageShape;
 }
 
 export interface SampleOptions {
@@ -56,10 +68,7 @@ export class FlowModel {
     readonly derived: Derived,
     initRng: Rng,
   ) {
-    this.net = createMlp(
-      { inputDim: derived.dim, hidden: config.net.hidden, depth: config.net.depth, activation: config.net.activation },
-      initRng,
-    );
+    this.net = createRatioNet(netSpec(config.net, derived.dim, derived.image), initRng);
     this.ema = new Ema(this.net.params, config.emaDecay);
     this.prior = priorFromState(derived.prior);
     this.loss = getLoss(config.loss);
@@ -67,6 +76,13 @@ export class FlowModel {
 
   get logRatioNet(): boolean {
     return this.loss.output === 'log-ratio';
+  }
+
+  /** Net outputs for a batch, in row blocks when the net limits its batch (memory). */
+  output(x: Tensor2D, weights?: Tensor[]): Tensor2D {
+    const rows = this.net.maxRows;
+    // a forward pass alone keeps about a third of what forward + backward does
+    return rows && x.shape[0] > 3 * rows ? inRowChunks(x, 3 * rows, (b) => this.net.apply(b, weights)) : this.net.apply(x, weights);
   }
 
   /** The ratio term of the flow's potential with online or EMA weights. */
@@ -80,15 +96,15 @@ export class FlowModel {
     const steps = opts.steps ?? this.config.flowSteps + this.config.sampleExtraSteps;
     const weights = opts.online ? undefined : this.ema.variables;
     const x0 = tf.tensor2d(this.prior.sample(n, rng), [n, dim]);
-    const noise = new FlowNoise(rng.nextU32());
+    const noise = flowNoise(rng.nextU32(), this.derived);
     const terms = [this.ratioTerm(Boolean(opts.online)), ...(opts.extraTerms ?? [])];
     const result = runFlow(x0, terms, { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
       trajectoryEvery: opts.trajectoryEvery,
-      logRatio: opts.klCurve && this.logRatioNet ? (x: Tensor2D) => this.net.apply(x, weights) : undefined,
+      logRatio: opts.klCurve && this.logRatioNet ? (x: Tensor2D) => this.output(x, weights) : undefined,
     });
     x0.dispose();
     const raw = result.x.dataSync() as Float32Array;
-    const meanOut = tf.tidy(() => tf.mean(this.net.apply(result.x, weights)).dataSync()[0]);
+    const meanOut = tf.tidy(() => tf.mean(this.output(result.x, weights)).dataSync()[0]);
     result.x.dispose();
     const nz = this.derived.normalizer;
     return {

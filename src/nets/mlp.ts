@@ -6,11 +6,13 @@
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { Rng } from '../util/rng.js';
 import type { ParamList } from './params.js';
+import type { RatioNet } from './ratio-net.js';
 
 export const ACTIVATIONS = ['leaky_relu', 'silu', 'relu', 'tanh'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 export interface MlpSpec {
+  type?: 'mlp';
   inputDim: number;
   hidden: number;
   /** Number of hidden h → h layers after the input layer (authors: 3). */
@@ -33,18 +35,8 @@ export function activate(x: Tensor, act: Activation): Tensor {
   }
 }
 
-export interface RatioNet {
+export interface MlpNet extends RatioNet {
   spec: MlpSpec;
-  params: ParamList;
-  /** Net output (r or log r) for a batch [n, dim] → [n, 1], using `weights` if given. */
-  apply(x: Tensor2D, weights?: Tensor[]): Tensor2D;
-  /**
-   * Fast path for the flow: ∇ₓ Σᵢ φ(out(xᵢ)) given dφ/dout as a function of the output, by one
-   * fused forward pass and a hand-written backward pass w.r.t. the input only (no tape).
-   * Absent when the activation has no cheap derivative; callers then use autodiff.
-   */
-  inputGradient?(x: Tensor2D, dPhi: (out: Tensor) => Tensor, weights?: Tensor[]): Tensor2D;
-  dispose(): void;
 }
 
 /** Piecewise-linear activations act(z) = z ⊙ step(z, slope): the mask is also act′(z). */
@@ -60,7 +52,7 @@ export function layerSizes(spec: MlpSpec): [number, number][] {
   return sizes;
 }
 
-export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): RatioNet {
+export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): MlpNet {
   const params: ParamList = [];
   layerSizes(spec).forEach(([fanIn, fanOut], i) => {
     const bound = 1 / Math.sqrt(fanIn);

@@ -1,9 +1,12 @@
 /**
- * Priors q′ the flow starts from: N(0, I), U[−1, 1]^d, and a full-covariance Gaussian fitted
- * to the (normalised) data. Each draws row-major n×dim float32 from our seeded RNG.
+ * Priors q′ the flow starts from: N(0, I), U[−1, 1]^d, and a Gaussian fitted to the
+ * (normalised) data: full covariance up to FULL_COVARIANCE_MAX_DIM dimensions, low rank +
+ * diagonal above (a 12288² covariance does not fit in memory). Each draws row-major n×dim
+ * float32 from our seeded RNG; image priors clamp their draws to [−1, 1] as the authors do.
  */
 import type { Rng } from '../util/rng.js';
 import { DataError } from '../data/types.js';
+import { engineMeanCovariance, fitLowRankGaussian, type LowRankFactors } from './low-rank.js';
 
 export const PRIORS = ['gaussian', 'uniform', 'data-gaussian'] as const;
 export type PriorName = (typeof PRIORS)[number];
@@ -16,10 +19,34 @@ export interface Prior {
   toJSON(): PriorState;
 }
 
+/** Full covariance: lower Cholesky factor `chol` (dim×dim, row-major). */
+export interface FullGaussianState {
+  name: 'data-gaussian';
+  dim: number;
+  mean: ArrayLike<number>;
+  chol: ArrayLike<number>;
+  clamp?: boolean;
+}
+
+/** Low rank + diagonal: x = mean + factor·z + diagStd ⊙ ε, factor dim×rank row-major. */
+export interface LowRankGaussianState {
+  name: 'data-gaussian';
+  dim: number;
+  mean: ArrayLike<number>;
+  rank: number;
+  factor: ArrayLike<number>;
+  diagStd: ArrayLike<number>;
+  clamp?: boolean;
+}
+
 export type PriorState =
   | { name: 'gaussian'; dim: number }
   | { name: 'uniform'; dim: number }
-  | { name: 'data-gaussian'; dim: number; mean: number[]; chol: number[] };
+  | FullGaussianState
+  | LowRankGaussianState;
+
+/** Above this many dimensions the data-dependent prior is fitted low rank + diagonal. */
+export const FULL_COVARIANCE_MAX_DIM = 1024;
 
 export function gaussianPrior(dim: number): Prior {
   return { name: 'gaussian', dim, sample: (n, rng) => rng.normalArray(n * dim), toJSON: () => ({ name: 'gaussian', dim }) };
@@ -69,9 +96,15 @@ export function cholesky(a: Float64Array, dim: number): Float64Array {
   return l;
 }
 
-function gaussianFromFactors(dim: number, mean: ArrayLike<number>, chol: ArrayLike<number>): Prior {
-  const m = Float64Array.from(mean);
-  const l = Float64Array.from(chol);
+function clampInPlace(a: Float32Array, lo: number, hi: number): Float32Array {
+  for (let i = 0; i < a.length; i++) a[i] = a[i] < lo ? lo : a[i] > hi ? hi : a[i];
+  return a;
+}
+
+function gaussianFromFactors(dim: number, mean: ArrayLike<number>, chol: ArrayLike<number>, clamp = false): Prior {
+  // factors rounded to float32 once, as stored, so a fitted prior and one read back from a run agree
+  const m = Float64Array.from(Float32Array.from(mean));
+  const l = Float64Array.from(Float32Array.from(chol));
   return {
     name: 'data-gaussian',
     dim,
@@ -85,9 +118,36 @@ function gaussianFromFactors(dim: number, mean: ArrayLike<number>, chol: ArrayLi
           out[i * dim + a] = s;
         }
       }
-      return out;
+      return clamp ? clampInPlace(out, -1, 1) : out;
     },
-    toJSON: () => ({ name: 'data-gaussian', dim, mean: Array.from(m), chol: Array.from(l) }),
+    toJSON: () => ({ name: 'data-gaussian', dim, mean: Array.from(m), chol: Array.from(l), ...(clamp ? { clamp } : {}) }),
+  };
+}
+
+function lowRankGaussian(s: LowRankGaussianState): Prior {
+  const { dim, rank } = s;
+  const m = Float32Array.from(s.mean);
+  const w = Float32Array.from(s.factor);
+  const d = Float32Array.from(s.diagStd);
+  return {
+    name: 'data-gaussian',
+    dim,
+    sample(n, rng) {
+      const z = rng.normalArray(n * rank);
+      const e = rng.normalArray(n * dim);
+      const out = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++) {
+        const zi = i * rank;
+        for (let a = 0; a < dim; a++) {
+          let v = m[a] + d[a] * e[i * dim + a];
+          const row = a * rank;
+          for (let k = 0; k < rank; k++) v += w[row + k] * z[zi + k];
+          out[i * dim + a] = v;
+        }
+      }
+      return s.clamp ? clampInPlace(out, -1, 1) : out;
+    },
+    toJSON: () => ({ ...s, mean: Array.from(m), factor: Array.from(w), diagStd: Array.from(d) }),
   };
 }
 
@@ -95,14 +155,20 @@ function gaussianFromFactors(dim: number, mean: ArrayLike<number>, chol: ArrayLi
  * The data-dependent prior: N(mean, cov + jitter·I) fitted to data points (the authors use
  * 1e-4 on [−1, 1] images; the jitter grows with the data's scale so it always regularises).
  */
-export function dataGaussianPrior(points: Float32Array, dim: number, jitter = 1e-4): Prior {
-  const { mean, cov } = meanCovariance(points, dim);
+export function dataGaussianPrior(points: Float32Array, dim: number, jitter = 1e-4, opts: { clamp?: boolean; rank?: number } = {}): Prior {
+  if (dim > FULL_COVARIANCE_MAX_DIM) {
+    const f: LowRankFactors = fitLowRankGaussian(points, dim, { rank: opts.rank ?? 128, jitter });
+    return lowRankGaussian({ name: 'data-gaussian', dim, ...f, clamp: opts.clamp });
+  }
+  // small problems (2-D toys) stay in float64 JS; images use the engine's matmul
+  const big = (points.length / dim) * dim * dim > 5e7;
+  const { mean, cov } = big ? engineMeanCovariance(points, dim) : meanCovariance(points, dim);
   let meanVar = 0;
   for (let a = 0; a < dim; a++) meanVar += cov[a * dim + a] / dim;
   const j = jitter * Math.max(1, meanVar);
   for (let a = 0; a < dim; a++) cov[a * dim + a] += j;
   try {
-    return gaussianFromFactors(dim, mean, cholesky(cov, dim));
+    return gaussianFromFactors(dim, mean, cholesky(cov, dim), opts.clamp);
   } catch {
     throw new DataError(`the data's covariance is degenerate (constant or collinear coordinates): the data-gaussian prior cannot be fitted; use --prior gaussian or --normalize`);
   }
@@ -115,6 +181,6 @@ export function priorFromState(s: PriorState): Prior {
     case 'uniform':
       return uniformPrior(s.dim);
     case 'data-gaussian':
-      return gaussianFromFactors(s.dim, s.mean, s.chol);
+      return 'chol' in s ? gaussianFromFactors(s.dim, s.mean, s.chol, s.clamp) : lowRankGaussian(s);
   }
 }

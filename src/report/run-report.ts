@@ -6,8 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PointDataset } from '../data/types.js';
+import type { RunConfig } from '../config/schema.js';
 import { loadRun } from '../train/run.js';
-import { readMetrics, runPaths } from '../train/run-folder.js';
+import { readMetrics, runPaths, type StoredRun } from '../train/run-folder.js';
 import { renderReport, type ReportSection } from '../viz/index.js';
 import { engineInfo } from '../engine/index.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
@@ -19,8 +20,72 @@ export interface ReportResult {
   evaluation: RunEvaluation;
 }
 
-function fmt(v: number): string {
+export function fmt(v: number): string {
   return Number.isFinite(v) ? Number(v.toPrecision(4)).toString() : String(v);
+}
+
+/** The loss / diagnostic curves, speed, and the KL estimate along one flow. */
+export function trainingSections(metricsFile: string, write: (name: string, data: Uint8Array | string) => string, flowKl?: number[]): ReportSection[] {
+  const sections: ReportSection[] = [];
+  const metrics = readMetrics(metricsFile);
+  if (metrics.length > 0) {
+    const curves = trainingCurves(metrics);
+    write('loss.png', curves.lossPng);
+    sections.push({ heading: 'Training loss', svg: curves.lossSvg });
+    if (curves.diagSvg && curves.diagPng) {
+      write('diagnostic.png', curves.diagPng);
+      sections.push({ heading: curves.diagName ?? 'Diagnostic', svg: curves.diagSvg });
+    }
+    const last = metrics[metrics.length - 1];
+    sections.push({
+      heading: 'Speed',
+      table: { rows: [['iterations/s (last log window)', fmt(last.it_per_s)], ['training time this session (s)', fmt(last.elapsed_s)]] },
+    });
+  }
+  if (flowKl && flowKl.length > 1) {
+    const c = flowKlCurve(flowKl);
+    write('flow-kl.png', c.png);
+    sections.push({ heading: 'KL estimate along one flow', svg: c.svg });
+  }
+  return sections;
+}
+
+/**
+ * Appends the sections every run report has (training curves, speed, KL along the flow,
+ * configuration) to `sections` and writes report.html.
+ */
+export async function finishReport(o: {
+  dir: string;
+  dataName: string;
+  stored: StoredRun;
+  iteration: number;
+  sections: ReportSection[];
+  write: (name: string, data: Uint8Array | string) => string;
+  flowKl?: number[];
+}): Promise<void> {
+  const cfg = o.stored.config;
+  const sections = [...o.sections, ...trainingSections(runPaths(o.dir).metrics, o.write, o.flowKl), await configSection(cfg)];
+  const html = renderReport({
+    title: `dggf run — ${o.dataName}`,
+    subtitle: `${cfg.preset} preset · ${cfg.loss.toUpperCase()}–${cfg.divergence} · ${o.iteration}/${cfg.iterations} iterations · ${o.dir}`,
+    sections,
+    footer: `Deep Generative Wasserstein Gradient Flows · dggf ${o.stored.dggf} · ${new Date().toISOString()}`,
+  });
+  writeFileAtomic(runPaths(o.dir).report, html);
+}
+
+/** The run's configuration and the engine it ran on. */
+export async function configSection(cfg: RunConfig): Promise<ReportSection> {
+  const info = await engineInfo();
+  return {
+    heading: 'Configuration',
+    table: {
+      rows: [
+        ...Object.entries(cfg).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number)] as [string, string | number]),
+        ['engine', `${info.backend} (tfjs ${info.tfjs}, ${info.threads} thread${info.threads === 1 ? '' : 's'}, SIMD ${info.simd ?? 'n/a'})`],
+      ],
+    },
+  };
 }
 
 export async function writeRunReport(dir: string, dataset: PointDataset, opts: { n?: number; seed?: number } = {}): Promise<ReportResult> {
@@ -75,43 +140,7 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
     }
     sections.push({ heading: 'Sample quality', table: { rows: metricRows } });
 
-    const metrics = readMetrics(paths.metrics);
-    if (metrics.length > 0) {
-      const curves = trainingCurves(metrics);
-      write('loss.png', curves.lossPng);
-      sections.push({ heading: 'Training loss', svg: curves.lossSvg });
-      if (curves.diagSvg && curves.diagPng) {
-        write('diagnostic.png', curves.diagPng);
-        sections.push({ heading: curves.diagName ?? 'Diagnostic', svg: curves.diagSvg });
-      }
-      const last = metrics[metrics.length - 1];
-      sections.push({
-        heading: 'Speed',
-        table: { rows: [['iterations/s (last log window)', fmt(last.it_per_s)], ['training time this session (s)', fmt(last.elapsed_s)]] },
-      });
-    }
-    if (flow.kl && flow.kl.length > 1) {
-      const c = flowKlCurve(flow.kl);
-      write('flow-kl.png', c.png);
-      sections.push({ heading: 'KL estimate along one flow', svg: c.svg });
-    }
-    const info = await engineInfo();
-    sections.push({
-      heading: 'Configuration',
-      table: {
-        rows: [
-          ...Object.entries(cfg).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : (v as string | number)] as [string, string | number]),
-          ['engine', `${info.backend} (tfjs ${info.tfjs}, ${info.threads} thread${info.threads === 1 ? '' : 's'}, SIMD ${info.simd ?? 'n/a'})`],
-        ],
-      },
-    });
-    const html = renderReport({
-      title: `dggf run — ${dataset.name}`,
-      subtitle: `${cfg.preset} preset · ${cfg.loss.toUpperCase()}–${cfg.divergence} · ${checkpoint.iteration}/${cfg.iterations} iterations · ${dir}`,
-      sections,
-      footer: `Deep Generative Wasserstein Gradient Flows · dggf ${stored.dggf} · ${new Date().toISOString()}`,
-    });
-    writeFileAtomic(paths.report, html);
+    await finishReport({ dir, dataName: dataset.name, stored, iteration: checkpoint.iteration, sections, write, flowKl: flow.kl });
     return { file: paths.report, evaluation };
   } finally {
     model.dispose();

@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { runConfigSchema, ConfigError, type RunConfig } from '../config/schema.js';
 import type { Derived } from '../flow/model.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
+import { Rng } from '../util/rng.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 
 export interface RunPaths {
@@ -48,6 +50,9 @@ const storedSchema = z.object({
     dim: z.number().int().positive(),
     normalizer: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
     prior: z.any(),
+    image: z
+      .object({ height: z.number().int().positive(), width: z.number().int().positive(), channels: z.union([z.literal(1), z.literal(3)]) })
+      .optional(),
   }),
   engine: z.object({ backend: z.string() }).optional(),
 });
@@ -66,7 +71,60 @@ export function readStoredRun(dir: string): StoredRun | null {
     const i = parsed.error.issues[0];
     throw new ConfigError(`${file}: ${i.path.join('.') || '(top level)'}: ${i.message} — is this a dggf run folder?`);
   }
-  return parsed.data as StoredRun;
+  const stored = parsed.data as StoredRun;
+  stored.derived = { ...stored.derived, prior: readPriorArrays(dir, stored.derived.prior as unknown as Record<string, unknown>) };
+  return stored;
+}
+
+/** Prior arrays longer than this are kept in prior.bin instead of config.json. */
+const INLINE_ARRAY_MAX = 4096;
+const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd'] as const;
+
+/**
+ * config.json holds the prior's small arrays inline; big ones (an image prior's Cholesky
+ * factor has dim² values) go to prior.bin, a checksummed float32 file in the checkpoint
+ * format, and config.json records `arrays: "prior.bin"`.
+ */
+function writePriorArrays(dir: string, prior: Derived['prior']): Record<string, unknown> {
+  const p = prior as unknown as Record<string, unknown>;
+  const present = PRIOR_ARRAYS.filter((k) => p[k] !== undefined);
+  const big = present.some((k) => (p[k] as ArrayLike<number>).length > INLINE_ARRAY_MAX);
+  const out: Record<string, unknown> = { ...p };
+  if (!big) {
+    for (const k of present) out[k] = Array.from(p[k] as ArrayLike<number>);
+    return out;
+  }
+  const tensors = present.map((k) => {
+    const values = Float32Array.from(p[k] as ArrayLike<number>);
+    return { name: k, shape: [values.length], values };
+  });
+  writeFileAtomic(path.join(dir, PRIOR_FILE), encodeCheckpoint({ iteration: 0, rng: new Rng(0).state(), adamStep: 0, tensors }));
+  for (const k of present) delete out[k];
+  out.arrays = PRIOR_FILE;
+  return out;
+}
+
+const PRIOR_FILE = 'prior.bin';
+
+function readPriorArrays(dir: string, prior: Record<string, unknown>): Derived['prior'] {
+  if (prior.arrays === undefined) return prior as unknown as Derived['prior'];
+  const file = path.join(dir, PRIOR_FILE);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read the prior's arrays (${(e as NodeJS.ErrnoException).code ?? e}); config.json refers to it`);
+  }
+  let decoded;
+  try {
+    decoded = decodeCheckpoint(buf, file);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  const out: Record<string, unknown> = { ...prior };
+  delete out.arrays;
+  for (const t of decoded.tensors) out[t.name] = t.values;
+  return out as unknown as Derived['prior'];
 }
 
 export function writeStoredRun(
@@ -78,7 +136,8 @@ export function writeStoredRun(
 ): StoredRun {
   const stored: StoredRun = { dggf: PACKAGE_VERSION, createdAt: createdAt ?? new Date().toISOString(), config, derived, ...(engine ? { engine } : {}) };
   fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic(runPaths(dir).config, JSON.stringify(stored, null, 2) + '\n');
+  const onDisk = { ...stored, derived: { ...derived, prior: writePriorArrays(dir, derived.prior) } };
+  writeFileAtomic(runPaths(dir).config, JSON.stringify(onDisk, null, 2) + '\n');
   return stored;
 }
 

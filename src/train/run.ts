@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { activeBackend } from '../engine/index.js';
 import { ConfigError, type RunConfig } from '../config/schema.js';
-import type { PointDataset } from '../data/types.js';
+import { isImageDataset, type PointDataset } from '../data/types.js';
 import { FlowModel } from '../flow/model.js';
 import { assignParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
@@ -103,9 +103,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const emit = opts.onEvent ?? (() => {});
   const paths = runPaths(dir);
   const { stored: existing, config } = reconcileConfig(dir, opts.config, opts.explicitKeys ?? []);
-  if (existing && existing.derived.dim !== dataset.dim) {
-    throw new ConfigError(`${dataset.name} has ${dataset.dim} columns, but the run in ${dir} was trained on ${existing.derived.dim}-D data`);
-  }
+  if (existing) checkDataFitsRun(existing.derived, dataset, dir);
   const derived = existing?.derived ?? deriveSetup(config, dataset);
 
   // Everything that can fail on the user's input is checked before the folder is written.
@@ -160,7 +158,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     };
     const preview = (tag: string): void => {
       if (!opts.renderPreview) return;
-      const { samples } = trainer.model.sample(1000, { seed: config.seed + 1 });
+      // a 8×8 grid for images (each sample costs a full flow), a cloud of 1000 for points
+      const { samples } = trainer.model.sample(isImageDataset(dataset) ? 64 : 1000, { seed: config.seed + 1 });
       const file = path.join(paths.samples, `${tag}.png`);
       opts.renderPreview(samples, dataset, file, trainer.iteration);
       emit({ type: 'preview', iteration: trainer.iteration, samples, file });
@@ -277,6 +276,32 @@ function lockRunFolder(dir: string): () => void {
 /** Temporary files of atomic writes interrupted by a kill (never read; safe to delete). */
 function removeStaleTemporaries(dir: string): void {
   for (const f of fs.readdirSync(dir)) if (f.startsWith('.') && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
+}
+
+/** Throws a ConfigError when `dataset` is not the kind of data the run was trained on. */
+export function checkDataFitsRun(derived: StoredRun['derived'], dataset: PointDataset, dir: string): void {
+  const want = derived.image;
+  if (want) {
+    const what = `${want.height}×${want.width}×${want.channels}`;
+    if (!isImageDataset(dataset)) {
+      throw new ConfigError(`${dataset.name} is ${dataset.dim}-D points, but the run in ${dir} was trained on ${what} images`);
+    }
+    const got = dataset.image;
+    if (got.height !== want.height || got.width !== want.width || got.channels !== want.channels) {
+      const gray = (c: number) => (c === 1 ? 'grayscale' : 'RGB');
+      const why = got.channels !== want.channels ? ` (${gray(got.channels)} vs the run's ${gray(want.channels)})` : '';
+      throw new ConfigError(
+        `${dataset.name} holds ${got.height}×${got.width}×${got.channels} images${why}, but the run in ${dir} was trained on ${what} images`,
+      );
+    }
+    return;
+  }
+  if (isImageDataset(dataset)) {
+    throw new ConfigError(`${dataset.name} holds images, but the run in ${dir} was trained on ${derived.dim}-D points`);
+  }
+  if (derived.dim !== dataset.dim) {
+    throw new ConfigError(`${dataset.name} has ${dataset.dim} columns, expected ${derived.dim} (the run in ${dir} was trained on ${derived.dim}-D data)`);
+  }
 }
 
 /** A trained model loaded from a run folder's newest checkpoint (net + EMA weights). */

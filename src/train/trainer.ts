@@ -5,14 +5,14 @@
  */
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
-import type { PointDataset } from '../data/types.js';
+import { isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
 import { fitNormalizer, identityNormalizer, normalize } from '../data/normalizer.js';
 import { dataGaussianPrior, gaussianPrior, uniformPrior, type Prior } from '../priors/index.js';
 import { Adam } from '../optim/adam.js';
 import { assignParams, readParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
-import { FlowNoise, PARALLEL_MIN_ROWS, runFlow, startFlowWorkers } from '../flow/index.js';
-import { FlowModel, type Derived } from '../flow/model.js';
+import { PARALLEL_MIN_ROWS, runFlow, startFlowWorkers } from '../flow/index.js';
+import { FlowModel, flowNoise, type Derived } from '../flow/model.js';
 import type { Checkpoint } from './checkpoint.js';
 
 export interface StepStats {
@@ -33,17 +33,35 @@ export class NonFiniteLossError extends Error {
   }
 }
 
+/** At most this many images are used to fit the data-dependent prior. */
+export const PRIOR_FIT_MAX_IMAGES = 10000;
+
+/** Up to `max` training images in [−1, 1] (no noise, no flips), a seeded subset when there are more. */
+function imagesForFit(ds: ImageDataset, max: number, rng: Rng): Float32Array {
+  const { count, pixels } = ds.train;
+  const take = Math.min(count, max);
+  const out = new Float32Array(take * ds.dim);
+  for (let i = 0; i < take; i++) {
+    const src = take === count ? i : rng.int(count);
+    const row = pixels.subarray(src * ds.dim, (src + 1) * ds.dim);
+    for (let j = 0; j < ds.dim; j++) out[i * ds.dim + j] = row[j] / 127.5 - 1;
+  }
+  return out;
+}
+
 /** Normaliser and prior fitted once from the data (deterministic given the seed). */
 export function deriveSetup(config: RunConfig, dataset: PointDataset): Derived {
   const dim = dataset.dim;
   const fitRng = new Rng((config.seed ^ 0x0da7a5e7) >>> 0);
-  const points = dataset.points ?? dataset.sample(20000, fitRng);
+  const image = isImageDataset(dataset) ? dataset : null;
+  const points = image ? imagesForFit(image, PRIOR_FIT_MAX_IMAGES, fitRng) : (dataset.points ?? dataset.sample(20000, fitRng));
   const normalizer = config.normalize ? fitNormalizer(points, dim) : identityNormalizer(dim);
   let prior: Prior;
   if (config.prior === 'gaussian') prior = gaussianPrior(dim);
   else if (config.prior === 'uniform') prior = uniformPrior(dim);
-  else prior = dataGaussianPrior(normalize(points, dim, normalizer), dim);
-  return { dim, normalizer, prior: prior.toJSON() };
+  // images: the authors clamp the data-dependent prior's draws to the data range [−1, 1]
+  else prior = dataGaussianPrior(normalize(points, dim, normalizer), dim, 1e-4, { clamp: image !== null && !config.normalize });
+  return { dim, normalizer, prior: prior.toJSON(), ...(image ? { image: image.image } : {}) };
 }
 
 export function learningRateAt(config: RunConfig, iteration: number): number {
@@ -68,7 +86,7 @@ export class Trainer {
     this.adam = new Adam(this.model.net.params);
     this.rng = root.fork(2);
     // workers load TF.js in the background while the first iteration is set up
-    if (config.batch >= PARALLEL_MIN_ROWS) startFlowWorkers();
+    if (config.batch >= PARALLEL_MIN_ROWS || derived.image) startFlowWorkers();
   }
 
   private get allState() {
@@ -87,29 +105,53 @@ export class Trainer {
     const settings = { steps: config.flowSteps, eta: config.eta, noise: config.noise };
     // one draw from the serialisable RNG seeds this iteration's chunked flow noise, so a
     // resume replays it exactly whatever the thread count
-    const noise = new FlowNoise(this.rng.nextU32());
+    const noise = flowNoise(this.rng.nextU32(), this.derived);
     const flowed = runFlow(x0, [model.ratioTerm(true)], settings, noise).x;
     x0.dispose();
     const raw = this.dataset.sample(n, this.rng);
     const data = tf.tensor2d(normalize(raw, dim, this.derived.normalizer), [n, dim]);
 
-    let meanOut: Tensor | undefined;
+    // The Bregman losses are means of per-sample terms, so a batch too big for memory in one
+    // piece (big conv nets) gives the same loss and gradient as a weighted sum over row blocks.
     const vars = model.net.params.map((p) => p.variable);
-    const { value, grads } = tf.variableGrads(() => {
-      const outNu = model.net.apply(flowed as Tensor2D);
-      const outDe = model.net.apply(data);
-      meanOut = tf.keep(tf.mean(outNu));
-      return model.loss.compute(outNu, outDe) as tf.Scalar;
-    }, vars);
+    const rows = Math.min(n, model.net.maxRows ?? n);
+    let value: Tensor | null = null;
+    let meanOut: Tensor | null = null;
+    let gradList: Tensor[] = [];
+    for (let start = 0; start < n; start += rows) {
+      const size = Math.min(rows, n - start);
+      const w = size / n;
+      const scaled = (t: Tensor): Tensor => (w === 1 ? t : tf.mul(t, w));
+      let blockMean: Tensor | undefined;
+      const block = tf.variableGrads(() => {
+        const nu = size === n ? flowed : tf.slice(flowed, [start, 0], [size, -1]);
+        const de = size === n ? data : tf.slice(data, [start, 0], [size, -1]);
+        const outNu = model.net.apply(nu as Tensor2D);
+        const outDe = model.net.apply(de as Tensor2D);
+        blockMean = tf.keep(scaled(tf.mean(outNu)));
+        return scaled(model.loss.compute(outNu, outDe)) as tf.Scalar;
+      }, vars);
+      const grads = vars.map((v) => block.grads[v.name]);
+      if (value === null) {
+        value = block.value;
+        meanOut = blockMean!;
+        gradList = grads;
+      } else {
+        const prev = [value, meanOut!, ...gradList];
+        value = tf.add(value, block.value);
+        meanOut = tf.add(meanOut!, blockMean!);
+        gradList = gradList.map((g, i) => tf.add(g, grads[i]));
+        tf.dispose([...prev, block.value, blockMean!, ...grads]);
+      }
+    }
     flowed.dispose();
     data.dispose();
-    const gradList = vars.map((v) => grads[v.name]);
     // loss, mean net output and gradient norm in one read-back
     const packed = tf.tidy(() =>
-      tf.stack([value, meanOut!, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]),
+      tf.stack([value!, meanOut!, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]),
     );
     const [loss, m, gradNorm] = packed.dataSync();
-    tf.dispose([packed, value, meanOut!]);
+    tf.dispose([packed, value!, meanOut!]);
     // a finite loss with overflowing gradients would write NaN weights: stop before the update
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose(gradList);

@@ -4,8 +4,8 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.js';
+import { assertDataError } from '../helpers/assert.js';
 import {
-  DataError,
   RING_RADII,
   TOY_DATASETS,
   TOY_DATASET_NAMES,
@@ -24,16 +24,6 @@ function csvFile(content: string, name?: string): string {
   return f;
 }
 
-function assertDataError(fn: () => unknown, ...parts: (string | RegExp)[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof DataError, `expected DataError, got ${String(err)}`);
-    for (const p of parts) {
-      if (typeof p === 'string') assert.ok(err.message.includes(p), `message '${err.message}' lacks '${p}'`);
-      else assert.match(err.message, p);
-    }
-    return true;
-  });
-}
 
 // ---- toy generators -------------------------------------------------------------------------
 

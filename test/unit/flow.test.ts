@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, tf } from '../../src/engine/index.js';
-import { createMlp, layerSizes, type Activation, type RatioNet } from '../../src/nets/mlp.js';
+import { createMlp, layerSizes, type Activation, type MlpNet } from '../../src/nets/mlp.js';
 import { FlowNoise, driftGradient, ratioTerm, runFlow, type FlowTerm } from '../../src/flow/index.js';
 import { getDivergence, type DivergenceName, type NetOutput } from '../../src/divergences/index.js';
 import { Rng } from '../../src/util/rng.js';
 
 /** The same MLP evaluated in float64 JavaScript from the net's weights. */
-function float64Net(net: RatioNet, act: Activation): (x: number[]) => number {
+function float64Net(net: MlpNet, act: Activation): (x: number[]) => number {
   const ws = net.params.map((p) => Array.from(p.variable.dataSync()));
   const sizes = layerSizes(net.spec);
   const a = (z: number): number => {

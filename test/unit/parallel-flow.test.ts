@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EngineError, engineInfo, initEngine, tf } from '../../src/engine/index.js';
 import { createMlp } from '../../src/nets/mlp.js';
+import { createRatioNet } from '../../src/nets/ratio-net.js';
 import {
   FlowNoise,
   NOISE_CHUNK_ROWS,
@@ -128,6 +129,31 @@ test('the thread count does not change training or sampling, and no tensors leak
   two.params.forEach((p, i) => assert.deepEqual(p.values, one.params[i].values, p.name));
   assert.deepEqual(two.samples.samples, one.samples.samples);
   assert.deepEqual(two.samples.trajectory, one.samples.trajectory);
+});
+
+test('conv ratio nets flow in workers too, from two noise chunks up: same result as one thread', async () => {
+  setParallelMinRows(); // the default: MLP batches below it stay whole, conv ("heavy") terms split anyway
+  const image = { height: 8, width: 8, channels: 1 as const };
+  const rng = new Rng(9);
+  const net = createRatioNet({ type: 'cnn', image, channels: [4, 6], activation: 'leaky_relu' }, rng);
+  const n = 40;
+  const x0 = tf.tensor2d(rng.normalArray(n * 64), [n, 64]);
+  const run = async (threads: number) => {
+    await initEngine('wasm', { threads });
+    const r = runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 4, eta: 0.5, noise: 0.05 }, new FlowNoise(3, 16), {
+      trajectoryEvery: 2,
+    });
+    const x = r.x.dataSync().slice() as Float32Array;
+    r.x.dispose();
+    return { x, trajectory: r.trajectory };
+  };
+  const one = await run(1);
+  const two = await run(2);
+  assert.ok(flowWorkerCount() >= 1, 'a worker ran');
+  assert.deepEqual(two.x, one.x);
+  two.trajectory!.forEach((t, i) => assert.deepEqual(t.points, one.trajectory![i].points, `snapshot ${t.step}`));
+  x0.dispose();
+  net.dispose();
 });
 
 test('workers stop on request, restart on demand, and never keep a process alive', async () => {

@@ -1,4 +1,7 @@
-/** `dggf sample`: flow prior draws with a run's EMA weights; CSV out, optional KL curve, GIF, PNG. */
+/**
+ * `dggf sample`: flow prior draws with a run's EMA weights. Points: a CSV, optional KL curve,
+ * GIF and PNG; images: a folder of PNGs and a grid (sample-images.ts).
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../engine/index.js';
@@ -8,6 +11,9 @@ import { flowAnimation, samplesOverData } from '../../report/pictures.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { Rng } from '../../util/rng.js';
 import { UsageError, EXIT } from '../errors.js';
+import { readStoredRun } from '../../train/run-folder.js';
+import { getLoss } from '../../losses/index.js';
+import { checkImageOutDir, sampleImages } from './sample-images.js';
 
 export interface SampleCliOptions {
   run: string;
@@ -31,17 +37,35 @@ function checkOutput(option: string, file: string | undefined, ext: string): voi
 }
 
 export async function sampleCommand(o: SampleCliOptions): Promise<number> {
-  checkOutput('--out', o.out, '.csv');
+  const stored = readStoredRun(o.run);
+  if (!stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
+  const image = stored.derived.image;
+  if (image) {
+    checkImageOutDir(o.out);
+    if (o.png) throw new UsageError('--png draws 2-D points; an image run writes its grid to --out/grid.png');
+  } else {
+    checkOutput('--out', o.out, '.csv');
+  }
   checkOutput('--kl-curve', o.klCurve, '.csv');
   checkOutput('--gif', o.gif, '.gif');
   checkOutput('--png', o.png, '.png');
+  if (o.klCurve && getLoss(stored.config.loss).output !== 'log-ratio') {
+    throw new UsageError(`--kl-curve: the run's net outputs r (loss '${stored.config.loss}'), not log r; the KL estimate needs --loss lr or kl`);
+  }
   await initEngine(o.backend);
-  const { stored, model } = loadRun(o.run);
+  const { model } = loadRun(o.run);
   try {
-    if (o.klCurve && !model.logRatioNet) {
-      throw new UsageError(`--kl-curve: the run's net outputs r (loss '${stored.config.loss}'), not log r; the KL estimate needs --loss lr or kl`);
-    }
     const dim = stored.derived.dim;
+    if (image) {
+      const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
+      const lines = sampleImages(model, image, { n: o.n, out: o.out, seed: o.seed, steps, gif: o.gif, klCurve: o.klCurve });
+      if (!lines) {
+        process.stderr.write(`dggf: the flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try fewer --flow-steps)\n`);
+        return EXIT.diverged;
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+      return EXIT.ok;
+    }
     if ((o.gif || o.png) && dim !== 2) throw new UsageError(`--gif/--png draw 2-D points; this run is ${dim}-D`);
     const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
     const res = model.sample(o.n, {

@@ -4,8 +4,12 @@ import fs from 'node:fs';
 import { initEngine } from '../../engine/index.js';
 import { resolveConfig } from '../../config/resolve.js';
 import type { RunConfig, RunConfigInput } from '../../config/schema.js';
-import { resolveDataset } from '../../data/index.js';
-import { reconcileConfig, trainRun } from '../../train/run.js';
+import { describeImageDataset, isImageDataset, resolveDataset, type PointDataset } from '../../data/index.js';
+import { datasetOptions } from '../../config/resolve.js';
+import { ConfigError } from '../../config/schema.js';
+import { checkDataFitsRun, reconcileConfig, trainRun } from '../../train/run.js';
+import { writeImageRunReport } from '../../report/image-report.js';
+import { imageGridPng } from '../../viz/index.js';
 import { writeRunReport } from '../../report/run-report.js';
 import { firstTwo, samplesOverData } from '../../report/pictures.js';
 import { Rng } from '../../util/rng.js';
@@ -36,6 +40,10 @@ export interface TrainCliOptions {
   checkpointEvery?: number;
   previewEvery?: number;
   normalize?: boolean;
+  extraSteps?: number;
+  size?: number;
+  dequantize?: number;
+  flip?: boolean;
   backend?: string;
   report?: boolean;
 }
@@ -60,6 +68,10 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     checkpointEvery: o.checkpointEvery,
     previewEvery: o.previewEvery,
     normalize: o.normalize,
+    sampleExtraSteps: o.extraSteps,
+    imageSize: o.size,
+    dequantize: o.dequantize,
+    flip: o.flip,
     ...(Object.keys(net).length ? { net } : {}),
   };
   // Everything is validated before the run folder is touched.
@@ -70,14 +82,30 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     overrides,
     defaults: { data: existing?.config.data },
   });
-  const dataset = resolveDataset(requested.data);
+  const dataset = resolveDataset(requested.data, datasetOptions(requested));
   const { config } = reconcileConfig(o.out, requested, explicitKeys);
+  if (existing) checkDataFitsRun(existing.derived, dataset, o.out);
+  const image = isImageDataset(dataset) ? dataset : null;
+  if (image) {
+    process.stderr.write(`data: ${describeImageDataset(image)}\n`);
+    for (const note of image.notes) process.stderr.write(`note: ${note}\n`);
+  } else if (config.net.type === 'cnn' || config.net.type === 'resnet') {
+    throw new ConfigError(`net: a '${config.net.type}' net needs image data, but ${dataset.name} is ${dataset.dim}-D points; use an MLP preset such as toy`);
+  }
   await initEngine(o.backend);
 
   const progress = createProgress(process.stderr, 'train');
   const dim = dataset.dim;
   const refRng = new Rng(config.seed + 7);
-  const previewData = firstTwo(dataset.sample(1000, refRng), dataset.dim);
+  const previewData = image ? null : firstTwo(dataset.sample(1000, refRng), dataset.dim);
+  const renderPreview = image
+    ? (samples: Float32Array, _ds: unknown, file: string) => {
+        const grid = imageGridPng(samples, Math.min(64, samples.length / dim), image.image, { cols: 8 });
+        writeFileAtomic(file, grid);
+        writeFileAtomic(path.join(path.dirname(file), 'latest.png'), grid);
+      }
+    : (samples: Float32Array, ds: PointDataset, file: string, iteration: number) =>
+        writeFileAtomic(file, samplesOverData(firstTwo(samples, dim), previewData!, ds, `${ds.name}, iteration ${iteration}`));
   let result;
   try {
     result = await trainRun({
@@ -86,17 +114,16 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
       explicitKeys,
       dataset,
       onEvent: (e) => progress.onEvent(e),
-      renderPreview:
-        dim >= 2
-          ? (samples, ds, file, iteration) =>
-              writeFileAtomic(file, samplesOverData(firstTwo(samples, dim), previewData, ds, `${ds.name}, iteration ${iteration}`))
-          : undefined,
+      renderPreview: image || dim >= 2 ? renderPreview : undefined,
     });
   } finally {
     progress.stop();
   }
   if (result.status === 'nan') return EXIT.diverged;
-  if (o.report !== false) {
+  if (o.report !== false && image) {
+    const rep = await writeImageRunReport(o.out, image);
+    process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
+  } else if (o.report !== false) {
     const rep = await writeRunReport(o.out, dataset);
     const ev = rep.evaluation;
     const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;

@@ -163,7 +163,8 @@ export function parallelFlow(
   if (!terms.every((t) => t.portable)) return null;
   const [n, dim] = x0.shape;
   const chunks = Math.ceil(n / noise.chunkRows);
-  if (n < minRows || chunks < 2) return null;
+  const heavy = terms.some((t) => t.heavy);
+  if ((n < minRows && !heavy) || chunks < 2) return null;
   const parts = Math.min(threads, chunks);
   try {
     startFlowWorkers(parts - 1);

@@ -5,7 +5,7 @@
  */
 import { workerData, parentPort } from 'node:worker_threads';
 import { initEngine, tf, type Tensor } from '../../engine/index.js';
-import { createMlp, type RatioNet } from '../../nets/mlp.js';
+import { createRatioNet, type RatioNet } from '../../nets/ratio-net.js';
 import { Rng } from '../../util/rng.js';
 import { driftGradient, eulerMaruyama, isSnapshotStep, ratioTerm } from '../core.js';
 import { FlowNoise } from '../noise.js';
@@ -19,7 +19,7 @@ function wake(): void {
   Atomics.notify(signal, SIGNAL_COUNT);
 }
 
-/** One MLP per spec; its own variables are never used: every job brings its weights. */
+/** One net per spec; its own variables are never used: every job brings its weights. */
 const nets = new Map<string, RatioNet>();
 
 function run(job: FlowJob): FlowReply {
@@ -28,7 +28,7 @@ function run(job: FlowJob): FlowReply {
     const terms = job.terms.map((t) => {
       const key = JSON.stringify(t.spec);
       let net = nets.get(key);
-      if (!net) nets.set(key, (net = createMlp(t.spec, new Rng(0), 'worker')));
+      if (!net) nets.set(key, (net = createRatioNet(t.spec, new Rng(0), 'worker')));
       const ws = t.weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
       created.push(...ws);
       return ratioTerm(net, t.divergence, t.output, ws, t.weight);

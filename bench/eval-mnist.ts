@@ -1,0 +1,126 @@
+/**
+ * `npm run eval:mnist`: the image quality check of the `mnist-cpu` preset, too slow for
+ * `npm test`. Trains the preset on MNIST (fixed seed, a resumable run folder), then checks
+ * 1,000 samples with our own MNIST classifier (the feature net, trained first if missing):
+ * - spread: every digit gets 5–20% of the samples;
+ * - confidence: mean max-probability ≥ 0.8;
+ * - FID on our features under one tenth of the FID of the prior's own samples;
+ * and writes the figures to bench/RESULTS.md (section "MNIST quality") and grids to docs/.
+ *
+ *   npm run eval:mnist [-- --seed 0 --out bench/runs/mnist-cpu --n 1000 --iterations N]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { engineInfo, initEngine } from '../src/engine/index.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { resolveDataset, isImageDataset } from '../src/data/index.js';
+import { trainRun, loadRun } from '../src/train/run.js';
+import { loadFeatureNet, trainFeatureNet, classifySamples, imageMetrics } from '../src/eval/features.js';
+import { clampImages, realImageSets, sampleInBatches } from '../src/report/evaluate-images.js';
+import { imageGridPng } from '../src/viz/index.js';
+import { Rng } from '../src/util/rng.js';
+import { opt } from './args.js';
+import { replaceSection } from './results-file.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SEED = Number(opt('seed', '0'));
+const OUT = opt('out', path.join(HERE, 'runs', `mnist-cpu-seed${SEED}`));
+const N = Number(opt('n', '1000'));
+const ITERATIONS = opt('iterations', '');
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+const f3 = (v: number): string => (Number.isFinite(v) ? v.toPrecision(3) : String(v));
+
+async function main(): Promise<void> {
+  await initEngine(opt('backend', 'wasm'));
+  const info = await engineInfo();
+  const ds = resolveDataset('mnist');
+  if (!isImageDataset(ds)) throw new Error('mnist did not load as images');
+
+  let features;
+  try {
+    features = await loadFeatureNet('mnist', { image: ds.image });
+  } catch {
+    console.log('training the MNIST feature net (dggf features train --data mnist) …');
+    features = await trainFeatureNet(ds, { seed: 0 });
+  }
+  console.log(`feature net: ${features.dir} (test accuracy ${pct(features.meta.testAccuracy)})`);
+
+  const overrides = { data: 'mnist', seed: SEED, ...(ITERATIONS ? { iterations: Number(ITERATIONS) } : {}) };
+  const { config, explicitKeys } = resolveConfig({ preset: 'mnist-cpu', overrides, defaults: {} });
+  const t0 = performance.now();
+  let trainSeconds = 0;
+  const result = await trainRun({
+    dir: OUT,
+    config,
+    explicitKeys,
+    dataset: ds,
+    onEvent: (e) => {
+      if (e.type === 'log') {
+        const s = e.stats;
+        console.log(`it ${s.iteration} loss ${s.loss.toFixed(4)} KL ${s.klEstimate?.toFixed(3)} ${e.itPerSec.toFixed(2)} it/s ETA ${(e.etaSeconds / 60).toFixed(1)} min`);
+      }
+      if (e.type === 'done') trainSeconds = e.seconds;
+    },
+  });
+  if (result.status !== 'done') throw new Error(`training stopped: ${result.status}`);
+  console.log(`trained ${result.iteration} iterations in ${(trainSeconds / 60).toFixed(1)} min this session (${((performance.now() - t0) / 60000).toFixed(1)} min wall)`);
+  const metrics = fs.readFileSync(path.join(OUT, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { elapsed_s: number });
+  const totalMinutes = metrics[metrics.length - 1].elapsed_s / 60;
+
+  const { model } = loadRun(OUT);
+  const t1 = performance.now();
+  const samples = sampleInBatches(model, N, { seed: 12345 + SEED });
+  const sampleSeconds = (performance.now() - t1) / 1000;
+  const priorDraws = clampImages(model.prior.sample(N, new Rng(777)));
+  clampImages(samples.samples);
+  const { real, other } = realImageSets(ds, N, 99);
+  const m = imageMetrics(features, samples.samples, real, other, N);
+  const mp = imageMetrics(features, priorDraws, real, other, N);
+  const h = classifySamples(features, samples.samples, N);
+  const hp = classifySamples(features, priorDraws, N);
+  model.dispose();
+
+  const spreadOk = h.fractions.every((f) => f >= 0.05 && f <= 0.2);
+  const confOk = h.meanMaxProb >= 0.8;
+  const fidOk = m.fid < mp.fid / 10;
+  const minutesOk = totalMinutes <= 60;
+  const verdict = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
+  fs.mkdirSync(path.join(HERE, '..', 'docs'), { recursive: true });
+  fs.writeFileSync(path.join(HERE, '..', 'docs', 'mnist-samples.png'), imageGridPng(samples.samples, 100, ds.image, { cols: 10 }));
+  fs.writeFileSync(path.join(HERE, '..', 'docs', 'mnist-prior.png'), imageGridPng(priorDraws, 100, ds.image, { cols: 10 }));
+
+  const date = new Date().toISOString().slice(0, 10);
+  const section = [
+    `## MNIST quality (\`mnist-cpu\`, seed ${SEED}) — ${date}`,
+    '',
+    `Written by \`npm run eval:mnist\` (bench/eval-mnist.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
+    `Training: ${result.iteration} iterations in ${totalMinutes.toFixed(1)} min (${config.net.type} ${JSON.stringify(config.net)}; K ${config.flowSteps} + κ ${config.sampleExtraSteps}, η ${config.eta}, batch ${config.batch}).`,
+    `${N} samples (EMA weights, ${config.flowSteps + config.sampleExtraSteps} flow steps; ${sampleSeconds.toFixed(0)} s), judged by our MNIST classifier (test accuracy ${pct(features.meta.testAccuracy)}) and FID/KID on its 128-d features against ${N} training images.`,
+    '',
+    '| check | samples | prior draws | real vs real | goal | verdict |',
+    '|---|---|---|---|---|---|',
+    `| FID (our features) | ${f3(m.fid)} | ${f3(mp.fid)} | ${f3(m.realFid)} | < prior/10 = ${f3(mp.fid / 10)} | ${verdict(fidOk)} |`,
+    `| KID | ${f3(m.kid)} | ${f3(mp.kid)} | ${f3(m.realKid)} | — | — |`,
+    `| mean max-probability | ${h.meanMaxProb.toFixed(3)} | ${hp.meanMaxProb.toFixed(3)} | — | ≥ 0.8 | ${verdict(confOk)} |`,
+    `| per digit (min–max) | ${pct(Math.min(...h.fractions))}–${pct(Math.max(...h.fractions))} | ${pct(Math.min(...hp.fractions))}–${pct(Math.max(...hp.fractions))} | — | each 5–20% | ${verdict(spreadOk)} |`,
+    `| training time | ${totalMinutes.toFixed(1)} min | — | — | ≤ 60 min | ${verdict(minutesOk)} |`,
+    '',
+    `Per digit 0–9: ${h.fractions.map(pct).join(' · ')}.`,
+    '',
+    '![100 samples of mnist-cpu](../docs/mnist-samples.png) ![100 draws of the data-dependent prior it starts from](../docs/mnist-prior.png)',
+    '',
+  ].join('\n');
+  replaceSection(path.join(HERE, 'RESULTS.md'), '## MNIST quality', section);
+  console.log(section);
+}
+
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,58 @@
+/**
+ * `dggf features train`: train the feature network of an image dataset (the classifier whose
+ * penultimate features FID/KID use, and the guidance classifier p(y|x)) and store it in the
+ * cache. Progress lines go to stderr; the held-out accuracy and the folder to stdout.
+ */
+import { initEngine } from '../../engine/index.js';
+import { resolveImageDataset } from '../../data/images/index.js';
+import { DEFAULT_FEATURE_STEPS, trainFeatureNet } from '../../eval/features.js';
+import { formatDuration } from '../progress.js';
+import { EXIT, UsageError } from '../errors.js';
+
+export interface FeaturesTrainOptions {
+  data: string;
+  steps?: number;
+  seed?: number;
+  size?: number;
+  backend?: string;
+}
+
+export async function featuresTrainCommand(o: FeaturesTrainOptions, stream: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const backend = await initEngine(o.backend);
+  const dataset = resolveImageDataset(o.data, o.size !== undefined ? { size: o.size } : {});
+  if (!dataset) {
+    throw new UsageError(`--data '${o.data}' is not an image dataset, expected mnist, fashion-mnist, emoji or a folder of images`);
+  }
+  const steps = o.steps ?? DEFAULT_FEATURE_STEPS;
+  const { height, width, channels } = dataset.image;
+  const tests = dataset.test ? `${dataset.test.count} test` : 'no test split (every 10th training image held out)';
+  stream.write(
+    `features: ${dataset.name}: ${dataset.train.count} training images of ${height}×${width}×${channels}, ${tests}; ` +
+      `${steps} steps of batch 128 on ${backend}\n`,
+  );
+  for (const note of dataset.notes) stream.write(`features: note: ${note}\n`);
+  const net = await trainFeatureNet(dataset, {
+    steps,
+    seed: o.seed ?? 0,
+    size: o.size,
+    progressEvery: 25,
+    onProgress: (p) => {
+      const rate = p.step / Math.max(p.seconds, 1e-9);
+      stream.write(
+        `features: step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} accuracy ${(100 * p.accuracy).toFixed(1)}% ` +
+          `${rate.toFixed(2)} steps/s ETA ${formatDuration((p.steps - p.step) / rate)}\n`,
+      );
+    },
+  });
+  try {
+    const m = net.meta;
+    const held = m.heldOut === 'test' ? 'test' : 'held-out';
+    process.stdout.write(
+      `features: ${held} accuracy ${(100 * m.testAccuracy).toFixed(2)}% on ${m.testCount} images, trained in ${formatDuration(m.seconds)}\n` +
+        `features: saved to ${net.dir}\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    net.dispose();
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Image datasets: the named ones (`mnist`, `fashion-mnist`, `emoji`), a folder of PNG/JPEG
+ * images, or an IDX image file. `resolveImageDataset` returns null for any other spec so that
+ * the caller can fall back to toy names and CSV files.
+ */
+import { statSync } from 'node:fs';
+import { DataError } from '../types.js';
+import type { ImageDataset } from '../types.js';
+import { loadEmoji } from './emoji.js';
+import { loadImageFolder } from './folder.js';
+import { sniffIdx } from './idx.js';
+import { loadFashionMnist, loadIdxFileDataset, loadMnist } from './mnist.js';
+
+export {
+  DEFAULT_DEQUANTIZE,
+  bytesToRgba,
+  describeImageDataset,
+  everyTenthSplit,
+  floatToBytes,
+  gatherSplit,
+  imageToRgba,
+  imagesToFloat,
+  makeImageDataset,
+} from './dataset.js';
+export type { ImageDatasetParts } from './dataset.js';
+export {
+  IMAGE_EXTENSIONS,
+  decodeImageBytes,
+  decodeImageFile,
+  encodeJpeg,
+  encodePng,
+  sniffImageFormat,
+} from './decode.js';
+export type { DecodedImage, ImageFormat } from './decode.js';
+export { encodeIdx, parseIdx, readIdx, readIdxImages, readIdxLabels, sniffIdx } from './idx.js';
+export type { IdxArray, IdxImages } from './idx.js';
+export {
+  compositeOnWhite,
+  centreSquare,
+  resizeArea,
+  rgbToGray,
+  grayToRgb,
+  rgbaToSquareRgb,
+  squareResize,
+} from './resize.js';
+export { cacheDir } from './cache.js';
+export { EMOJI_DEFAULT_SIZE, loadEmoji } from './emoji.js';
+export type { EmojiOptions } from './emoji.js';
+export { FOLDER_DEFAULT_SIZE, listImageFiles, loadImageFolder } from './folder.js';
+export type { FolderOptions } from './folder.js';
+export {
+  DIGIT_CLASS_NAMES,
+  FASHION_CLASS_NAMES,
+  FASHION_MNIST_DIR,
+  loadFashionMnist,
+  loadIdxFileDataset,
+  loadMnist,
+} from './mnist.js';
+export type { IdxDatasetOptions } from './mnist.js';
+
+/** The built-in image dataset names. */
+export const IMAGE_DATASET_NAMES = ['mnist', 'fashion-mnist', 'emoji'] as const;
+export type ImageDatasetName = (typeof IMAGE_DATASET_NAMES)[number];
+
+export interface ImageResolveOptions {
+  /**
+   * Image side length. emoji: 4–64, default 32; folders: 4–512, default 32 (32/64/128 are
+   * the usual); mnist / fashion-mnist / IDX files: native 28 unless given (then centre-cropped
+   * and area-resized, e.g. 32 for nets that want powers of two).
+   */
+  size?: number;
+}
+
+export function isImageDatasetName(spec: string): spec is ImageDatasetName {
+  return (IMAGE_DATASET_NAMES as readonly string[]).includes(spec);
+}
+
+const IDX_NAME_RE = /-idx3-ubyte(\.gz)?$/i;
+
+/**
+ * An ImageDataset for `spec` — a built-in name (`mnist`, `fashion-mnist`, `emoji`; names win
+ * over files of the same name, write `./emoji` for the folder), an existing directory (a
+ * folder of images) or an existing IDX image file (recognised by content; idx1 label files
+ * are refused) — or null when the spec is none of these. Throws DataError when the spec is
+ * one of these but cannot be loaded, and for a missing path named like `*-idx3-ubyte[.gz]`.
+ */
+export function resolveImageDataset(spec: string, opts: ImageResolveOptions = {}): ImageDataset | null {
+  const s = spec.trim();
+  if (s === '') return null;
+  const size = opts.size !== undefined ? { size: opts.size } : {};
+  if (isImageDatasetName(s)) {
+    if (s === 'mnist') return loadMnist(size, s);
+    if (s === 'fashion-mnist') return loadFashionMnist(size, s);
+    return loadEmoji(size, s);
+  }
+  let st;
+  try {
+    st = statSync(s);
+  } catch {
+    if (IDX_NAME_RE.test(s)) {
+      throw new DataError(`${s}: file not found, expected an existing IDX image file (*-idx3-ubyte or *-idx3-ubyte.gz)`);
+    }
+    return null;
+  }
+  if (st.isDirectory()) return loadImageFolder(s, size, s);
+  if (!st.isFile()) return null;
+  const nd = sniffIdx(s);
+  if (nd === 3 || (nd === undefined && IDX_NAME_RE.test(s))) return loadIdxFileDataset(s, size, s);
+  if (nd !== undefined) {
+    const hint = nd === 1 ? ' (a label file: pass the matching *-images-idx3-ubyte file; its labels are found next to it)' : '';
+    throw new DataError(`${s} is an IDX file with ${nd} dimension${nd === 1 ? '' : 's'}${hint}, expected an idx3 image file`);
+  }
+  return null;
+}

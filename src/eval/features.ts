@@ -1,0 +1,404 @@
+/**
+ * The feature network of an image dataset — our own small classifier (src/nets/classifier.ts)
+ * trained on the dataset's labels, standing in for Inception in FID/KID — and the image
+ * metrics computed on its 128-d penultimate features.
+ *
+ * Stored per dataset under the cache folder ($DGGF_CACHE, default ~/.cache/dggf) at
+ * `features/<dataset-name>/` as model.json + weights.bin (TF.js layers format) + meta.json
+ * (written last: a folder without it holds no usable net). FID/KID values from different
+ * feature nets are not comparable; meta.json records which one (dataset, seed, accuracy, date).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { activeBackend, tf } from '../engine/index.js';
+import { DataError, type ImageDataset, type ImageShape } from '../data/types.js';
+import { cacheDir, imagesToFloat, isImageDatasetName } from '../data/images/index.js';
+import {
+  classifierFeatures,
+  classifierLogits,
+  classifierSplits,
+  createClassifier,
+  datasetClassCount,
+  loadClassifier,
+  pixelsPerImage,
+  saveClassifier,
+  shapeText,
+  trainClassifier,
+  type ClassifierProgress,
+  type ImageClassifier,
+} from '../nets/classifier.js';
+import { Rng } from '../util/rng.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { PACKAGE_VERSION } from '../util/version.js';
+import { fid } from './fid.js';
+import { kid } from './kid.js';
+
+export interface FeatureNetMeta {
+  format: 1;
+  dataset: string;
+  image: ImageShape;
+  classes: number;
+  classNames?: string[];
+  /** Accuracy on the held-out images (the test split, or every 10th training image). */
+  testAccuracy: number;
+  testCount: number;
+  heldOut: 'test' | 'holdout';
+  featureDim: number;
+  /**
+   * RMS of the features over (up to 2000) held-out images: imageMetrics divides features by
+   * it, so that xᵀy/d is O(1) as KID's cubic kernel assumes (raw ReLU features here have
+   * norms of 60–130, which puts KID in the thousands and lets a few images dominate it).
+   * Absent in files from before it existed: then 1.
+   */
+  featureScale?: number;
+  steps: number;
+  batch: number;
+  seed: number;
+  seconds: number;
+  backend: string | null;
+  /** ISO date of training. */
+  date: string;
+  dggf: string;
+}
+
+export interface FeatureNet {
+  /** Dataset name the net was trained for. */
+  name: string;
+  /** Folder it is stored in. */
+  dir: string;
+  meta: FeatureNetMeta;
+  classifier: ImageClassifier;
+  dispose(): void;
+}
+
+/** A feature net or a bare classifier: anything with a classifier to run. */
+export type FeatureSource = FeatureNet | ImageClassifier;
+
+function classifierOf(net: FeatureSource): ImageClassifier {
+  return 'classifier' in net ? net.classifier : net;
+}
+
+const META_FILE = 'meta.json';
+
+/**
+ * Folder name for a dataset: built-in names (mnist, fashion-mnist, emoji) as they are; anything
+ * else (a folder or IDX file path) as its sanitised base name plus a hash of the resolved path, so two folders called
+ * `faces` do not share a net.
+ */
+export function featureNetFolderName(datasetName: string): string {
+  if (isImageDatasetName(datasetName)) return datasetName;
+  const resolved = path.resolve(datasetName);
+  const base = path.basename(resolved).replace(/[^a-z0-9._-]+/gi, '_').replace(/^[._]+/, '').slice(0, 40) || 'data';
+  const hash = createHash('sha256').update(resolved).digest('hex').slice(0, 8);
+  return `${base}-${hash}`;
+}
+
+export interface FeatureNetLocation {
+  /** Cache root instead of $DGGF_CACHE / ~/.cache/dggf. */
+  cacheDir?: string;
+  /**
+   * Image side length the dataset was loaded at, when given explicitly (e.g. mnist at 32):
+   * such nets live in `<dataset>-s<size>/` beside the default-size one.
+   */
+  size?: number;
+}
+
+/** `<cache>/features/<dataset>/` (or `<dataset>-s<size>/`), cache = $DGGF_CACHE or ~/.cache/dggf. */
+export function featureNetDir(datasetName: string, where: FeatureNetLocation = {}): string {
+  const folder = featureNetFolderName(datasetName) + (where.size !== undefined ? `-s${where.size}` : '');
+  return path.join(where.cacheDir ?? cacheDir(), 'features', folder);
+}
+
+export interface TrainFeatureNetOptions extends FeatureNetLocation {
+  /** Optimiser steps (default DEFAULT_FEATURE_STEPS). */
+  steps?: number;
+  batch?: number;
+  lr?: number;
+  seed?: number;
+  onProgress?(p: ClassifierProgress): void;
+  progressEvery?: number;
+  /** Write it to the cache (default true). */
+  save?: boolean;
+  /** Conv widths / feature width (defaults [32, 64, 128] / 128). */
+  filters?: number[];
+  featureDim?: number;
+}
+
+/** Default step budget: about one epoch of MNIST at batch 128 (≈ 98.5% test accuracy). */
+export const DEFAULT_FEATURE_STEPS = 500;
+
+/** Train the feature net of `dataset` (it must have labels) and store it in the cache. */
+export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureNetOptions = {}): Promise<FeatureNet> {
+  const classes = datasetClassCount(dataset);
+  if (!dataset.train.labels) {
+    throw new DataError(`dataset '${dataset.name}' has no class labels; the feature net is a classifier and needs labelled images (for a folder: one sub-folder per class)`);
+  }
+  if (classes < 2) throw new DataError(`dataset '${dataset.name}' has ${classes} class, expected at least 2 for a classifier`);
+  if (opts.size !== undefined && (dataset.image.height !== opts.size || dataset.image.width !== opts.size)) {
+    throw new RangeError(`trainFeatureNet: size ${opts.size} given, but the dataset's images are ${shapeText(dataset.image)}`);
+  }
+  const seed = opts.seed ?? 0;
+  const batch = opts.batch ?? 128;
+  const steps = opts.steps ?? DEFAULT_FEATURE_STEPS;
+  const rng = new Rng(seed);
+  const clf = createClassifier(
+    { image: dataset.image, classes, filters: opts.filters, featureDim: opts.featureDim },
+    rng.fork(0),
+    dataset.classNames,
+  );
+  try {
+    const result = trainClassifier(clf, dataset, {
+      steps,
+      batch,
+      lr: opts.lr,
+      rng: rng.fork(1),
+      onProgress: opts.onProgress,
+      progressEvery: opts.progressEvery,
+    });
+    const scale = heldOutFeatureScale(clf, dataset, new Rng(seed).fork(2));
+    const meta: FeatureNetMeta = {
+      format: 1,
+      dataset: dataset.name,
+      image: { ...dataset.image },
+      classes,
+      ...(dataset.classNames ? { classNames: [...dataset.classNames] } : {}),
+      testAccuracy: result.testAccuracy,
+      testCount: result.testCount,
+      heldOut: result.heldOut,
+      featureDim: clf.featureDim,
+      featureScale: scale,
+      steps: result.steps,
+      batch,
+      seed,
+      seconds: result.seconds,
+      backend: activeBackend(),
+      date: new Date().toISOString(),
+      dggf: PACKAGE_VERSION,
+    };
+    const dir = featureNetDir(dataset.name, opts);
+    if (opts.save ?? true) {
+      fs.mkdirSync(dir, { recursive: true });
+      // meta.json last: it marks the folder complete; remove an old one first so that an
+      // interrupted save never pairs old meta with new weights
+      fs.rmSync(path.join(dir, META_FILE), { force: true });
+      await saveClassifier(clf, dir);
+      writeFileAtomic(path.join(dir, META_FILE), JSON.stringify(meta, null, 2) + '\n');
+    }
+    return { name: dataset.name, dir, meta, classifier: clf, dispose: () => clf.dispose() };
+  } catch (e) {
+    clf.dispose();
+    throw e;
+  }
+}
+
+/** RMS over all values of the features of n flat images. */
+export function featureScale(net: FeatureSource, images: Float32Array, n: number): number {
+  const f = extractFeatures(net, images, n);
+  let s = 0;
+  for (let i = 0; i < f.length; i++) s += f[i] * f[i];
+  return Math.sqrt(s / Math.max(1, f.length));
+}
+
+/** featureScale on up to 2000 random held-out images (the classifier's test set). */
+function heldOutFeatureScale(clf: ImageClassifier, dataset: ImageDataset, rng: Rng): number {
+  const { test } = classifierSplits(dataset);
+  const m = Math.min(2000, test.indices.length);
+  const pick = rng.permutation(test.indices.length).subarray(0, m);
+  const images = imagesToFloat(test.split, Array.from(pick, (k) => test.indices[k]));
+  const scale = featureScale(clf, images, m);
+  return scale > 0 && Number.isFinite(scale) ? scale : 1;
+}
+
+export interface LoadFeatureNetOptions extends FeatureNetLocation {
+  /** The image shape the net must take (e.g. the dataset's, at the size in use). */
+  image?: ImageShape;
+}
+
+function readMeta(metaFile: string, cmd: string): FeatureNetMeta {
+  try {
+    return JSON.parse(fs.readFileSync(metaFile, 'utf8')) as FeatureNetMeta;
+  } catch (e) {
+    throw new DataError(`${metaFile}: not readable JSON (${(e as Error).message}); run '${cmd}' again`);
+  }
+}
+
+const sameShape = (a: ImageShape | undefined, b: ImageShape): boolean =>
+  a !== undefined && a.height === b.height && a.width === b.width && a.channels === b.channels;
+
+/**
+ * The stored feature net of `datasetName`. With `size`, `<dataset>-s<size>/` is tried first,
+ * then the default folder if its net takes size×size images. Missing: a DataError saying
+ * which command trains it. `image`: the shape the net must take.
+ */
+export async function loadFeatureNet(datasetName: string, opts: LoadFeatureNetOptions = {}): Promise<FeatureNet> {
+  const quoted = /[\s'"]/.test(datasetName) ? JSON.stringify(datasetName) : datasetName;
+  const cmd = `dggf features train --data ${quoted}${opts.size !== undefined ? ` --size ${opts.size}` : ''}`;
+  const candidates = opts.size !== undefined ? [featureNetDir(datasetName, opts), featureNetDir(datasetName, { cacheDir: opts.cacheDir })] : [featureNetDir(datasetName, opts)];
+  const fits = (m: FeatureNetMeta): boolean =>
+    (opts.size === undefined || (m.image?.height === opts.size && m.image?.width === opts.size)) && (!opts.image || sameShape(m.image, opts.image));
+  let mismatch: { file: string; meta: FeatureNetMeta } | null = null;
+  for (const dir of candidates) {
+    const metaFile = path.join(dir, META_FILE);
+    if (!fs.existsSync(metaFile)) continue;
+    const meta = readMeta(metaFile, cmd);
+    if (!fits(meta)) {
+      mismatch ??= { file: metaFile, meta };
+      continue;
+    }
+    const classifier = await loadClassifier(dir, { image: meta.image, classes: meta.classes });
+    return { name: datasetName, dir, meta, classifier, dispose: () => classifier.dispose() };
+  }
+  if (mismatch) {
+    const want = opts.image ? shapeText(opts.image) : `${opts.size}×${opts.size}`;
+    const got = mismatch.meta.image ? shapeText(mismatch.meta.image) : 'unknown';
+    throw new DataError(`${mismatch.file}: the feature network for '${datasetName}' takes ${got} images, expected ${want}; run '${cmd}'`);
+  }
+  throw new DataError(`no feature network for '${datasetName}' (expected ${path.join(candidates[0], META_FILE)}); run '${cmd}' first`);
+}
+
+function checkImages(clf: ImageClassifier, images: ArrayLike<number>, n: number, what: string): number {
+  const per = pixelsPerImage(clf.image);
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what}: n is ${n}, expected an integer ≥ 0`);
+  if (images.length < n * per) {
+    throw new RangeError(
+      `${what}: ${images.length} values, expected at least ${n} images × ${per} (${shapeText(clf.image)}) = ${n * per}`,
+    );
+  }
+  return per;
+}
+
+/** The 128-d features [n × featureDim] of n flat images (values in [−1, 1]). */
+export function extractFeatures(net: FeatureSource, images: Float32Array, n: number, batch = 256): Float32Array {
+  const clf = classifierOf(net);
+  const per = checkImages(clf, images, n, 'extractFeatures');
+  const out = new Float32Array(n * clf.featureDim);
+  for (let start = 0; start < n; start += batch) {
+    const b = Math.min(batch, n - start);
+    const f = tf.tidy(() => classifierFeatures(clf, tf.tensor2d(images.subarray(start * per, (start + b) * per), [b, per])));
+    out.set(f.dataSync(), start * clf.featureDim);
+    f.dispose();
+  }
+  return out;
+}
+
+export interface ImageMetrics {
+  /** FID of the samples against `real` (on features / featureScale). */
+  fid: number;
+  /** KID (unbiased MMD², cubic kernel) of the samples against `real`, mean and std over subsets. */
+  kid: number;
+  kidStd: number;
+  /** The same for `realOther` against `real` (two disjoint real sets of n): the floor to compare with. */
+  realFid: number;
+  realKid: number;
+  realKidStd: number;
+  n: number;
+  kidSubsets: number;
+  kidSubsetSize: number;
+  /** The features were divided by this before FID/KID. */
+  featureScale: number;
+}
+
+export interface ImageMetricsOptions {
+  /** KID subsets (default 10). */
+  kidSubsets?: number;
+  /** KID subset size (default 1000 when n ≥ 2000, else ⌊n/2⌋, so subsets differ and the std means something). */
+  kidSubsetSize?: number;
+  /** Seed for the KID subsets (default 0). */
+  seed?: number;
+  /** Divide features by this (default: the net's meta.featureScale, 1 for a bare classifier). */
+  featureScale?: number;
+}
+
+/**
+ * FID and KID of n samples against n real images on the feature net's features (divided by
+ * its fixed featureScale), and of n other real images (disjoint from `real`) against `real`
+ * for scale. All images flat, [−1, 1]. Pick the real sets at random: dataset order is not
+ * random (emoji are sorted by category, MNIST's test set by writer group), and contiguous
+ * blocks inflate the real-vs-real floor. Values depend on n (FID is biased upward at small
+ * n): compare only at equal n, on the same feature net.
+ */
+export function imageMetrics(
+  net: FeatureSource,
+  samples: Float32Array,
+  real: Float32Array,
+  realOther: Float32Array,
+  n: number,
+  opts: ImageMetricsOptions = {},
+): ImageMetrics {
+  if (!Number.isInteger(n) || n < 2) throw new RangeError(`imageMetrics: n is ${n}, expected an integer ≥ 2`);
+  const clf = classifierOf(net);
+  const scale = opts.featureScale ?? ('classifier' in net ? (net.meta.featureScale ?? 1) : 1);
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`imageMetrics: featureScale is ${scale}, expected a number > 0`);
+  const scaled = (x: Float32Array): Float32Array => {
+    const f = extractFeatures(clf, x, n);
+    if (scale !== 1) for (let i = 0; i < f.length; i++) f[i] /= scale;
+    return f;
+  };
+  const fs_ = scaled(samples);
+  const fr = scaled(real);
+  const fo = scaled(realOther);
+  const d = clf.featureDim;
+  const subsetSize = opts.kidSubsetSize ?? (n >= 2000 ? 1000 : Math.max(2, Math.floor(n / 2)));
+  const kidOpts = { subsets: opts.kidSubsets ?? 10, subsetSize, seed: opts.seed ?? 0 };
+  const k = kid(fs_, fr, d, kidOpts);
+  const kr = kid(fo, fr, d, kidOpts);
+  return {
+    fid: fid(fs_, fr, d),
+    kid: k.kid,
+    kidStd: k.std,
+    realFid: fid(fo, fr, d),
+    realKid: kr.kid,
+    realKidStd: kr.std,
+    n,
+    kidSubsets: k.subsets,
+    kidSubsetSize: k.subsetSize,
+    featureScale: scale,
+  };
+}
+
+export interface ClassHistogram {
+  n: number;
+  /** Images assigned (argmax) to each class. */
+  counts: number[];
+  /** counts / n. */
+  fractions: number[];
+  /** Mean over images of the largest class probability (confidence). */
+  meanMaxProb: number;
+  classNames?: string[];
+}
+
+/**
+ * Classify flat images (values in [−1, 1]; n = all of them unless given): class histogram and
+ * mean max-probability. E.g. the MNIST check: samples spread over all 10 digits (each 5–20%)
+ * with mean max-probability ≥ 0.8.
+ */
+export function classifySamples(net: FeatureSource, samples: Float32Array, n?: number, batch = 256): ClassHistogram {
+  const clf = classifierOf(net);
+  const per = pixelsPerImage(clf.image);
+  const count = n ?? Math.floor(samples.length / per);
+  checkImages(clf, samples, count, 'classifySamples');
+  const counts = new Array<number>(clf.classes).fill(0);
+  let maxProbSum = 0;
+  for (let start = 0; start < count; start += batch) {
+    const b = Math.min(batch, count - start);
+    const [idxT, probT] = tf.tidy(() => {
+      const probs = tf.softmax(classifierLogits(clf, tf.tensor2d(samples.subarray(start * per, (start + b) * per), [b, per])));
+      return [tf.argMax(probs, 1), tf.max(probs, 1)];
+    });
+    const idx = idxT.dataSync();
+    const p = probT.dataSync();
+    tf.dispose([idxT, probT]);
+    for (let k = 0; k < b; k++) {
+      counts[idx[k]]++;
+      maxProbSum += p[k];
+    }
+  }
+  return {
+    n: count,
+    counts,
+    fractions: counts.map((c) => (count > 0 ? c / count : NaN)),
+    meanMaxProb: count > 0 ? maxProbSum / count : NaN,
+    ...(clf.classNames ? { classNames: [...clf.classNames] } : {}),
+  };
+}

@@ -1,0 +1,64 @@
+/**
+ * The ratio estimator r_θ (or log r_θ) behind one interface, whatever its architecture: an MLP
+ * for points, a CNN or ResNet for images. The flow and the trainer only see `RatioNet`.
+ */
+import type { Tensor, Tensor2D } from '../engine/index.js';
+import type { ImageShape } from '../data/types.js';
+import type { Rng } from '../util/rng.js';
+import type { ParamList } from './params.js';
+import { createMlp, type Activation, type MlpSpec } from './mlp.js';
+import { buildConvNet, convChunkRows, type ConvSpec, type ResBlockSpec } from './conv.js';
+
+export type NetSpec = MlpSpec | ConvSpec;
+
+export interface RatioNet {
+  spec: NetSpec;
+  params: ParamList;
+  /** Net output (r or log r) for a batch [n, dim] → [n, 1], using `weights` if given. */
+  apply(x: Tensor2D, weights?: Tensor[]): Tensor2D;
+  /**
+   * Fast path for the flow: ∇ₓ Σᵢ φ(out(xᵢ)) given dφ/dout as a function of the output, by one
+   * fused forward pass and a hand-written backward pass w.r.t. the input only (no tape).
+   * Absent when the net has no cheap hand-written backward; callers then use autodiff.
+   */
+  inputGradient?(x: Tensor2D, dPhi: (out: Tensor) => Tensor, weights?: Tensor[]): Tensor2D;
+  /**
+   * Most rows one forward + backward pass should take at once (big conv nets: the wasm heap
+   * is 4 GiB); callers split larger batches. Absent: no limit.
+   */
+  maxRows?: number;
+  dispose(): void;
+}
+
+/** The architecture part of a run config (the input shape comes from the data). */
+export type NetConfig =
+  | { type?: 'mlp'; hidden: number; depth: number; activation: Activation }
+  | { type: 'cnn'; channels: number[]; activation: Activation }
+  | { type: 'resnet'; stem: number; blocks: ResBlockSpec[]; activation: Activation };
+
+export function isMlpSpec(spec: NetSpec): spec is MlpSpec {
+  return spec.type === undefined || spec.type === 'mlp';
+}
+
+/** The full spec of a config's net for data of `dim` values per point (and image shape, if images). */
+export function netSpec(net: NetConfig, dim: number, image?: ImageShape): NetSpec {
+  if (net.type === undefined || net.type === 'mlp') {
+    return { inputDim: dim, hidden: net.hidden, depth: net.depth, activation: net.activation };
+  }
+  if (!image) throw new Error(`a '${net.type}' net needs image data (this data is ${dim}-D points); use an MLP net`);
+  return { ...net, image } as ConvSpec;
+}
+
+export function createRatioNet(spec: NetSpec, rng: Rng, prefix = 'net'): RatioNet {
+  if (isMlpSpec(spec)) return createMlp(spec, rng, prefix === 'net' ? 'mlp' : prefix);
+  const { params, forward } = buildConvNet(spec, rng, prefix);
+  return {
+    spec,
+    params,
+    maxRows: convChunkRows(spec),
+    apply: (x, weights) => forward(x, weights ?? params.map((p) => p.variable)),
+    dispose() {
+      for (const p of params) p.variable.dispose();
+    },
+  };
+}

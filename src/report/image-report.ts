@@ -1,0 +1,111 @@
+/**
+ * report.html for an image run: a grid of samples next to real images, the flow of an 8×8
+ * grid as a GIF, FID/KID on our feature net (when trained) next to the real-vs-real floor, the
+ * KL/χ² estimate, the loss and diagnostic curves and the configuration. Pictures go to
+ * figures/; links are relative so the folder can be moved.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImageDataset } from '../data/types.js';
+import { imagesToFloat } from '../data/images/index.js';
+import { loadFeatureNet, type FeatureNet } from '../eval/features.js';
+import { loadRun } from '../train/run.js';
+import { runPaths } from '../train/run-folder.js';
+import { imageFlowGif, imageGridPng, type ReportSection } from '../viz/index.js';
+import { writeFileAtomic } from '../util/fs-atomic.js';
+import { evaluateImageModel, type ImageEvaluation } from './evaluate-images.js';
+import { finishReport, fmt } from './run-report.js';
+
+export interface ImageReportResult {
+  file: string;
+  evaluation: ImageEvaluation;
+  /** One line for the terminal. */
+  summary: string;
+}
+
+/** The cached feature net for the dataset at this image size, or null when none is trained. */
+export async function tryLoadFeatureNet(dataset: ImageDataset): Promise<FeatureNet | null> {
+  try {
+    return await loadFeatureNet(dataset.name, { image: dataset.image });
+  } catch {
+    return null;
+  }
+}
+
+export function describeImageEvaluation(ev: ImageEvaluation): string {
+  const parts: string[] = [];
+  if (ev.fid !== undefined && ev.reference) {
+    parts.push(`FID ${fmt(ev.fid)} (real vs real ${fmt(ev.reference.fid)})`, `KID ${fmt(ev.kid!)} (real vs real ${fmt(ev.reference.kid)})`);
+  }
+  if (ev.kl_estimate !== undefined) parts.push(`KL estimate ${ev.kl_estimate.toFixed(3)}`);
+  if (ev.chi2_estimate !== undefined) parts.push(`χ² estimate ${ev.chi2_estimate.toFixed(3)}`);
+  if (ev.note) parts.push(ev.note);
+  return parts.join(', ');
+}
+
+export async function writeImageRunReport(dir: string, dataset: ImageDataset, opts: { n?: number; seed?: number } = {}): Promise<ImageReportResult> {
+  const paths = runPaths(dir);
+  const figDir = path.join(dir, 'figures');
+  fs.mkdirSync(figDir, { recursive: true });
+  const { stored, model, checkpoint } = loadRun(dir);
+  const features = await tryLoadFeatureNet(dataset);
+  const cfg = stored.config;
+  const seed = opts.seed ?? cfg.seed + 101;
+  const shape = dataset.image;
+  try {
+    const write = (name: string, data: Uint8Array | string): string => {
+      writeFileAtomic(path.join(figDir, name), data);
+      return `figures/${name}`;
+    };
+    const steps = cfg.flowSteps + cfg.sampleExtraSteps;
+    const flow = model.sample(64, { seed, trajectoryEvery: Math.max(1, Math.round(steps / 30)), klCurve: model.logRatioNet });
+    const grid = write('samples.png', imageGridPng(flow.samples, 64, shape, { cols: 8 }));
+    const realIdx = Array.from({ length: 64 }, (_, i) => Math.floor((i * dataset.train.count) / 64));
+    const real = write('data.png', imageGridPng(imagesToFloat(dataset.train, realIdx), 64, shape, { cols: 8 }));
+    const frames = flow.trajectory!;
+    const gif = write(
+      'flow.gif',
+      imageFlowGif(
+        frames.map((f) => f.points),
+        64,
+        shape,
+        { cols: 8, captions: frames.map((f) => `step ${f.step}`) },
+      ),
+    );
+    const n = opts.n ?? (features ? Math.min(1000, Math.floor(dataset.train.count / 2)) : 0);
+    const { evaluation } = n >= 2 ? evaluateImageModel(model, dataset, features, { n, seed: seed + 1 }) : { evaluation: { n: 0, note: `no feature network for '${dataset.name}': run 'dggf features train --data ${dataset.name}' for FID/KID` } as ImageEvaluation };
+    if (evaluation.kl_estimate === undefined && evaluation.chi2_estimate === undefined) {
+      if (flow.klEstimate !== undefined) evaluation.kl_estimate = flow.klEstimate;
+      if (flow.chi2Estimate !== undefined) evaluation.chi2_estimate = flow.chi2Estimate;
+    }
+    const sections: ReportSection[] = [
+      {
+        heading: 'Samples and the flow',
+        images: [
+          { src: grid, caption: `64 samples (EMA weights, ${steps} flow steps from the ${cfg.prior} prior)` },
+          { src: real, caption: `64 training images of ${dataset.name}` },
+          { src: gif, caption: `the same 64 particles flowing from the prior, ${steps} steps` },
+        ],
+      },
+    ];
+    const rows: [string, string | number][] = [];
+    if (evaluation.fid !== undefined && evaluation.reference) {
+      rows.push([`FID (our ${dataset.name} features, n = ${evaluation.n})`, `${fmt(evaluation.fid)}  (real vs real: ${fmt(evaluation.reference.fid)})`]);
+      rows.push(['KID', `${fmt(evaluation.kid!)} ± ${fmt(evaluation.kid_std!)}  (real vs real: ${fmt(evaluation.reference.kid)})`]);
+    }
+    if (evaluation.classes) {
+      const names = evaluation.classes.names ?? evaluation.classes.fractions.map((_, i) => String(i));
+      rows.push(['samples per class', evaluation.classes.fractions.map((f, i) => `${names[i]}: ${(100 * f).toFixed(1)}%`).join(' · ')]);
+      rows.push(['mean max class probability', fmt(evaluation.classes.mean_max_prob)]);
+    }
+    if (evaluation.kl_estimate !== undefined) rows.push(['KL(q‖p) estimate (mean log r)', fmt(evaluation.kl_estimate)]);
+    if (evaluation.chi2_estimate !== undefined) rows.push(['χ²(q‖p) estimate (mean r − 1)', fmt(evaluation.chi2_estimate)]);
+    if (evaluation.note) rows.push(['note', evaluation.note]);
+    sections.push({ heading: 'Sample quality', table: { rows } });
+    await finishReport({ dir, dataName: dataset.name, stored, iteration: checkpoint.iteration, sections, write, flowKl: flow.kl });
+    return { file: paths.report, evaluation, summary: describeImageEvaluation(evaluation) };
+  } finally {
+    model.dispose();
+    features?.dispose();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Pictures of image samples: one image as PNG, a grid of images (optionally with a caption
+ * per row), and an animated GIF of a grid moving along the flow. Values are in [−1, 1]
+ * (clamped here, as on every save), HWC row-major, 1 or 3 channels.
+ */
+import gifenc from 'gifenc';
+import type { ImageShape } from '../data/types.js';
+import { Raster } from './raster.js';
+import { encodePng } from './png.js';
+
+/** Byte value of a [−1, 1] pixel value (clamped; NaN → 0). */
+export function toByte(v: number): number {
+  if (!(v > -1)) return 0;
+  if (v >= 1) return 255;
+  return Math.round((v + 1) * 127.5);
+}
+
+/** Draws image `index` of `images` at (x0, y0), each pixel a scale×scale block. */
+export function drawImage(r: Raster, images: Float32Array, index: number, shape: ImageShape, x0: number, y0: number, scale = 1): void {
+  const { height, width, channels } = shape;
+  const base = index * height * width * channels;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const p = base + (y * width + x) * channels;
+      const rgb = channels === 1 ? [toByte(images[p]), toByte(images[p]), toByte(images[p])] : [toByte(images[p]), toByte(images[p + 1]), toByte(images[p + 2])];
+      for (let dy = 0; dy < scale; dy++) {
+        const py = y0 + y * scale + dy;
+        if (py < 0 || py >= r.height) continue;
+        for (let dx = 0; dx < scale; dx++) {
+          const px = x0 + x * scale + dx;
+          if (px < 0 || px >= r.width) continue;
+          const o = (py * r.width + px) * 4;
+          r.rgba[o] = rgb[0];
+          r.rgba[o + 1] = rgb[1];
+          r.rgba[o + 2] = rgb[2];
+          r.rgba[o + 3] = 255;
+        }
+      }
+    }
+  }
+}
+
+/** One image as a PNG at its own size. */
+export function imagePng(images: Float32Array, index: number, shape: ImageShape): Buffer {
+  const r = new Raster(shape.width, shape.height);
+  drawImage(r, images, index, shape, 0, 0, 1);
+  return encodePng(r);
+}
+
+export interface GridOptions {
+  /** Images per row (default: ⌈√n⌉). */
+  cols?: number;
+  /** Pixel scale (default: 2 for ≤ 32 px images, else 1). */
+  scale?: number;
+  /** Gap between images in px (default 2). */
+  pad?: number;
+  /** A caption drawn left of each row (e.g. the class). */
+  rowLabels?: string[];
+}
+
+function gridLayout(n: number, shape: ImageShape, opts: GridOptions) {
+  const cols = opts.cols ?? Math.ceil(Math.sqrt(n));
+  const rows = Math.ceil(n / cols);
+  const scale = opts.scale ?? (shape.width <= 32 ? 2 : 1);
+  const pad = opts.pad ?? 2;
+  const labelW = opts.rowLabels ? Math.max(...opts.rowLabels.map((l) => Array.from(l).length)) * 6 + 8 : 0;
+  const cw = shape.width * scale + pad;
+  const ch = shape.height * scale + pad;
+  return { cols, rows, scale, pad, labelW, cw, ch, width: labelW + cols * cw + pad, height: rows * ch + pad };
+}
+
+/** Draws the grid into a raster (white gaps). */
+export function drawGrid(images: Float32Array, n: number, shape: ImageShape, opts: GridOptions = {}): Raster {
+  const L = gridLayout(n, shape, opts);
+  const r = new Raster(L.width, L.height, [255, 255, 255]);
+  for (let i = 0; i < n; i++) {
+    const row = Math.floor(i / L.cols);
+    const col = i % L.cols;
+    drawImage(r, images, i, shape, L.labelW + L.pad + col * L.cw, L.pad + row * L.ch, L.scale);
+  }
+  opts.rowLabels?.forEach((label, row) => {
+    if (row < L.rows) r.text(4, L.pad + row * L.ch + Math.max(0, (L.ch - 9) >> 1), label, [40, 40, 40]);
+  });
+  return r;
+}
+
+/** A grid of the first n images as a PNG. */
+export function imageGridPng(images: Float32Array, n: number, shape: ImageShape, opts: GridOptions = {}): Buffer {
+  return encodePng(drawGrid(images, n, shape, opts));
+}
+
+/**
+ * An animated GIF of a grid along the flow: frames[k] holds the same n images at flow step
+ * steps[k]. Colours are quantised per GIF from the last frame (gifenc); gray images use a
+ * fixed 256-level gray palette.
+ */
+export function imageFlowGif(
+  frames: Float32Array[],
+  n: number,
+  shape: ImageShape,
+  opts: GridOptions & { delayMs?: number; holdLastMs?: number; captions?: string[] } = {},
+): Uint8Array {
+  if (frames.length === 0) throw new RangeError('imageFlowGif needs at least one frame');
+  const rasters = frames.map((f, k) => {
+    const r = drawGrid(f, n, shape, opts);
+    const cap = opts.captions?.[k];
+    if (cap) {
+      r.fillRect(0, 0, Array.from(cap).length * 6 + 6, 12, [255, 255, 255], 0.9);
+      r.text(3, 2, cap, [20, 20, 20]);
+    }
+    return r;
+  });
+  const { width, height } = rasters[0];
+  const gray = shape.channels === 1;
+  const palette = gray
+    ? Array.from({ length: 256 }, (_, v) => [v, v, v])
+    : gifenc.quantize(rasters[rasters.length - 1].rgba, 256, { format: 'rgb565' });
+  const gif = gifenc.GIFEncoder();
+  const delay = opts.delayMs ?? 80;
+  rasters.forEach((r, k) => {
+    let index: Uint8Array;
+    if (gray) {
+      index = new Uint8Array(width * height);
+      for (let p = 0, q = 0; q < index.length; p += 4, q++) index[q] = r.rgba[p];
+    } else {
+      index = gifenc.applyPalette(r.rgba, palette, 'rgb565');
+    }
+    const last = k === rasters.length - 1;
+    gif.writeFrame(index, width, height, {
+      palette: k === 0 ? palette : undefined,
+      delay: last && rasters.length > 1 ? Math.max(delay, opts.holdLastMs ?? 1500) : delay,
+      repeat: 0,
+    });
+  });
+  gif.finish();
+  return gif.bytes();
+}

@@ -1,0 +1,24 @@
+/**
+ * The page's stand-in for src/flow/parallel/pool.ts (substituted by web/vite.config.ts). The
+ * particle-parallel flow uses Node worker threads; a page has none of those, so every flow
+ * takes runFlow's main-thread path — the same Euler–Maruyama code (src/flow/core.ts) — and
+ * gives the same result as the split one.
+ */
+import type * as Pool from '../../../src/flow/parallel/pool.js';
+
+export const PARALLEL_MIN_ROWS = 512;
+export function setParallelMinRows(_rows?: number): void {}
+export function startFlowWorkers(_count?: number): number {
+  return 0;
+}
+export async function stopFlowWorkers(): Promise<void> {}
+export function flowWorkerCount(): number {
+  return 0;
+}
+/** Always null: the caller flows on its own thread. */
+export function parallelFlow(): null {
+  return null;
+}
+
+// keep this stand-in in step with the real module's exports
+({ PARALLEL_MIN_ROWS, setParallelMinRows, startFlowWorkers, stopFlowWorkers, flowWorkerCount, parallelFlow }) satisfies typeof Pool;
