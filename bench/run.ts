@@ -19,7 +19,7 @@
  * `--no-write` leaves bench/RESULTS.md alone (for quick checks).
  *
  * `--threads` (default DGGF_THREADS or min(2, cores)) sets the particle-parallel flow's threads
- * (MLP flows of ≥ 512 rows only: conv nets flow on the main thread, one wasm thread).
+ * (MLP flows of ≥ 512 rows; conv-net flows from two noise chunks up; one wasm thread each).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -274,7 +274,7 @@ function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): void {
     '',
     `Machine: ${machine}, load average ${load} at the start (shared machines make these noisy); Node ${process.version}; ` +
       `TF.js ${info.tfjs}. Ours: ${info.backend} backend${info.simd ? ' (SIMD)' : ''}, ` +
-      `${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (conv nets flow on the main thread). ${refNote}`,
+      `${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (flows split by particle over the flow threads: conv nets from 2 noise chunks of 16 up). ${refNote}`,
     `Median of ${w.repeats} after ${w.warmup} warm-up, both engines in the same \`npm run bench\` run` +
       `${w.repeats < ITER ? ' (fewer repeats: this net is big)' : ''}. Ratio = ours / reference (lower is better for us).`,
     `Flow step: one Euler–Maruyama step x ← x − η∇ₓf′(net(x)) + νξ on ${batch} images (∇ w.r.t. x only). Train step: forward on`,
@@ -300,7 +300,7 @@ async function main(): Promise<void> {
   const threadsLabel = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
   console.log(
-    `dggf bench — ${machine}; engine ${info.backend} (SIMD ${info.simd}, ${threadsLabel} for MLP flows, ${info.wasmThreads ?? 1} wasm thread); ` +
+    `dggf bench — ${machine}; engine ${info.backend} (SIMD ${info.simd}, ${threadsLabel} for particle-parallel flows, ${info.wasmThreads ?? 1} wasm thread each); ` +
       `median of ${ITER} after ${WARMUP} warm-up; workloads ${[...selected].join(', ')}`,
   );
   if (WITH_TORCH) console.log('PyTorch reference: /usr/bin/python3 bench/torch_reference.py, 1 torch thread (+ OpenBLAS pool as labelled)');
