@@ -17,7 +17,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { resolveDataset, isImageDataset } from '../src/data/index.js';
 import { trainRun, loadRun } from '../src/train/run.js';
 import { loadFeatureNet, trainFeatureNet, classifySamples, imageMetrics } from '../src/eval/features.js';
-import { clampImages, realImageSets, sampleInBatches } from '../src/report/evaluate-images.js';
+import { clampImages, realImageSets } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { opt } from './args.js';
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
 
   const { model } = loadRun(OUT);
   const t1 = performance.now();
-  const samples = sampleInBatches(model, N, { seed: 12345 + SEED });
+  const samples = model.sampleInBatches(N, { seed: 12345 + SEED });
   const sampleSeconds = (performance.now() - t1) / 1000;
   const priorDraws = clampImages(model.prior.sample(N, new Rng(777)));
   clampImages(samples.samples);

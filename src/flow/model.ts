@@ -115,6 +115,39 @@ export class FlowModel {
     };
   }
 
+  /**
+   * n samples flowed in batches of `batch` (memory stays bounded for large n); batch b has its
+   * own seed derived from `seed`. The KL/χ² estimate is averaged over batches; the first batch
+   * alone records the trajectory and the KL curve when asked.
+   */
+  sampleInBatches(
+    n: number,
+    opts: { seed: number; steps?: number; batch?: number; trajectoryEvery?: number; klCurve?: boolean },
+  ): SampleResult {
+    const batch = opts.batch ?? 250;
+    const dim = this.derived.dim;
+    const samples = new Float32Array(n * dim);
+    let first: SampleResult | undefined;
+    let estimate = 0;
+    for (let start = 0, b = 0; start < n; start += batch, b++) {
+      const m = Math.min(batch, n - start);
+      const r = this.sample(m, {
+        seed: opts.seed + 7919 * b,
+        steps: opts.steps,
+        ...(b === 0 ? { trajectoryEvery: opts.trajectoryEvery, klCurve: opts.klCurve } : {}),
+      });
+      samples.set(r.samples, start * dim);
+      estimate += (r.klEstimate ?? r.chi2Estimate ?? 0) * m;
+      first ??= r;
+    }
+    return {
+      samples,
+      trajectory: first?.trajectory,
+      kl: first?.kl,
+      ...(this.logRatioNet ? { klEstimate: estimate / n } : { chi2Estimate: estimate / n }),
+    };
+  }
+
   dispose(): void {
     this.net.dispose();
     this.ema.dispose();

@@ -142,38 +142,6 @@ export function buildConvNet(
   };
 }
 
-/** Multiply-accumulates of one forward pass per image (for benchmarks and docs). */
-export function convNetMacs(spec: ConvSpec): number {
-  let { height: h, width: w } = spec.image;
-  let cin: number = spec.image.channels;
-  let macs = 0;
-  const convMacs = (k: number, co: number, stride: number): void => {
-    h = Math.ceil(h / stride);
-    w = Math.ceil(w / stride);
-    macs += h * w * k * k * cin * co;
-  };
-  if (spec.type === 'cnn') {
-    spec.channels.forEach((co, i) => {
-      convMacs(i === 0 ? 3 : 4, co, i === 0 ? 1 : 2);
-      cin = co;
-    });
-    return macs + cin;
-  }
-  convMacs(3, spec.stem, 1);
-  cin = spec.stem;
-  for (const b of spec.blocks) {
-    const hw = h * w;
-    macs += hw * 9 * cin * b.channels + hw * 9 * b.channels * b.channels;
-    if (cin !== b.channels) macs += hw * cin * b.channels;
-    if (b.down) {
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
-    }
-    cin = b.channels;
-  }
-  return macs + cin;
-}
-
 /** Activation values of one image's forward pass (every layer output), for memory planning. */
 export function convActivationFloats(spec: ConvSpec): number {
   let { height: h, width: w } = spec.image;

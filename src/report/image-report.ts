@@ -23,12 +23,12 @@ export interface ImageReportResult {
   summary: string;
 }
 
-/** The cached feature net for the dataset at this image size, or null when none is trained. */
-export async function tryLoadFeatureNet(dataset: ImageDataset): Promise<FeatureNet | null> {
+/** The cached feature net for the dataset at this image size, or why there is none (which command trains it). */
+export async function tryLoadFeatureNet(dataset: ImageDataset): Promise<{ features: FeatureNet } | { features: null; problem: string }> {
   try {
-    return await loadFeatureNet(dataset.name, { image: dataset.image });
-  } catch {
-    return null;
+    return { features: await loadFeatureNet(dataset.name, { image: dataset.image }) };
+  } catch (e) {
+    return { features: null, problem: `no FID/KID: ${(e as Error).message}` };
   }
 }
 
@@ -48,7 +48,8 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
   const figDir = path.join(dir, 'figures');
   fs.mkdirSync(figDir, { recursive: true });
   const { stored, model, checkpoint } = loadRun(dir);
-  const features = await tryLoadFeatureNet(dataset);
+  const loaded = await tryLoadFeatureNet(dataset);
+  const features = loaded.features;
   const cfg = stored.config;
   const seed = opts.seed ?? cfg.seed + 101;
   const shape = dataset.image;
@@ -72,12 +73,15 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
         { cols: 8, captions: frames.map((f) => `step ${f.step}`) },
       ),
     );
-    const n = opts.n ?? (features ? Math.min(1000, Math.floor(dataset.train.count / 2)) : 0);
-    const { evaluation } = n >= 2 ? evaluateImageModel(model, dataset, features, { n, seed: seed + 1 }) : { evaluation: { n: 0, note: `no feature network for '${dataset.name}': run 'dggf features train --data ${dataset.name}' for FID/KID` } as ImageEvaluation };
-    if (evaluation.kl_estimate === undefined && evaluation.chi2_estimate === undefined) {
-      if (flow.klEstimate !== undefined) evaluation.kl_estimate = flow.klEstimate;
-      if (flow.chi2Estimate !== undefined) evaluation.chi2_estimate = flow.chi2Estimate;
-    }
+    const n = opts.n ?? Math.min(1000, Math.floor(dataset.train.count / 2));
+    const evaluation: ImageEvaluation = features
+      ? evaluateImageModel(model, dataset, features, { n, seed: seed + 1 }).evaluation
+      : {
+          n: 0,
+          note: loaded.problem,
+          ...(flow.klEstimate !== undefined ? { kl_estimate: flow.klEstimate } : {}),
+          ...(flow.chi2Estimate !== undefined ? { chi2_estimate: flow.chi2Estimate } : {}),
+        };
     const sections: ReportSection[] = [
       {
         heading: 'Samples and the flow',

@@ -11,6 +11,9 @@ import type { Derived } from '../flow/model.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
 import { Rng } from '../util/rng.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { parseMetricsLines, type MetricsLine } from './metrics-lines.js';
+
+export type { MetricsLine } from './metrics-lines.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 
 export interface RunPaths {
@@ -141,29 +144,8 @@ export function writeStoredRun(
   return stored;
 }
 
-export interface MetricsLine {
-  iteration: number;
-  loss: number;
-  kl_estimate?: number;
-  chi2_estimate?: number;
-  lr: number;
-  it_per_s: number;
-  elapsed_s: number;
-  [extra: string]: number | undefined;
-}
-
 export function readMetrics(file: string): MetricsLine[] {
-  if (!fs.existsSync(file)) return [];
-  const out: MetricsLine[] = [];
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as MetricsLine);
-    } catch {
-      // a line torn by a crash: skip it
-    }
-  }
-  return out;
+  return fs.existsSync(file) ? parseMetricsLines(fs.readFileSync(file, 'utf8')) : [];
 }
 
 export function appendMetrics(file: string, line: MetricsLine): void {

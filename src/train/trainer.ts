@@ -6,6 +6,7 @@
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
+import { imagesToFloat } from '../data/images/dataset.js';
 import { fitNormalizer, identityNormalizer, normalize } from '../data/normalizer.js';
 import { dataGaussianPrior, gaussianPrior, uniformPrior, type Prior } from '../priors/index.js';
 import { Adam } from '../optim/adam.js';
@@ -38,15 +39,9 @@ export const PRIOR_FIT_MAX_IMAGES = 10000;
 
 /** Up to `max` training images in [−1, 1] (no noise, no flips), a seeded subset when there are more. */
 function imagesForFit(ds: ImageDataset, max: number, rng: Rng): Float32Array {
-  const { count, pixels } = ds.train;
-  const take = Math.min(count, max);
-  const out = new Float32Array(take * ds.dim);
-  for (let i = 0; i < take; i++) {
-    const src = take === count ? i : rng.int(count);
-    const row = pixels.subarray(src * ds.dim, (src + 1) * ds.dim);
-    for (let j = 0; j < ds.dim; j++) out[i * ds.dim + j] = row[j] / 127.5 - 1;
-  }
-  return out;
+  const { count } = ds.train;
+  if (count <= max) return imagesToFloat(ds.train);
+  return imagesToFloat(ds.train, Array.from({ length: max }, () => rng.int(count)));
 }
 
 /** Normaliser and prior fitted once from the data (deterministic given the seed). */

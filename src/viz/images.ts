@@ -5,24 +5,18 @@
  */
 import gifenc from 'gifenc';
 import type { ImageShape } from '../data/types.js';
+import { imageToRgba } from '../data/images/dataset.js';
 import { Raster } from './raster.js';
 import { encodePng } from './png.js';
-
-/** Byte value of a [−1, 1] pixel value (clamped; NaN → 0). */
-export function toByte(v: number): number {
-  if (!(v > -1)) return 0;
-  if (v >= 1) return 255;
-  return Math.round((v + 1) * 127.5);
-}
 
 /** Draws image `index` of `images` at (x0, y0), each pixel a scale×scale block. */
 export function drawImage(r: Raster, images: Float32Array, index: number, shape: ImageShape, x0: number, y0: number, scale = 1): void {
   const { height, width, channels } = shape;
-  const base = index * height * width * channels;
+  const per = height * width * channels;
+  const rgba = imageToRgba(images.subarray(index * per, (index + 1) * per), shape);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const p = base + (y * width + x) * channels;
-      const rgb = channels === 1 ? [toByte(images[p]), toByte(images[p]), toByte(images[p])] : [toByte(images[p]), toByte(images[p + 1]), toByte(images[p + 2])];
+      const p = (y * width + x) * 4;
       for (let dy = 0; dy < scale; dy++) {
         const py = y0 + y * scale + dy;
         if (py < 0 || py >= r.height) continue;
@@ -30,9 +24,9 @@ export function drawImage(r: Raster, images: Float32Array, index: number, shape:
           const px = x0 + x * scale + dx;
           if (px < 0 || px >= r.width) continue;
           const o = (py * r.width + px) * 4;
-          r.rgba[o] = rgb[0];
-          r.rgba[o + 1] = rgb[1];
-          r.rgba[o + 2] = rgb[2];
+          r.rgba[o] = rgba[p];
+          r.rgba[o + 1] = rgba[p + 1];
+          r.rgba[o + 2] = rgba[p + 2];
           r.rgba[o + 3] = 255;
         }
       }

@@ -42,4 +42,4 @@ export {
 } from './curves.js';
 export { flowGif, type FlowGifOptions } from './gif.js';
 export { renderReport, escapeHtml, type ReportOptions, type ReportSection, type ReportImage } from './report.js';
-export { toByte, drawImage, imagePng, drawGrid, imageGridPng, imageFlowGif, type GridOptions } from './images.js';
+export { drawImage, imagePng, drawGrid, imageGridPng, imageFlowGif, type GridOptions } from './images.js';

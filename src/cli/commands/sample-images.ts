@@ -19,9 +19,6 @@ export interface ImageSampleOptions {
   klCurve?: string;
 }
 
-/** Batch size for flowing many images (memory stays bounded). */
-const SAMPLE_BATCH = 250;
-
 export function checkImageOutDir(out: string): void {
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
     throw new UsageError(`--out ${out}: is a file; for an image run --out is a folder for the PNGs`);
@@ -33,25 +30,13 @@ export function checkImageOutDir(out: string): void {
 /** Flows n images in batches, writes them; returns the lines to print. Non-finite output → null. */
 export function sampleImages(model: FlowModel, shape: ImageShape, o: ImageSampleOptions): string[] | null {
   const dim = model.derived.dim;
-  const all = new Float32Array(o.n * dim);
-  let kl: number[] | undefined;
-  let trajectory: { step: number; points: Float32Array }[] | undefined;
-  for (let start = 0, b = 0; start < o.n; start += SAMPLE_BATCH, b++) {
-    const m = Math.min(SAMPLE_BATCH, o.n - start);
-    const first = b === 0;
-    const r = model.sample(m, {
-      seed: o.seed + 7919 * b,
-      steps: o.steps,
-      klCurve: first && Boolean(o.klCurve),
-      trajectoryEvery: first && o.gif ? Math.max(1, Math.round(o.steps / 30)) : undefined,
-    });
-    if (!r.samples.every(Number.isFinite)) return null;
-    all.set(r.samples, start * dim);
-    if (first) {
-      kl = r.kl;
-      trajectory = r.trajectory;
-    }
-  }
+  const { samples: all, kl, trajectory } = model.sampleInBatches(o.n, {
+    seed: o.seed,
+    steps: o.steps,
+    klCurve: Boolean(o.klCurve),
+    trajectoryEvery: o.gif ? Math.max(1, Math.round(o.steps / 30)) : undefined,
+  });
+  if (!all.every(Number.isFinite)) return null;
   fs.mkdirSync(o.out, { recursive: true });
   const digits = Math.max(6, String(o.n - 1).length);
   for (let i = 0; i < o.n; i++) {
