@@ -20,7 +20,7 @@ import { initEngine, tf, type Tensor } from '../src/engine/index.js';
 import { useKernel } from '../src/engine/kernels/wasm-ops.js';
 import { buildConvNet } from '../src/nets/conv.js';
 import { Rng } from '../src/util/rng.js';
-import { flag, opt } from './args.js';
+import { flag, opt, runScript } from './args.js';
 
 const REPS = Number(opt('reps', '7'));
 const WARMUP = Number(opt('warmup', '2'));
@@ -176,9 +176,4 @@ async function main(): Promise<void> {
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 }
 
-main()
-  .then(() => process.exit(0))
-  .catch((e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  });
+runScript(main);

@@ -20,7 +20,7 @@ import { loadFeatureNet, trainFeatureNet, classifySamples, imageMetrics } from '
 import { clampImages, realImageSets } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
-import { opt } from './args.js';
+import { opt, runScript } from './args.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -116,11 +116,4 @@ async function main(): Promise<void> {
   console.log(section);
 }
 
-
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -16,7 +16,7 @@ import { Trainer, deriveSetup } from '../src/train/trainer.js';
 import { evaluateModel } from '../src/report/evaluate-run.js';
 import { COLORS, Raster, boundsOf, drawScatter, encodePng } from '../src/viz/index.js';
 
-import { opt } from './args.js';
+import { opt, runScript } from './args.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SEED = Number(opt('seed', '0'));
@@ -78,10 +78,4 @@ async function main(): Promise<void> {
   console.log('wrote bench/QUALITY.md and docs/toy-gallery.png');
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runScript(main);

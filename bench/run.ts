@@ -34,7 +34,7 @@ import { Trainer, deriveSetup } from '../src/train/trainer.js';
 import { FlowNoise, runFlow } from '../src/flow/index.js';
 import { Rng } from '../src/util/rng.js';
 
-import { args, opt } from './args.js';
+import { args, opt, runScript } from './args.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -309,10 +309,4 @@ async function main(): Promise<void> {
   for (const name of ['cnn-mnist-cpu', 'cnn-paper-32'] as const) if (selected.has(name)) cnnWorkload(env, name);
 }
 
-main().then(
-  () => process.exit(0),
-  (e) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runScript(main);

@@ -17,12 +17,38 @@ export { createRatioNet, netSpec } from './nets/ratio-net.js';
 export type { RatioNet, NetSpec, NetConfig } from './nets/ratio-net.js';
 export type { CnnSpec, ResNetSpec, ConvSpec } from './nets/conv.js';
 export { Ema } from './nets/ema.js';
+export {
+  createClassifier,
+  trainClassifier,
+  saveClassifier,
+  loadClassifier,
+  classifierLogProbs,
+  classifierLogits,
+  classifierAccuracy,
+  datasetClassCount,
+  guidanceFunction,
+  ClassifierFileError,
+} from './nets/classifier.js';
+export type {
+  ImageClassifier,
+  ClassifierSpec,
+  ClassifierHead,
+  ClassifierExpectation,
+  ClassifierProgress,
+  TrainClassifierOptions,
+  TrainClassifierResult,
+} from './nets/classifier.js';
 export { Adam } from './optim/adam.js';
 
 export { runFlow, ratioTerm, driftGradient } from './flow/index.js';
 export type { FlowTerm, FlowSettings, FlowResult, FlowRecording } from './flow/index.js';
+export { classifierGuidanceTerm, logProbTerm } from './flow/guidance.js';
+export type { GuidanceCheck } from './flow/guidance.js';
+export { dataPrior, dataPriorState, isDataPrior, checkSameImageShape } from './priors/index.js';
+export type { DataPrior, DataPriorState } from './priors/index.js';
+export { loadPriorSource, priorForRun } from './priors/image-source.js';
 export { FlowModel } from './flow/model.js';
-export type { Derived, SampleOptions, SampleResult } from './flow/model.js';
+export type { Derived, SampleOptions, SampleResult, FlowFromOptions } from './flow/model.js';
 
 export { PRESETS, PRESET_NAMES } from './config/presets.js';
 export { resolveConfig } from './config/resolve.js';

@@ -18,7 +18,9 @@ import { sampleCommand } from './commands/sample.js';
 import { evalCommand } from './commands/eval.js';
 import { infoCommand } from './commands/info.js';
 import { featuresTrainCommand } from './commands/features.js';
+import { CLASSIFIER_HEADS, classifierTrainCommand, filterList } from './commands/classifier.js';
 import { playgroundCommand } from './commands/playground.js';
+import { translateCommand } from './commands/translate.js';
 
 const atLeastTwo = (v: string): number => {
   const n = positiveInt(v);
@@ -57,14 +59,19 @@ function buildProgram(result: { code: number }): Command {
     .option(
       '--data <name|path>',
       'a toy dataset (8gaussians, 25gaussians, swissroll, checkerboard, moons, rings, pinwheel, 2spirals), a CSV of points, ' +
-        'an image dataset (mnist, fashion-mnist, emoji), a folder of PNG/JPEG images or an IDX image file',
+        'an image dataset (mnist, fashion-mnist, emoji, emoji-google, emoji-twitter, emoji-category, openmoji-color, openmoji-black), a folder of PNG/JPEG images or an IDX image file',
     )
     .requiredOption('--out <dir>', 'run folder (created, or resumed if it holds a run)')
     .addOption(new Option('--preset <name>', `starting configuration (${presetHelp})`).argParser(oneOf(PRESET_NAMES)))
     .option('--config <file.json>', 'JSON file of config fields (applied over the preset, under the options)')
     .addOption(new Option('--divergence <f>', 'f-divergence of the flow').argParser(oneOf(DIVERGENCES)))
     .addOption(new Option('--loss <l>', 'density-ratio loss (lsif: net outputs r; lr, kl: net outputs log r)').argParser(oneOf(LOSSES)))
-    .addOption(new Option('--prior <p>', 'where particles start').argParser(oneOf(PRIORS)))
+    .addOption(new Option('--prior <p>', 'where particles start: gaussian, uniform, data-gaussian, or data (set by --prior-data)').argParser(oneOf(PRIORS)))
+    .option(
+      '--prior-data <name|path>',
+      "translation: the source domain (an image dataset name, folder or IDX file); the prior draws its training images, " +
+        "the run's prior is recorded as 'data' (conflicts with another --prior and with --normalize); --size applies to both domains",
+    )
     .option('--iterations <n>', 'training iterations', positiveInt)
     .option('--flow-steps <k>', 'flow steps K per iteration', positiveInt)
     .option('--eta <x>', 'flow step size η (> 0)', positiveNumber)
@@ -104,6 +111,9 @@ function buildProgram(result: { code: number }): Command {
     .option('--kl-curve <file.csv>', 'write the KL estimate (mean log r) at every flow step')
     .option('--gif <file.gif>', 'write an animation of the flow (2-D runs; an 8×8 grid for images)')
     .option('--png <file.png>', 'write a scatter plot of the samples over the data (2-D runs)')
+    .option('--class <y,…>', 'images: sample these classes (indices or class names) guided by --classifier; writes --out/class-<y>/, grid.png, classes.json')
+    .option('--classifier <dir|model.json>', 'images: the classifier p(y|x) for --class (from `dggf classifier train` or a feature net folder)')
+    .option('--guidance <φ>', 'images: guidance weight φ of −φ log p(y|x) with --class (default 0.1)', nonNegativeNumber)
     .addOption(backendOption())
     .action((o) => run(() => sampleCommand(o))());
 
@@ -136,12 +146,45 @@ function buildProgram(result: { code: number }): Command {
   features
     .command('train')
     .description('train the feature network of an image dataset and store it in the cache (DGGF_CACHE, default ~/.cache/dggf)')
-    .requiredOption('--data <name|dir>', 'mnist, fashion-mnist, emoji or a folder of images with one sub-folder per class')
+    .requiredOption('--data <name|dir>', 'mnist, fashion-mnist, emoji, emoji-twitter, openmoji-color, openmoji-black or a folder of images with one sub-folder per class')
     .option('--steps <n>', 'training steps of batch 128 (default 500)', positiveInt)
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .option('--size <n>', 'image side length to load the data at (default: the dataset\'s own)', positiveInt)
     .addOption(backendOption())
     .action((o) => run(() => featuresTrainCommand(o))());
+
+  const classifier = program
+    .command('classifier')
+    .description('image classifiers p(y|x) for class-conditional sampling (dggf sample --class … --classifier …)');
+  classifier
+    .command('train')
+    .description('train a classifier on a labelled image dataset; save model.json + weights.bin to --out')
+    .requiredOption('--data <name|dir>', 'mnist, fashion-mnist, emoji-category (= emoji), emoji-twitter, openmoji-color, openmoji-black or a folder of images with one sub-folder per class')
+    .requiredOption('--out <dir>', 'folder to save the classifier in (a path ending in model.json means its folder)')
+    .option('--steps <n>', 'training steps (default 500)', positiveInt)
+    .option('--batch <n>', 'images per step (default 128)', positiveInt)
+    .option('--seed <n>', 'random seed (default 0)', nonNegativeInt)
+    .option('--filters <w,…>', 'conv widths; the first conv has stride 1, the others stride 2 (default 32,64,128)', filterList)
+    .addOption(new Option('--head <h>', 'flatten or global average pooling before the features layer (default flatten)').argParser(oneOf(CLASSIFIER_HEADS)))
+    .option('--size <n>', "image side length to load the data at (default: the dataset's own)", positiveInt)
+    .addOption(backendOption())
+    .action((o) => run(() => classifierTrainCommand(o))());
+
+  program
+    .command('translate')
+    .description(
+      "flow given images with an image run's EMA weights (image-to-image translation with a --prior-data run); " +
+        'writes one input|output PNG per image, grid.png and translate.json',
+    )
+    .requiredOption('--run <dir>', 'run folder of an image run (normally one trained with --prior-data)')
+    .option('--input <dir|file>', 'a folder of PNG/JPEG images (searched recursively) or one image; converted to the run\'s image shape')
+    .option('--held-out', "translate the held-out (test) split of the run's source dataset instead of --input")
+    .requiredOption('--out <dir>', 'folder for <input-name>.png (input | output side by side), grid.png and translate.json')
+    .option('--n <n>', 'translate the first n inputs (default: all files of --input; 64 held-out images)', positiveInt)
+    .option('--steps <k>', "flow steps (default: the run's K + κ; κ is 0 for --prior-data runs unless --extra-steps set it)", positiveInt)
+    .option('--seed <s>', 'random seed of the flow noise', nonNegativeInt, 0)
+    .addOption(backendOption())
+    .action((o) => run(() => translateCommand(o))());
 
   program
     .command('info')

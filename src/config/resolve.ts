@@ -1,6 +1,8 @@
 /**
  * Builds a run's config: preset defaults, then a JSON config file, then explicit options.
- * Records which keys the user set, so an existing run can be checked against them.
+ * Records which keys the user set, so an existing run can be checked against them. With a
+ * source domain (`priorData`) the prior is recorded as 'data' and the data is not normalised;
+ * an explicit other prior or --normalize is refused.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,7 +74,7 @@ export function resolveConfig(opts: {
   for (const [k, v] of Object.entries(fromFile)) if (v !== undefined) explicit.add(k as keyof RunConfig);
   for (const [k, v] of Object.entries(opts.overrides)) if (v !== undefined) explicit.add(k as keyof RunConfig);
   if (opts.preset) explicit.add('preset');
-  const data = opts.overrides.data ?? fromFile.data ?? opts.defaults.data;
+  const data = opts.overrides.data ?? fromFile.data ?? opts.defaults.data ?? preset.data;
   if (data === undefined) {
     throw new ConfigError('--data is required to start a new run (a toy dataset such as 8gaussians, or a CSV file of points)');
   }
@@ -86,6 +88,22 @@ export function resolveConfig(opts: {
     preset: presetName,
     net: mergeNet(mergeNet(preset.config.net, fromFile.net), opts.overrides.net),
   };
+  if (merged.priorData !== undefined) {
+    // a source domain makes the prior 'data'; a prior or normalisation chosen explicitly is refused
+    const priorData = merged.priorData;
+    const from = explicit.has('priorData') ? `--prior-data ${priorData}` : `the source domain ${priorData} of preset ${presetName}`;
+    if (explicit.has('prior') && merged.prior !== 'data') {
+      throw new ConfigError(
+        `prior: --prior ${merged.prior} conflicts with ${from} (the source's images are the prior); drop --prior or pick another preset`,
+      );
+    }
+    if (explicit.has('normalize') && merged.normalize) {
+      throw new ConfigError(`normalize: --normalize is not supported with --prior-data ${priorData} (both domains are trained as [−1, 1] images); drop it`);
+    }
+    merged.prior = 'data';
+    merged.normalize = false;
+    merged.priorData = dataSpec(priorData);
+  }
   if (preset.kind === 'images' && !explicit.has('sampleExtraSteps')) {
     merged.sampleExtraSteps = imageExtraSteps(merged.prior as RunConfig['prior'], preset.config.sampleExtraSteps);
   }

@@ -74,6 +74,12 @@ export const runConfigSchema = z
     dequantize: z.number().min(0).max(1).optional(),
     /** Images: random horizontal flips of the data (default: the dataset's; never for digits). */
     flip: z.boolean().optional(),
+    /**
+     * Image-to-image translation: the source domain, a dataset spec like `data` (a built-in
+     * image dataset name, an image folder, an IDX file). The prior (`prior: 'data'`) then draws
+     * the source's training images; the held-out split is left for translation.
+     */
+    priorData: z.string().min(1).optional(),
   })
   .strict();
 
@@ -90,6 +96,8 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
   if (parsed.success) {
     const problem = pairingProblem(parsed.data.loss, parsed.data.divergence);
     if (problem) throw new ConfigError(`${source}: loss/divergence: ${problem}`);
+    const priorProblem = dataPriorProblem(parsed.data);
+    if (priorProblem) throw new ConfigError(`${source}: ${priorProblem}`);
     return parsed.data;
   }
   const issues = parsed.error.issues.map((i) => {
@@ -97,6 +105,20 @@ export function validateConfig(raw: unknown, source: string): RunConfig {
     return `${where}: ${i.message}`;
   });
   throw new ConfigError(`${source}: ${issues.join('; ')}`);
+}
+
+/** The data prior needs its source (priorData) and vice versa, and trains on the raw [−1, 1] images. */
+function dataPriorProblem(c: RunConfig): string | null {
+  if (c.prior === 'data' && c.priorData === undefined) {
+    return "prior: 'data' draws the images of a source dataset: set priorData (--prior-data SOURCE)";
+  }
+  if (c.priorData !== undefined && c.prior !== 'data') {
+    return `prior: '${c.prior}' conflicts with priorData '${c.priorData}' (a data prior draws the source's images); drop one of them`;
+  }
+  if (c.priorData !== undefined && c.normalize) {
+    return 'normalize: a data prior draws the source images in [−1, 1] and the target is trained on the same scale; drop --normalize';
+  }
+  return null;
 }
 
 /** A readable message for a bad `net` (a union's own error only says "invalid input"). */

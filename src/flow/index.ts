@@ -1,6 +1,7 @@
 /**
  * The Euler–Maruyama particle flow x ← x − η ∇ₓ Φ(x) + ν ξ, where the potential Φ is a weighted
- * sum of terms (the ratio net's f′(r_θ(x)); later also guidance terms such as −log p(y|x)).
+ * sum of terms (the ratio net's f′(r_θ(x)) and guidance terms such as −φ log p(y|x), ./guidance.ts, not re-exported
+ * here: it reaches the classifier's file I/O, and this module is also bundled for the browser).
  * Gradients are taken w.r.t. the particles only. Flows of portable terms (MLP ratio terms) are
  * split across worker threads by particle (src/flow/parallel/); the noise is chunked
  * (./noise.ts) so the split does not change it.

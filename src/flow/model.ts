@@ -9,7 +9,7 @@ import type { ImageShape } from '../data/types.js';
 import { Ema } from '../nets/ema.js';
 import { getLoss, type RatioLoss } from '../losses/index.js';
 import { priorFromState, type Prior, type PriorState } from '../priors/index.js';
-import { denormalize, type NormalizerState } from '../data/normalizer.js';
+import { denormalize, normalize, type NormalizerState } from '../data/normalizer.js';
 import { Rng } from '../util/rng.js';
 import { FlowNoise, ratioTerm, runFlow, type FlowTerm } from './index.js';
 import { inRowChunks } from './core.js';
@@ -57,20 +57,40 @@ export interface SampleResult {
   chi2Estimate?: number;
 }
 
+export interface FlowFromOptions {
+  seed: number;
+  /** Flow steps (default: K of the config, the training flow's length). */
+  steps?: number;
+  /** Record snapshots of all points every this many steps (and the first and last). */
+  trajectoryEvery?: number;
+  /** Rows flowed at once (default 250). */
+  batch?: number;
+  /** Use the online weights instead of the EMA (default false). */
+  online?: boolean;
+}
+
 export class FlowModel {
   readonly net: RatioNet;
   readonly ema: Ema;
   readonly prior: Prior;
   readonly loss: RatioLoss;
 
+  /**
+   * `prior`: the prior when the caller has built it already; a data prior (translation) must
+   * be, since its source images are loaded outside this module (priorForRun in Node).
+   */
   constructor(
     readonly config: RunConfig,
     readonly derived: Derived,
     initRng: Rng,
+    prior?: Prior,
   ) {
+    if (prior && (prior.name !== derived.prior.name || prior.dim !== derived.dim)) {
+      throw new Error(`FlowModel: the given prior is '${prior.name}' (${prior.dim}-D), but the run's is '${derived.prior.name}' (${derived.dim}-D)`);
+    }
+    this.prior = prior ?? priorFromState(derived.prior);
     this.net = createRatioNet(netSpec(config.net, derived.dim, derived.image), initRng);
     this.ema = new Ema(this.net.params, config.emaDecay);
-    this.prior = priorFromState(derived.prior);
     this.loss = getLoss(config.loss);
   }
 
@@ -118,11 +138,12 @@ export class FlowModel {
   /**
    * n samples flowed in batches of `batch` (memory stays bounded for large n); batch b has its
    * own seed derived from `seed`. The KL/χ² estimate is averaged over batches; the first batch
-   * alone records the trajectory and the KL curve when asked.
+   * alone records the trajectory and the KL curve when asked. `extraTerms` (e.g. classifier
+   * guidance) are added to the ratio term in every batch.
    */
   sampleInBatches(
     n: number,
-    opts: { seed: number; steps?: number; batch?: number; trajectoryEvery?: number; klCurve?: boolean },
+    opts: { seed: number; steps?: number; batch?: number; trajectoryEvery?: number; klCurve?: boolean; extraTerms?: FlowTerm[] },
   ): SampleResult {
     const batch = opts.batch ?? 250;
     const dim = this.derived.dim;
@@ -134,6 +155,7 @@ export class FlowModel {
       const r = this.sample(m, {
         seed: opts.seed + 7919 * b,
         steps: opts.steps,
+        extraTerms: opts.extraTerms,
         ...(b === 0 ? { trajectoryEvery: opts.trajectoryEvery, klCurve: opts.klCurve } : {}),
       });
       samples.set(r.samples, start * dim);
@@ -145,6 +167,55 @@ export class FlowModel {
       trajectory: first?.trajectory,
       kl: first?.kl,
       ...(this.logRatioNet ? { klEstimate: estimate / n } : { chi2Estimate: estimate / n }),
+    };
+  }
+
+  /**
+   * Flows n given data-space points (row-major n×dim; e.g. source-domain images for
+   * translation) with the EMA weights (online with `online`) for `steps` steps (default K + κ, which
+   * is K for translation presets: κ = 0 with a data prior) and returns them in data space. Runs in batches of `batch` rows
+   * (default 250: bounded memory); batch b draws its flow noise from `seed + 7919·b`, so a seed
+   * replays the same outputs. Parallel across threads as sampling is. The trajectory, when
+   * asked, covers all n points; the KL/χ² estimate is the mean over all of them.
+   */
+  flowFrom(x0: Float32Array, n: number, opts: FlowFromOptions): SampleResult {
+    const dim = this.derived.dim;
+    if (!Number.isInteger(n) || n < 1 || x0.length !== n * dim) {
+      throw new RangeError(`flowFrom: ${x0.length} values for n = ${n}, expected n ≥ 1 points of ${dim} values (${n * dim})`);
+    }
+    const steps = opts.steps ?? this.config.flowSteps + this.config.sampleExtraSteps;
+    const batch = opts.batch ?? 250;
+    const weights = opts.online ? undefined : this.ema.variables;
+    const nz = this.derived.normalizer;
+    const out = new Float32Array(n * dim);
+    let trajectory: { step: number; points: Float32Array }[] | undefined;
+    let estimate = 0;
+    for (let start = 0, b = 0; start < n; start += batch, b++) {
+      const m = Math.min(batch, n - start);
+      const rows = normalize(x0.subarray(start * dim, (start + m) * dim), dim, nz);
+      const x = tf.tensor2d(rows, [m, dim]);
+      const noise = flowNoise(new Rng(opts.seed + 7919 * b).nextU32(), this.derived);
+      let result;
+      try {
+        result = runFlow(x, [this.ratioTerm(Boolean(opts.online))], { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
+          trajectoryEvery: opts.trajectoryEvery,
+        });
+      } finally {
+        x.dispose();
+      }
+      out.set(result.x.dataSync() as Float32Array, start * dim);
+      estimate += tf.tidy(() => tf.mean(this.output(result.x, weights)).dataSync()[0]) * m;
+      result.x.dispose();
+      if (result.trajectory) {
+        trajectory ??= result.trajectory.map((t) => ({ step: t.step, points: new Float32Array(n * dim) }));
+        result.trajectory.forEach((t, i) => trajectory![i].points.set(t.points, start * dim));
+      }
+    }
+    const meanOut = estimate / n;
+    return {
+      samples: denormalize(out, dim, nz),
+      trajectory: trajectory?.map((t) => ({ step: t.step, points: denormalize(t.points, dim, nz) })),
+      ...(this.logRatioNet ? { klEstimate: meanOut } : { chi2Estimate: meanOut - 1 }),
     };
   }
 

@@ -1,14 +1,19 @@
 /**
- * Priors q′ the flow starts from: N(0, I), U[−1, 1]^d, and a Gaussian fitted to the
+ * Priors q′ the flow starts from: N(0, I), U[−1, 1]^d, a Gaussian fitted to the
  * (normalised) data: full covariance up to FULL_COVARIANCE_MAX_DIM dimensions, low rank +
- * diagonal above (a 12288² covariance does not fit in memory). Each draws row-major n×dim
- * float32 from our seeded RNG; image priors clamp their draws to [−1, 1] as the authors do.
+ * diagonal above (a 12288² covariance does not fit in memory), and the data prior of image
+ * translation (`data`): the training images of a source dataset. Each draws row-major n×dim
+ * float32 from our seeded RNG; Gaussian image priors clamp their draws to [−1, 1] as the
+ * authors do. This module is bundled for the browser: it loads no files. A data prior's
+ * state names its source; the images are loaded by the Node side (./image-source.ts).
  */
 import type { Rng } from '../util/rng.js';
-import { DataError } from '../data/types.js';
+import { DataError, type ImageDataset, type ImageShape } from '../data/types.js';
+import { makeImageDataset } from '../data/images/dataset.js';
 import { engineMeanCovariance, fitLowRankGaussian, type LowRankFactors } from './low-rank.js';
 
-export const PRIORS = ['gaussian', 'uniform', 'data-gaussian'] as const;
+/** `data`: the source domain's training images (image-to-image translation; needs `priorData`). */
+export const PRIORS = ['gaussian', 'uniform', 'data-gaussian', 'data'] as const;
 export type PriorName = (typeof PRIORS)[number];
 
 export interface Prior {
@@ -39,11 +44,28 @@ export interface LowRankGaussianState {
   clamp?: boolean;
 }
 
+/**
+ * The data prior: draws from the TRAIN split of the source dataset `source` (a dataset spec,
+ * loaded at side length `size` when given), in [−1, 1], with Gaussian dequantisation noise of
+ * std `dequantize` and random horizontal flips when `flip`. The images are not stored: they
+ * are loaded again from `source` when the run is loaded.
+ */
+export interface DataPriorState {
+  name: 'data';
+  dim: number;
+  source: string;
+  size?: number;
+  dequantize: number;
+  flip: boolean;
+  image: ImageShape;
+}
+
 export type PriorState =
   | { name: 'gaussian'; dim: number }
   | { name: 'uniform'; dim: number }
   | FullGaussianState
-  | LowRankGaussianState;
+  | LowRankGaussianState
+  | DataPriorState;
 
 /** Above this many dimensions the data-dependent prior is fitted low rank + diagonal. */
 export const FULL_COVARIANCE_MAX_DIM = 1024;
@@ -174,6 +196,87 @@ export function dataGaussianPrior(points: Float32Array, dim: number, jitter = 1e
   }
 }
 
+const shapeText = (s: ImageShape): string => `${s.height}×${s.width}×${s.channels} (${s.channels === 1 ? 'grey' : 'RGB'})`;
+const sameShape = (a: ImageShape, b: ImageShape): boolean => a.height === b.height && a.width === b.width && a.channels === b.channels;
+
+/**
+ * Throws a DataError (one line naming both datasets and both shapes) when the source domain's
+ * images and the target's differ in shape: the flow moves a source image into the target space.
+ */
+export function checkSameImageShape(source: { name: string; image: ImageShape }, target: { name: string; image: ImageShape }): void {
+  if (sameShape(source.image, target.image)) return;
+  const channels =
+    source.image.channels !== target.image.channels
+      ? '; the channels differ too, which --size does not change (use a source with the target\'s colour model)'
+      : '';
+  throw new DataError(
+    `the prior's source (--prior-data) ${source.name} holds ${shapeText(source.image)} images but the target (--data) ${target.name} ` +
+      `holds ${shapeText(target.image)} images: both domains must have the same shape; pass --size N (config imageSize) to load both at N×N${channels}`,
+  );
+}
+
+/**
+ * The state of a data prior drawing from `source`'s training images: the dequantisation σ of
+ * the run's data (`dequantize`) and flips where the source allows them and the run does not
+ * turn them off. `spec` is how the source is named in the config (`priorData`).
+ */
+export function dataPriorState(
+  spec: string,
+  source: ImageDataset,
+  opts: { size?: number; dequantize: number; flip?: boolean },
+): DataPriorState {
+  return {
+    name: 'data',
+    dim: source.dim,
+    source: spec,
+    ...(opts.size !== undefined ? { size: opts.size } : {}),
+    dequantize: opts.dequantize,
+    flip: source.flip && opts.flip !== false,
+    image: { ...source.image },
+  };
+}
+
+/** A data prior with its loaded source dataset (held-out images for translation are in `source.test`). */
+export interface DataPrior extends Prior {
+  name: 'data';
+  source: ImageDataset;
+}
+
+export function isDataPrior(p: Prior): p is DataPrior {
+  return p.name === 'data';
+}
+
+/**
+ * The data prior of `state` drawing from the loaded `source` (its train split; the test split
+ * is never drawn). Throws a DataError when the source's images no longer have the stored shape.
+ */
+export function dataPrior(state: DataPriorState, source: ImageDataset): DataPrior {
+  if (!sameShape(source.image, state.image) || source.dim !== state.dim) {
+    throw new DataError(
+      `the data prior's source ${state.source} now holds ${shapeText(source.image)} images, expected ${shapeText(state.image)} as when the run was created`,
+    );
+  }
+  const draws = makeImageDataset({
+    name: source.name,
+    image: source.image,
+    train: source.train,
+    flip: state.flip,
+    dequantize: state.dequantize,
+  });
+  return {
+    name: 'data',
+    dim: state.dim,
+    source,
+    sample: (n, rng) => draws.sample(n, rng),
+    toJSON: () => ({ ...state, image: { ...state.image } }),
+  };
+}
+
+/**
+ * The prior a stored state describes. A data prior cannot be rebuilt from its state alone:
+ * its source images must be loaded first (Node: `priorForRun` in ./image-source.ts; anywhere:
+ * `dataPrior(state, source)`), so this throws for one instead of drawing anything else.
+ */
 export function priorFromState(s: PriorState): Prior {
   switch (s.name) {
     case 'gaussian':
@@ -182,5 +285,10 @@ export function priorFromState(s: PriorState): Prior {
       return uniformPrior(s.dim);
     case 'data-gaussian':
       return 'chol' in s ? gaussianFromFactors(s.dim, s.mean, s.chol, s.clamp) : lowRankGaussian(s);
+    case 'data':
+      throw new DataError(
+        `the data prior draws the training images of its source '${s.source}', which must be loaded first ` +
+          '(dataPrior(state, source); in Node priorForRun from src/priors/image-source.ts does it)',
+      );
   }
 }

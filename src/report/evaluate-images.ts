@@ -10,6 +10,7 @@ import { imagesToFloat } from '../data/images/index.js';
 import type { FlowModel } from '../flow/model.js';
 import { classifySamples, imageMetrics, type FeatureNet } from '../eval/features.js';
 import { Rng } from '../util/rng.js';
+import { isDataPrior } from '../priors/index.js';
 
 export interface ImageEvaluation {
   n: number;
@@ -45,13 +46,31 @@ export function realImageSets(dataset: ImageDataset, n: number, seed: number): {
   return { real: imagesToFloat(dataset.train, idx.slice(0, n)), other: imagesToFloat(dataset.train, idx.slice(n, 2 * n)) };
 }
 
+/**
+ * The first (up to) n held-out test images of a data prior's source domain (a translation
+ * run), or null when the model's prior is not a data prior or its source has no test split.
+ */
+export function heldOutSourceImages(model: FlowModel, n: number): { images: Float32Array; n: number; source: string } | null {
+  const prior = model.prior;
+  if (!isDataPrior(prior)) return null;
+  const test = prior.source.test;
+  if (!test || test.count < 2) return null;
+  const m = Math.min(n, test.count);
+  return { images: imagesToFloat(test, Array.from({ length: m }, (_, i) => i)), n: m, source: prior.source.name };
+}
+
 export function evaluateImageModel(
   model: FlowModel,
   dataset: ImageDataset,
   features: FeatureNet,
   opts: { n: number; seed: number; steps?: number; batch?: number },
 ): { evaluation: ImageEvaluation; samples: Float32Array } {
-  const sampled = model.sampleInBatches(opts.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch });
+  // a translation run is judged on held-out source images (never drawn in training)
+  const heldOut = heldOutSourceImages(model, opts.n);
+  const sampled = heldOut
+    ? model.flowFrom(heldOut.images, heldOut.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch })
+    : model.sampleInBatches(opts.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch });
+  if (heldOut) opts = { ...opts, n: heldOut.n };
   const { real, other } = realImageSets(dataset, opts.n, opts.seed);
   const m = imageMetrics(features, clampImages(sampled.samples), real, other, opts.n, { seed: opts.seed });
   const h = classifySamples(features, sampled.samples, opts.n);

@@ -13,7 +13,7 @@ import { loadRun } from '../train/run.js';
 import { runPaths } from '../train/run-folder.js';
 import { imageFlowGif, imageGridPng, type ReportSection } from '../viz/index.js';
 import { writeFileAtomic } from '../util/fs-atomic.js';
-import { evaluateImageModel, type ImageEvaluation } from './evaluate-images.js';
+import { evaluateImageModel, heldOutSourceImages, type ImageEvaluation } from './evaluate-images.js';
 import { finishReport, fmt } from './run-report.js';
 
 export interface ImageReportResult {
@@ -59,8 +59,15 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
       return `figures/${name}`;
     };
     const steps = cfg.flowSteps + cfg.sampleExtraSteps;
-    const flow = model.sample(64, { seed, trajectoryEvery: Math.max(1, Math.round(steps / 30)), klCurve: model.logRatioNet });
-    const grid = write('samples.png', imageGridPng(flow.samples, 64, shape, { cols: 8 }));
+    const every = Math.max(1, Math.round(steps / 30));
+    // a translation run shows held-out source images (never drawn in training) flowing
+    const heldOut = heldOutSourceImages(model, 64);
+    const flow = heldOut
+      ? model.flowFrom(heldOut.images, heldOut.n, { seed, steps, trajectoryEvery: every })
+      : model.sample(64, { seed, trajectoryEvery: every, klCurve: model.logRatioNet });
+    const shown = heldOut?.n ?? 64;
+    const from = heldOut ? `${heldOut.n} held-out ${heldOut.source} images` : `the ${cfg.prior} prior`;
+    const grid = write('samples.png', imageGridPng(flow.samples, shown, shape, { cols: 8 }));
     const realIdx = Array.from({ length: 64 }, (_, i) => Math.floor((i * dataset.train.count) / 64));
     const real = write('data.png', imageGridPng(imagesToFloat(dataset.train, realIdx), 64, shape, { cols: 8 }));
     const frames = flow.trajectory!;
@@ -68,7 +75,7 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
       'flow.gif',
       imageFlowGif(
         frames.map((f) => f.points),
-        64,
+        shown,
         shape,
         { cols: 8, captions: frames.map((f) => `step ${f.step}`) },
       ),
@@ -86,9 +93,9 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
       {
         heading: 'Samples and the flow',
         images: [
-          { src: grid, caption: `64 samples (EMA weights, ${steps} flow steps from the ${cfg.prior} prior)` },
+          { src: grid, caption: `${shown} samples (EMA weights, ${steps} flow steps from ${from})` },
           { src: real, caption: `64 training images of ${dataset.name}` },
-          { src: gif, caption: `the same 64 particles flowing from the prior, ${steps} steps` },
+          { src: gif, caption: `the same ${shown} particles flowing from ${from}, ${steps} steps` },
         ],
       },
     ];

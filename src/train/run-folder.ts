@@ -1,5 +1,6 @@
 /**
- * A run is a folder: config.json (resolved config + what was derived from the data),
+ * A run is a folder: config.json (resolved config + what was derived from the data; a data
+ * prior is stored as its source's spec, never its images),
  * checkpoints/, metrics.jsonl (one JSON line per logged iteration), samples/ (PNG),
  * report.html. This module knows the layout and reads/writes the small files.
  */
@@ -75,7 +76,11 @@ export function readStoredRun(dir: string): StoredRun | null {
     throw new ConfigError(`${file}: ${i.path.join('.') || '(top level)'}: ${i.message} — is this a dggf run folder?`);
   }
   const stored = parsed.data as StoredRun;
-  stored.derived = { ...stored.derived, prior: readPriorArrays(dir, stored.derived.prior as unknown as Record<string, unknown>) };
+  const prior = stored.derived.prior as unknown as Record<string, unknown>;
+  if (prior?.name === 'data' && (typeof prior.source !== 'string' || typeof prior.image !== 'object' || prior.image === null)) {
+    throw new ConfigError(`${file}: derived.prior: a data prior needs its source spec and image shape (source, image) — was config.json edited?`);
+  }
+  stored.derived = { ...stored.derived, prior: readPriorArrays(dir, prior) };
   return stored;
 }
 

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { activeBackend } from '../engine/index.js';
 import { ConfigError, type RunConfig } from '../config/schema.js';
-import { isImageDataset, type PointDataset } from '../data/types.js';
+import { isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
+import { loadPriorSource, priorForRun } from '../priors/image-source.js';
 import { FlowModel } from '../flow/model.js';
 import { assignParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
@@ -55,6 +56,11 @@ export interface TrainRunOptions {
   renderPreview?: (samples: Float32Array, dataset: PointDataset, file: string, iteration: number) => void;
   /** Stop after this many iterations in this call (tests); the run stays resumable. */
   stopAfter?: number;
+  /**
+   * The source domain of a data prior (config.priorData), when the caller has loaded it already;
+   * otherwise it is loaded from the config's (or the stored run's) spec.
+   */
+  priorSource?: ImageDataset;
 }
 
 export interface TrainRunResult {
@@ -104,10 +110,13 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const paths = runPaths(dir);
   const { stored: existing, config } = reconcileConfig(dir, opts.config, opts.explicitKeys ?? []);
   if (existing) checkDataFitsRun(existing.derived, dataset, dir);
-  const derived = existing?.derived ?? deriveSetup(config, dataset);
+  const priorSource =
+    config.prior === 'data' && !existing ? (opts.priorSource ?? loadPriorSource(config.priorData!, { size: config.imageSize })) : opts.priorSource;
+  const derived = existing?.derived ?? deriveSetup(config, dataset, priorSource);
+  const prior = priorForRun(derived.prior, { configFile: paths.config, loaded: priorSource });
 
   // Everything that can fail on the user's input is checked before the folder is written.
-  const trainer = new Trainer(config, dataset, derived);
+  const trainer = new Trainer(config, dataset, derived, prior);
   let releaseLock: (() => void) | null = null;
   try {
     const latest = latestCheckpoint(paths.checkpoints);
@@ -304,13 +313,17 @@ export function checkDataFitsRun(derived: StoredRun['derived'], dataset: PointDa
   }
 }
 
-/** A trained model loaded from a run folder's newest checkpoint (net + EMA weights). */
+/**
+ * A trained model loaded from a run folder's newest checkpoint (net + EMA weights). A data
+ * prior's source images are loaded again from the spec in config.json (a ConfigError naming
+ * both when they cannot be).
+ */
 export function loadRun(dir: string): { stored: StoredRun; model: FlowModel; checkpoint: Checkpoint; file: string } {
   const stored = readStoredRun(dir);
   if (!stored) throw new ConfigError(`${dir}: no config.json here: not a dggf run folder`);
   const latest = latestCheckpoint(runPaths(dir).checkpoints);
   if (!latest) throw new ConfigError(`${dir}: no intact checkpoint in checkpoints/ (train first)`);
-  const model = new FlowModel(stored.config, stored.derived, new Rng(0));
+  const model = new FlowModel(stored.config, stored.derived, new Rng(0), priorForRun(stored.derived.prior, { configFile: runPaths(dir).config }));
   try {
     assignParams([...model.net.params, ...model.ema.params], latest.checkpoint.tensors, latest.file);
   } catch (e) {

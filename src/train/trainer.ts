@@ -5,10 +5,18 @@
  */
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
-import { isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
+import { DataError, isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
 import { imagesToFloat } from '../data/images/dataset.js';
 import { fitNormalizer, identityNormalizer, normalize } from '../data/normalizer.js';
-import { dataGaussianPrior, gaussianPrior, uniformPrior, type Prior } from '../priors/index.js';
+import {
+  checkSameImageShape,
+  dataGaussianPrior,
+  dataPriorState,
+  gaussianPrior,
+  uniformPrior,
+  type Prior,
+  type PriorState,
+} from '../priors/index.js';
 import { Adam } from '../optim/adam.js';
 import { assignParams, readParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
@@ -44,9 +52,33 @@ function imagesForFit(ds: ImageDataset, max: number, rng: Rng): Float32Array {
   return imagesToFloat(ds.train, Array.from({ length: max }, () => rng.int(count)));
 }
 
-/** Normaliser and prior fitted once from the data (deterministic given the seed). */
-export function deriveSetup(config: RunConfig, dataset: PointDataset): Derived {
+/**
+ * The state of a run's data prior (translation): `priorSource` is the loaded source domain
+ * (config.priorData), which must hold images of the target's shape. Flips follow the source
+ * (never for digits) unless the run turns them off; the dequantisation σ is the run data's.
+ */
+function dataPriorSetup(config: RunConfig, dataset: PointDataset, priorSource: ImageDataset | undefined): PriorState {
+  if (!isImageDataset(dataset)) {
+    throw new DataError(`--prior-data ${config.priorData}: a data prior translates images, but the target ${dataset.name} is ${dataset.dim}-D points`);
+  }
+  if (!priorSource) {
+    throw new Error(`deriveSetup: the data prior's source images (priorData '${config.priorData}') must be loaded and passed as priorSource`);
+  }
+  checkSameImageShape(priorSource, dataset);
+  return dataPriorState(config.priorData!, priorSource, { size: config.imageSize, dequantize: dataset.dequantize, flip: config.flip });
+}
+
+/**
+ * Normaliser and prior fitted once from the data (deterministic given the seed). A data prior
+ * (config.prior 'data') needs its loaded source dataset as `priorSource`.
+ */
+export function deriveSetup(config: RunConfig, dataset: PointDataset, priorSource?: ImageDataset): Derived {
   const dim = dataset.dim;
+  if (config.prior === 'data') {
+    const prior = dataPriorSetup(config, dataset, priorSource);
+    const image = (dataset as ImageDataset).image;
+    return { dim, normalizer: identityNormalizer(dim), prior, image };
+  }
   const fitRng = new Rng((config.seed ^ 0x0da7a5e7) >>> 0);
   const image = isImageDataset(dataset) ? dataset : null;
   const points = image ? imagesForFit(image, PRIOR_FIT_MAX_IMAGES, fitRng) : (dataset.points ?? dataset.sample(20000, fitRng));
@@ -71,13 +103,15 @@ export class Trainer {
   /** Iterations completed. */
   iteration = 0;
 
+  /** `prior`: the run's prior when already built (a data prior, with its loaded source images). */
   constructor(
     readonly config: RunConfig,
     readonly dataset: PointDataset,
     readonly derived: Derived,
+    prior?: Prior,
   ) {
     const root = new Rng(config.seed);
-    this.model = new FlowModel(config, derived, root.fork(1));
+    this.model = new FlowModel(config, derived, root.fork(1), prior);
     this.adam = new Adam(this.model.net.params);
     this.rng = root.fork(2);
     // workers load TF.js in the background while the first iteration is set up

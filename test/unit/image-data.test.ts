@@ -318,7 +318,7 @@ test('folder errors: empty folder, corrupt PNG, bad size — DataErrors naming t
 });
 
 test('resolveImageDataset returns null for non-image specs', () => {
-  assert.deepEqual([...IMAGE_DATASET_NAMES], ['mnist', 'fashion-mnist', 'emoji']);
+  assert.deepEqual([...IMAGE_DATASET_NAMES], ['mnist', 'fashion-mnist', 'emoji', 'emoji-google', 'emoji-twitter', 'emoji-category', 'openmoji-color', 'openmoji-black']);
   assert.equal(resolveImageDataset('8gaussians', {}), null);
   assert.equal(resolveImageDataset('no/such/file.csv', {}), null);
   const csv = path.join(newDir('csv'), 'pts.csv');

@@ -1,6 +1,7 @@
 /**
  * `dggf sample`: flow prior draws with a run's EMA weights. Points: a CSV, optional KL curve,
- * GIF and PNG; images: a folder of PNGs and a grid (sample-images.ts).
+ * GIF and PNG; images: a folder of PNGs and a grid (sample-images.ts), or with --class and
+ * --classifier, class-conditional samples guided by the classifier p(y|x).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,12 @@ import { Rng } from '../../util/rng.js';
 import { UsageError, EXIT } from '../errors.js';
 import { readStoredRun } from '../../train/run-folder.js';
 import { getLoss } from '../../losses/index.js';
-import { checkImageOutDir, sampleImages } from './sample-images.js';
+import { checkImageOutDir, parseClassList, sampleImages, sampleImagesByClass } from './sample-images.js';
+import { loadClassifier, type ImageClassifier } from '../../nets/classifier.js';
+import { isImageDataset } from '../../data/types.js';
+import { datasetOptions } from '../../config/resolve.js';
+import type { StoredRun } from '../../train/run-folder.js';
+import { classifierDir } from './classifier.js';
 
 export interface SampleCliOptions {
   run: string;
@@ -24,7 +30,38 @@ export interface SampleCliOptions {
   klCurve?: string;
   gif?: string;
   png?: string;
+  /** Classes to sample, comma-separated indices or names (classifier guidance). */
+  class?: string;
+  /** The guiding classifier: its folder or its model.json. */
+  classifier?: string;
+  /** Guidance weight φ (default GUIDANCE_DEFAULT). */
+  guidance?: number;
   backend?: string;
+}
+
+/** Default guidance weight φ (the authors' value). */
+export const GUIDANCE_DEFAULT = 0.1;
+
+/** --class, --classifier and --guidance: all or none of the first two; --guidance only with them. */
+function checkGuidanceOptions(o: SampleCliOptions): boolean {
+  const hasClass = o.class !== undefined;
+  const hasClassifier = o.classifier !== undefined;
+  if (hasClass && !hasClassifier) throw new UsageError('--class needs --classifier DIR|model.json (the classifier p(y|x) that guides the flow)');
+  if (hasClassifier && !hasClass) throw new UsageError('--classifier needs --class Y[,Y2,…] (the classes to sample)');
+  if (o.guidance !== undefined && !hasClass) throw new UsageError('--guidance needs --class Y and --classifier DIR|model.json');
+  return hasClass;
+}
+
+/** Class names for --class: the classifier's, else (when it has none) the run's dataset's if their count fits. */
+function classNamesFor(clf: ImageClassifier, spec: string, stored: StoredRun): string[] | undefined {
+  if (clf.classNames) return clf.classNames;
+  if (spec.split(',').every((t) => /^\s*\d+\s*$/.test(t))) return undefined;
+  try {
+    const ds = resolveDataset(stored.config.data, datasetOptions(stored.config));
+    return isImageDataset(ds) && ds.classNames?.length === clf.classes ? ds.classNames : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** An output file's folder must exist before any work is done. */
@@ -37,9 +74,14 @@ function checkOutput(option: string, file: string | undefined, ext: string): voi
 }
 
 export async function sampleCommand(o: SampleCliOptions): Promise<number> {
+  const guided = checkGuidanceOptions(o);
   const stored = readStoredRun(o.run);
   if (!stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
   const image = stored.derived.image;
+  if (guided) {
+    if (!image) throw new UsageError(`--class: guidance needs an image run; ${o.run} holds a ${stored.derived.dim}-D point run`);
+    if (o.gif || o.klCurve) throw new UsageError('--gif and --kl-curve are not available with --class (guided sampling writes per-class folders and a grid)');
+  }
   if (image) {
     checkImageOutDir(o.out);
     if (o.png) throw new UsageError('--png draws 2-D points; an image run writes its grid to --out/grid.png');
@@ -54,8 +96,24 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
   }
   await initEngine(o.backend);
   const { model } = loadRun(o.run);
+  let clf: ImageClassifier | undefined;
   try {
     const dim = stored.derived.dim;
+    if (image && guided) {
+      const folder = classifierDir(o.classifier!, '--classifier');
+      const classifierFile = path.join(folder, 'model.json');
+      clf = await loadClassifier(folder, { image });
+      const classes = parseClassList(o.class!, clf.classes, classNamesFor(clf, o.class!, stored), classifierFile);
+      const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
+      const guidance = o.guidance ?? GUIDANCE_DEFAULT;
+      const lines = sampleImagesByClass(model, image, clf, classes, { n: o.n, out: o.out, seed: o.seed, steps, guidance, classifierFile, run: o.run });
+      if (!lines) {
+        process.stderr.write(`dggf: the guided flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try a smaller --guidance or fewer --flow-steps)\n`);
+        return EXIT.diverged;
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+      return EXIT.ok;
+    }
     if (image) {
       const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
       const lines = sampleImages(model, image, { n: o.n, out: o.out, seed: o.seed, steps, gif: o.gif, klCurve: o.klCurve });
@@ -100,6 +158,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
     }
     return EXIT.ok;
   } finally {
+    clf?.dispose();
     model.dispose();
   }
 }

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import { initEngine } from '../../engine/index.js';
 import { resolveConfig } from '../../config/resolve.js';
 import type { RunConfig, RunConfigInput } from '../../config/schema.js';
-import { describeImageDataset, isImageDataset, resolveDataset, type PointDataset } from '../../data/index.js';
+import { DataError, describeImageDataset, isImageDataset, resolveDataset, type ImageDataset, type PointDataset } from '../../data/index.js';
+import { loadPriorSource } from '../../priors/image-source.js';
+import { checkSameImageShape } from '../../priors/index.js';
 import { datasetOptions } from '../../config/resolve.js';
 import { ConfigError } from '../../config/schema.js';
 import { checkDataFitsRun, reconcileConfig, trainRun } from '../../train/run.js';
@@ -46,6 +48,8 @@ export interface TrainCliOptions {
   flip?: boolean;
   backend?: string;
   report?: boolean;
+  /** Translation: the source domain (its training images are the prior). */
+  priorData?: string;
 }
 
 export async function trainCommand(o: TrainCliOptions): Promise<number> {
@@ -72,6 +76,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     imageSize: o.size,
     dequantize: o.dequantize,
     flip: o.flip,
+    priorData: o.priorData,
     ...(Object.keys(net).length ? { net } : {}),
   };
   // Everything is validated before the run folder is touched.
@@ -82,7 +87,10 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     overrides,
     defaults: { data: existing?.config.data },
   });
-  const dataset = resolveDataset(requested.data, datasetOptions(requested));
+  // a resumed run loads its data with its own settings (e.g. imageSize from its --config) unless
+  // given again; a bad --data is reported before a conflict with the run
+  const forData = existing ? { ...existing.config, ...Object.fromEntries(explicitKeys.map((k) => [k, requested[k]])) } : requested;
+  const dataset = resolveDataset(requested.data, datasetOptions(forData));
   const { config } = reconcileConfig(o.out, requested, explicitKeys);
   if (existing) checkDataFitsRun(existing.derived, dataset, o.out);
   const image = isImageDataset(dataset) ? dataset : null;
@@ -91,6 +99,14 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     for (const note of image.notes) process.stderr.write(`note: ${note}\n`);
   } else if (config.net.type === 'cnn' || config.net.type === 'resnet') {
     throw new ConfigError(`net: a '${config.net.type}' net needs image data, but ${dataset.name} is ${dataset.dim}-D points; use an MLP preset such as toy`);
+  }
+  let priorSource: ImageDataset | undefined;
+  if (config.priorData !== undefined) {
+    if (!image) throw new DataError(`--prior-data ${config.priorData}: a data prior translates images, but --data ${dataset.name} is ${dataset.dim}-D points`);
+    priorSource = loadPriorSource(config.priorData, { size: config.imageSize });
+    checkSameImageShape(priorSource, image);
+    process.stderr.write(`prior: the training images of ${describeImageDataset(priorSource)} (its held-out split is left for translation)\n`);
+    for (const note of priorSource.notes) process.stderr.write(`note: prior data: ${note}\n`);
   }
   await initEngine(o.backend);
 
@@ -115,6 +131,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
       dataset,
       onEvent: (e) => progress.onEvent(e),
       renderPreview: image || dim >= 2 ? renderPreview : undefined,
+      priorSource,
     });
   } finally {
     progress.stop();

@@ -1,12 +1,15 @@
 /**
- * Emoji (Google / Noto style) from the npm package `emoji-datasource-google`: the 64×64 RGBA
- * PNGs in `img/google/64/` listed in `emoji.json` (entries and skin-tone variations with
- * `has_img_google`), composited on white, RGB, area-resized to size × size (default 32).
- * Labels are the emoji.json `category` (classes sorted by name); categories with fewer than
- * 10 images (the 5 skin-tone swatches of 'Component') are left out. Every 10th image in
- * emoji.json order is held out as the test split. Decoded pixels are cached (see cache.ts),
- * keyed by package version and size.
+ * Emoji of one vendor's style — Google/Noto (`emoji-datasource-google`) or Twitter/Twemoji
+ * (`emoji-datasource-twitter`): the 64×64 RGBA PNGs in `img/<vendor>/64/` listed in
+ * `emoji.json` (entries and skin-tone variations with `has_img_<vendor>`), composited on
+ * white, RGB, area-resized to size × size (default 32). Labels are the emoji.json `category`
+ * (classes sorted by name); categories with fewer than 10 images (the 5 skin-tone swatches of
+ * 'Component') are left out. Every 10th image of that list is held out as the test split;
+ * both packages list the same emoji in the same order, so the held-out emoji (by unified
+ * code) are the same in both styles. Decoded pixels are cached (see cache.ts), keyed by
+ * package, version and size.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -17,94 +20,197 @@ import { everyTenthSplit, gatherSplit, makeImageDataset } from './dataset.js';
 import { decodeImageFile } from './decode.js';
 import { rgbaToSquareRgb } from './resize.js';
 
+export type EmojiVendor = 'google' | 'twitter';
+export const EMOJI_VENDORS: readonly EmojiVendor[] = ['google', 'twitter'];
+/** The Google package (the `emoji` dataset). */
 export const EMOJI_PACKAGE = 'emoji-datasource-google';
 export const EMOJI_DEFAULT_SIZE = 32;
 /** Categories with fewer images than this are left out. */
 const MIN_CATEGORY_IMAGES = 10;
 
+/** The npm package holding a vendor's emoji images. */
+export function emojiPackageName(vendor: EmojiVendor): string {
+  return `emoji-datasource-${vendor}`;
+}
+
 export interface EmojiOptions {
   /** Side length, 4–64 (the PNGs are 64×64); default 32. */
   size?: number;
+  /** Image style; default 'google'. */
+  vendor?: EmojiVendor;
+  /** The package folder instead of the installed npm package (for tests and vendored copies). */
+  dir?: string;
+}
+
+/**
+ * An image dataset whose images are named by a code (emoji: the unified code point sequence,
+ * e.g. `1F600` or `1F44D-1F3FB`), one per image of each split, in split order — so that
+ * images of the same emoji can be paired across domains.
+ */
+export interface CodedImageDataset extends ImageDataset {
+  codes: { train: string[]; test: string[] };
+}
+
+/**
+ * A CodedImageDataset of square RGB images (size × size × 3 bytes each, labelled, with one code
+ * per image) split by image index into `train` and `test`; random flips allowed.
+ */
+export function codedRgbDataset(p: {
+  name: string;
+  size: number;
+  pixels: Uint8Array;
+  labels: Int32Array;
+  codes: string[];
+  classNames: string[];
+  train: number[];
+  test: number[];
+  notes: string[];
+}): CodedImageDataset {
+  const per = p.size * p.size * 3;
+  const ds = makeImageDataset({
+    name: p.name,
+    image: { height: p.size, width: p.size, channels: 3 },
+    train: gatherSplit(p.pixels, per, p.train, p.labels),
+    test: gatherSplit(p.pixels, per, p.test, p.labels),
+    classNames: p.classNames,
+    flip: true,
+    notes: p.notes,
+  });
+  const pick = (idx: ArrayLike<number>): string[] => Array.from(idx, (i) => p.codes[i]);
+  return Object.assign(ds, { codes: { train: pick(p.train), test: pick(p.test) } });
+}
+
+export function isCodedImageDataset(ds: ImageDataset): ds is CodedImageDataset {
+  const c = (ds as Partial<CodedImageDataset>).codes;
+  return !!c && Array.isArray(c.train) && Array.isArray(c.test);
+}
+
+interface EmojiJsonVariation {
+  unified?: string;
+  image?: string;
+  [flag: string]: unknown;
 }
 
 interface EmojiJsonEntry {
+  unified?: string;
   image?: string;
   category?: string;
-  has_img_google?: boolean;
-  skin_variations?: Record<string, { image?: string; has_img_google?: boolean }>;
+  skin_variations?: Record<string, EmojiJsonVariation>;
+  [flag: string]: unknown;
 }
 
-interface EmojiItem {
+export interface EmojiItem {
+  /** Unified code point sequence, upper case (as in emoji.json). */
+  code: string;
   file: string;
   category: string;
 }
 
-/** The package's folder and version. */
-export function emojiPackage(): { dir: string; version: string } {
+/** A vendor package's folder and version (the installed npm package unless `dir` is given). */
+export function emojiPackage(vendor: EmojiVendor = 'google', dir?: string): { dir: string; version: string } {
+  const name = emojiPackageName(vendor);
   let pkgFile: string;
-  try {
-    pkgFile = createRequire(import.meta.url).resolve(`${EMOJI_PACKAGE}/package.json`);
-  } catch {
-    throw new DataError(`emoji: the npm package '${EMOJI_PACKAGE}' is not installed, expected it in node_modules (npm install ${EMOJI_PACKAGE})`);
+  if (dir !== undefined) {
+    pkgFile = path.join(dir, 'package.json');
+  } else {
+    try {
+      pkgFile = createRequire(import.meta.url).resolve(`${name}/package.json`);
+    } catch {
+      throw new DataError(`emoji-${vendor}: the npm package '${name}' is not installed, expected it in node_modules (npm install ${name})`);
+    }
   }
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version?: string };
+  let pkg: { version?: string };
+  try {
+    pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version?: string };
+  } catch (err) {
+    throw new DataError(`${pkgFile} cannot be read as JSON (${(err as Error).message}), expected the package.json of ${name}`);
+  }
   return { dir: path.dirname(pkgFile), version: String(pkg.version ?? 'unknown') };
 }
 
-/** The emoji images listed in emoji.json, in file order (skin variations after their base). */
-export function listEmoji(dir: string): EmojiItem[] {
+/** A vendor's emoji images listed in emoji.json, in file order (skin variations after their base). */
+export function listEmoji(dir: string, vendor: EmojiVendor = 'google'): EmojiItem[] {
   const jsonFile = path.join(dir, 'emoji.json');
+  const flag = `has_img_${vendor}`;
   let entries: unknown;
   try {
     entries = JSON.parse(readFileSync(jsonFile, 'utf8'));
   } catch (err) {
-    throw new DataError(`${jsonFile} cannot be read as JSON (${(err as Error).message}), expected the emoji list of ${EMOJI_PACKAGE}`);
+    throw new DataError(`${jsonFile} cannot be read as JSON (${(err as Error).message}), expected the emoji list of ${emojiPackageName(vendor)}`);
   }
   if (!Array.isArray(entries)) throw new DataError(`${jsonFile}: expected a JSON array of emoji entries`);
-  const imgDir = path.join(dir, 'img', 'google', '64');
+  const imgDir = path.join(dir, 'img', vendor, '64');
+  const codeOf = (unified: unknown, image: string): string =>
+    typeof unified === 'string' && unified !== '' ? unified.toUpperCase() : image.replace(/\.png$/i, '').toUpperCase();
   const items: EmojiItem[] = [];
   (entries as EmojiJsonEntry[]).forEach((e, i) => {
     const category = typeof e.category === 'string' ? e.category : undefined;
-    if (e.has_img_google && e.image) {
+    if (e[flag] === true && e.image) {
       if (!category) throw new DataError(`${jsonFile}: entry ${i} (${e.image}) has no category, expected a string`);
-      items.push({ file: path.join(imgDir, e.image), category });
+      items.push({ code: codeOf(e.unified, e.image), file: path.join(imgDir, e.image), category });
     }
     for (const v of Object.values(e.skin_variations ?? {})) {
-      if (v.has_img_google && v.image && category) items.push({ file: path.join(imgDir, v.image), category });
+      if (v[flag] === true && v.image && category) {
+        items.push({ code: codeOf(v.unified, v.image), file: path.join(imgDir, v.image), category });
+      }
     }
   });
-  if (items.length === 0) throw new DataError(`${jsonFile}: no entries with has_img_google, expected emoji images`);
+  if (items.length === 0) throw new DataError(`${jsonFile}: no entries with ${flag}, expected emoji images`);
   return items;
 }
 
-function checkEmojiSize(size: number): void {
+/** The listed emoji minus categories with too few images, and notes saying which were left out. */
+function keptEmoji(dir: string, vendor: EmojiVendor): { items: EmojiItem[]; notes: string[] } {
+  const all = listEmoji(dir, vendor);
+  const counts = new Map<string, number>();
+  for (const it of all) counts.set(it.category, (counts.get(it.category) ?? 0) + 1);
+  const notes = [...counts]
+    .filter(([, c]) => c < MIN_CATEGORY_IMAGES)
+    .map(([cat, c]) => `category '${cat}' (${c} images) was left out: fewer than ${MIN_CATEGORY_IMAGES} images`);
+  return { items: all.filter((it) => (counts.get(it.category) ?? 0) >= MIN_CATEGORY_IMAGES), notes };
+}
+
+/** A short tag of a package folder, for cache file names of packages other than the installed one. */
+export function dirTag(dir: string): string {
+  return createHash('sha256').update(path.resolve(dir)).digest('hex').slice(0, 8);
+}
+
+function checkEmojiSize(name: string, size: number): void {
   if (!Number.isInteger(size) || size < 4 || size > 64) {
-    throw new DataError(`emoji: size is ${size}, expected an integer from 4 to 64 (the PNGs are 64×64; 32 or 64 are usual)`);
+    throw new DataError(`${name}: size is ${size}, expected an integer from 4 to 64 (the PNGs are 64×64; 32 or 64 are usual)`);
   }
 }
 
-/** Decode (or read from the cache) all emoji at `size`; pixels count × size × size × 3. */
-function emojiPixels(size: number, notes: string[]): { pixels: Uint8Array; labels: Int32Array; classNames: string[] } {
-  const { dir, version } = emojiPackage();
-  const key = { source: EMOJI_PACKAGE, version, size, channels: 3, layout: 1 };
-  const file = path.join(cacheDir(), `emoji-google-${version}-${size}px.bin`);
+interface EmojiPixels {
+  pixels: Uint8Array;
+  labels: Int32Array;
+  classNames: string[];
+  codes: string[];
+}
+
+/** Decode (or read from the cache) all of a vendor's emoji at `size`; pixels count × size × size × 3. */
+function emojiPixels(vendor: EmojiVendor, size: number, notes: string[], dirOverride?: string): EmojiPixels {
+  const { dir, version } = emojiPackage(vendor, dirOverride);
+  const source = emojiPackageName(vendor);
+  // The Google key and file name are those the `emoji` dataset has always used.
+  const key: Record<string, string | number> = { source, version, size, channels: 3, layout: 1 };
+  if (dirOverride !== undefined) key.dir = path.resolve(dir);
+  const file = path.join(cacheDir(), `emoji-${vendor}-${version}-${size}px${dirOverride !== undefined ? `-${dirTag(dir)}` : ''}.bin`);
   const per = size * size * 3;
+  const { items, notes: listNotes } = keptEmoji(dir, vendor);
+  const codes = items.map((it) => it.code);
+
   const cached = readPixelCache(file, key);
   const names = cached?.meta?.classNames;
   const keptNotes = cached?.meta?.notes;
   const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
-  if (cached && cached.labels && cached.itemBytes === per && strings(names) && strings(keptNotes)) {
+  if (cached && cached.labels && cached.itemBytes === per && cached.count === codes.length && strings(names) && strings(keptNotes)) {
     notes.push(...keptNotes);
-    return { pixels: cached.pixels, labels: cached.labels, classNames: names };
+    return { pixels: cached.pixels, labels: cached.labels, classNames: names, codes };
   }
 
-  const all = listEmoji(dir);
-  const counts = new Map<string, number>();
-  for (const it of all) counts.set(it.category, (counts.get(it.category) ?? 0) + 1);
-  const dropped = [...counts].filter(([, c]) => c < MIN_CATEGORY_IMAGES);
-  for (const [cat, c] of dropped) notes.push(`category '${cat}' (${c} images) was left out: fewer than ${MIN_CATEGORY_IMAGES} images`);
+  notes.push(...listNotes);
   const lasting = [...notes];
-  const items = all.filter((it) => (counts.get(it.category) ?? 0) >= MIN_CATEGORY_IMAGES);
   const classNames = [...new Set(items.map((it) => it.category))].sort();
   const classOf = new Map(classNames.map((c, i) => [c, i]));
 
@@ -120,31 +226,30 @@ function emojiPixels(size: number, notes: string[]): { pixels: Uint8Array; label
   const err = writePixelCache(file, { key, count: items.length, itemBytes: per, pixels, labels, meta: { classNames, notes: lasting } });
   notes.push(
     err === undefined
-      ? `decoded ${items.length} emoji PNGs in ${secs} s and cached them in ${file}`
-      : `decoded ${items.length} emoji PNGs in ${secs} s; could not write the cache ${file} (${err})`,
+      ? `decoded ${items.length} ${vendor} emoji PNGs in ${secs} s and cached them in ${file}`
+      : `decoded ${items.length} ${vendor} emoji PNGs in ${secs} s; could not write the cache ${file} (${err})`,
   );
-  return { pixels, labels, classNames };
+  return { pixels, labels, classNames, codes };
 }
 
-/** The emoji dataset: ~3.4k train / ~380 test RGB images, 9 category classes, random flips. */
-export function loadEmoji(opts: EmojiOptions = {}, name = 'emoji'): ImageDataset {
+/**
+ * An emoji dataset (default Google style): ~3.4k train / ~380 test RGB images, 9 category
+ * classes, random flips, with the unified code of every image in `codes`.
+ */
+export function loadEmoji(opts: EmojiOptions = {}, name = 'emoji'): CodedImageDataset {
+  const vendor = opts.vendor ?? 'google';
+  if (!EMOJI_VENDORS.includes(vendor)) {
+    throw new DataError(`${name}: vendor is '${String(vendor)}', expected one of ${EMOJI_VENDORS.join(', ')}`);
+  }
   const size = opts.size ?? EMOJI_DEFAULT_SIZE;
-  checkEmojiSize(size);
+  checkEmojiSize(name, size);
   const notes: string[] = [];
-  const { pixels, labels, classNames } = emojiPixels(size, notes);
+  const { pixels, labels, classNames, codes } = emojiPixels(vendor, size, notes, opts.dir);
   const per = size * size * 3;
   const count = labels.length;
   if (pixels.length !== count * per) {
-    throw new DataError(`emoji: ${pixels.length} pixel bytes for ${count} images, expected ${count * per}`);
+    throw new DataError(`${name}: ${pixels.length} pixel bytes for ${count} images, expected ${count * per}`);
   }
   const { train, test } = everyTenthSplit(count);
-  return makeImageDataset({
-    name,
-    image: { height: size, width: size, channels: 3 },
-    train: gatherSplit(pixels, per, train, labels),
-    test: gatherSplit(pixels, per, test, labels),
-    classNames,
-    flip: true,
-    notes,
-  });
+  return codedRgbDataset({ name, size, pixels, labels, codes, classNames, train, test, notes });
 }

@@ -1,15 +1,19 @@
 /**
- * Image datasets: the named ones (`mnist`, `fashion-mnist`, `emoji`), a folder of PNG/JPEG
- * images, or an IDX image file. `resolveImageDataset` returns null for any other spec so that
+ * Image datasets: the named ones (`mnist`, `fashion-mnist`, the emoji domains `emoji`,
+ * `emoji-google`, `emoji-twitter`, `emoji-category`, `openmoji-color`, `openmoji-black`), a
+ * folder of PNG/JPEG images, or an IDX image file. `resolveImageDataset` returns null for any other spec so that
  * the caller can fall back to toy names and CSV files.
  */
 import { statSync } from 'node:fs';
 import { DataError } from '../types.js';
 import type { ImageDataset } from '../types.js';
 import { loadEmoji } from './emoji.js';
+import type { EmojiVendor } from './emoji.js';
 import { loadImageFolder } from './folder.js';
 import { sniffIdx } from './idx.js';
 import { loadFashionMnist, loadIdxFileDataset, loadMnist } from './mnist.js';
+import { loadOpenmoji } from './openmoji.js';
+import type { OpenmojiStyle } from './openmoji.js';
 
 export {
   DEFAULT_DEQUANTIZE,
@@ -44,8 +48,27 @@ export {
   squareResize,
 } from './resize.js';
 export { cacheDir } from './cache.js';
-export { EMOJI_DEFAULT_SIZE, loadEmoji } from './emoji.js';
-export type { EmojiOptions } from './emoji.js';
+export {
+  EMOJI_DEFAULT_SIZE,
+  EMOJI_VENDORS,
+  emojiPackage,
+  emojiPackageName,
+  isCodedImageDataset,
+  listEmoji,
+  loadEmoji,
+} from './emoji.js';
+export type { CodedImageDataset, EmojiItem, EmojiOptions, EmojiVendor } from './emoji.js';
+export {
+  OPENMOJI_DEFAULT_SIZE,
+  OPENMOJI_MAX_SIZE,
+  OPENMOJI_STYLES,
+  listOpenmoji,
+  loadOpenmoji,
+  openmojiPackage,
+  openmojiRenderSide,
+  rasteriseSvg,
+} from './openmoji.js';
+export type { OpenmojiItem, OpenmojiOptions, OpenmojiStyle } from './openmoji.js';
 export { FOLDER_DEFAULT_SIZE, listImageFiles, loadImageFolder } from './folder.js';
 export type { FolderOptions } from './folder.js';
 export {
@@ -59,12 +82,21 @@ export {
 export type { IdxDatasetOptions } from './mnist.js';
 
 /** The built-in image dataset names. */
-export const IMAGE_DATASET_NAMES = ['mnist', 'fashion-mnist', 'emoji'] as const;
+export const IMAGE_DATASET_NAMES = [
+  'mnist',
+  'fashion-mnist',
+  'emoji',
+  'emoji-google',
+  'emoji-twitter',
+  'emoji-category',
+  'openmoji-color',
+  'openmoji-black',
+] as const;
 export type ImageDatasetName = (typeof IMAGE_DATASET_NAMES)[number];
 
 export interface ImageResolveOptions {
   /**
-   * Image side length. emoji: 4–64, default 32; folders: 4–512, default 32 (32/64/128 are
+   * Image side length. emoji-*: 4–64, default 32; openmoji-*: 4–128, default 32; folders: 4–512, default 32 (32/64/128 are
    * the usual); mnist / fashion-mnist / IDX files: native 28 unless given (then centre-cropped
    * and area-resized, e.g. 32 for nets that want powers of two).
    */
@@ -77,8 +109,22 @@ export function isImageDatasetName(spec: string): spec is ImageDatasetName {
 
 const IDX_NAME_RE = /-idx3-ubyte(\.gz)?$/i;
 
+/** Emoji dataset names → vendor (`emoji` and `emoji-category` are Google emoji labelled by category). */
+const EMOJI_VENDOR_OF: Record<string, EmojiVendor> = {
+  emoji: 'google',
+  'emoji-google': 'google',
+  'emoji-category': 'google',
+  'emoji-twitter': 'twitter',
+};
+
+/** OpenMoji dataset names → style. */
+const OPENMOJI_STYLE_OF: Record<string, OpenmojiStyle> = {
+  'openmoji-color': 'color',
+  'openmoji-black': 'black',
+};
+
 /**
- * An ImageDataset for `spec` — a built-in name (`mnist`, `fashion-mnist`, `emoji`; names win
+ * An ImageDataset for `spec` — a built-in name (IMAGE_DATASET_NAMES; names win
  * over files of the same name, write `./emoji` for the folder), an existing directory (a
  * folder of images) or an existing IDX image file (recognised by content; idx1 label files
  * are refused) — or null when the spec is none of these. Throws DataError when the spec is
@@ -91,7 +137,11 @@ export function resolveImageDataset(spec: string, opts: ImageResolveOptions = {}
   if (isImageDatasetName(s)) {
     if (s === 'mnist') return loadMnist(size, s);
     if (s === 'fashion-mnist') return loadFashionMnist(size, s);
-    return loadEmoji(size, s);
+    const vendor = EMOJI_VENDOR_OF[s];
+    if (vendor) return loadEmoji({ ...size, vendor }, s);
+    const style = OPENMOJI_STYLE_OF[s];
+    if (style) return loadOpenmoji({ ...size, style }, s);
+    throw new Error(`resolveImageDataset: built-in name '${s}' has no loader`);
   }
   let st;
   try {

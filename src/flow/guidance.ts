@@ -1,0 +1,86 @@
+/**
+ * Guidance terms of the flow: potentials of the form −φ·log p(·|x) that are added to the ratio
+ * term, so the drift is a sum of (net, f′ or log-probability, weight) terms. The main one is
+ * classifier guidance for class-conditional sampling with an external classifier p(y|x).
+ *
+ * With the ratio term the flow's potential becomes Φ(x) = f′(r_θ(x)) − φ·log p(y|x) and the
+ * drift ∇ₓΦ(x):
+ *   - LR / KL nets (output log r, KL flow): f′(r) = log r + 1, so ∇Φ = ∇(log r_θ − φ·log p(y|x)),
+ *     the gradient flow of KL(q ‖ p(x)·p(y|x)^φ) up to normalisation (the authors' guidance);
+ *   - any other net/divergence pair (e.g. LSIF nets with χ², f′(r) = 2(r − 1)): the same
+ *     additive composition f′(r_θ) − φ·log p(y|x). It is not a tilt of the χ² flow's target by
+ *     p(y|x)^φ, only the sum of the two drifts; φ then trades the two off on different scales.
+ * Guidance terms have no `portable` snapshot, so a guided flow runs on the main thread; their
+ * gradient comes from autodiff in `driftGradient`.
+ */
+import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { DataError, type ImageShape } from '../data/types.js';
+import type { NormalizerState } from '../data/normalizer.js';
+import { ClassifierFileError, classifierLogProbs, pixelsPerImage, shapeText, type ImageClassifier } from '../nets/classifier.js';
+import type { FlowTerm } from './core.js';
+
+/**
+ * −log-probability as a flow term: potential(x) = −logProb(x) per particle, weighted by
+ * `weight` (φ). `logProb` maps particles [n, dim] to [n] (or [n, 1]) and must be
+ * differentiable in x: the drift takes its gradient by autodiff. Main thread only.
+ */
+export function logProbTerm(logProb: (x: Tensor2D) => Tensor, weight: number, label = `−${weight} log p(·|x)`): FlowTerm {
+  if (!Number.isFinite(weight)) throw new RangeError(`logProbTerm: weight is ${weight}, expected a finite number`);
+  return {
+    potential: (x) => tf.neg(logProb(x)),
+    weight,
+    label,
+  };
+}
+
+export interface GuidanceCheck {
+  /** The image shape of the run (its particles are flattened HWC images of this shape). */
+  image?: ImageShape;
+  /** Where the classifier came from (its folder or model.json), for error messages. */
+  source?: string;
+}
+
+const isIdentity = (nz: NormalizerState): boolean => nz.mean.every((m) => m === 0) && nz.std.every((s) => s === 1);
+
+/**
+ * Classifier guidance: potential(x) = −log p(y = classIndex | x) per particle, weight φ, so that
+ * the flow is pushed towards images the classifier assigns to the class (see the module
+ * comment for how it composes with the ratio term). x lives in the flow's space; with a
+ * non-identity `normalizer` it is mapped back to data space (x·std + mean) before the
+ * classifier sees it, since classifiers take [−1, 1] images.
+ *
+ * Checks: classIndex in 0..classes−1 (DataError), the classifier's input shape equal to
+ * `check.image` (ClassifierFileError) and the normaliser's dimension equal to the
+ * classifier's input size; errors name `check.source` and say what was expected and found.
+ */
+export function classifierGuidanceTerm(
+  clf: ImageClassifier,
+  classIndex: number,
+  weight: number,
+  normalizer?: NormalizerState,
+  check: GuidanceCheck = {},
+): FlowTerm {
+  const source = check.source ?? 'classifier';
+  const per = pixelsPerImage(clf.image);
+  const want = check.image;
+  if (want && (want.height !== clf.image.height || want.width !== clf.image.width || want.channels !== clf.image.channels)) {
+    throw new ClassifierFileError(`${source}: classifier input is ${shapeText(clf.image)} images, expected ${shapeText(want)} (the run's images)`);
+  }
+  if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= clf.classes) {
+    throw new DataError(`${source}: class ${classIndex} is out of range, the classifier has ${clf.classes} classes (0..${clf.classes - 1})`);
+  }
+  if (normalizer && (normalizer.mean.length !== per || normalizer.std.length !== per)) {
+    throw new DataError(
+      `${source}: the flow has ${normalizer.mean.length} dimensions, the classifier takes ${shapeText(clf.image)} = ${per} values`,
+    );
+  }
+  if (!Number.isFinite(weight)) throw new RangeError(`classifierGuidanceTerm: weight is ${weight}, expected a finite number`);
+  const mapping = normalizer && !isIdentity(normalizer) ? { std: normalizer.std, mean: normalizer.mean } : null;
+  const logProb = (x: Tensor2D): Tensor => {
+    const images = mapping ? tf.add(tf.mul(x, tf.tensor1d(mapping.std)), tf.tensor1d(mapping.mean)) : x;
+    const logProbs = classifierLogProbs(clf, images);
+    return tf.reshape(tf.slice(logProbs, [0, classIndex], [-1, 1]), [-1]);
+  };
+  const name = clf.classNames?.[classIndex];
+  return logProbTerm(logProb, weight, `−${weight} log p(y=${name ?? classIndex}|x)`);
+}
