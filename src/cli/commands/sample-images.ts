@@ -218,5 +218,7 @@ export function sampleImagesByClass(
   writeFileAtomic(path.join(o.out, 'grid.png'), imageGridPng(grid, classes.length * cols, shape, { cols, rowLabels }));
   writeFileAtomic(path.join(o.out, 'classes.json'), JSON.stringify(record, null, 2) + '\n');
   lines.push(`wrote ${o.n} images per class for ${classes.length} class${classes.length === 1 ? '' : 'es'} (φ = ${o.guidance}, ${o.steps} steps), grid.png and classes.json to ${o.out}`);
+  // the guide's own agreement says little: guidance can raise it with patterns no other classifier sees
+  lines.push('note: the agreement above is the guiding classifier judging its own guidance; check the classes with an independent classifier (npm run eval:conditional does)');
   return lines;
 }
