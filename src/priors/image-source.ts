@@ -45,9 +45,30 @@ function loadImages(spec: string, size: number | undefined, label: string): Imag
  * loaded again from the spec in the state (or `loaded`, when the caller has them already);
  * a source that cannot be loaded any more is a ConfigError naming `configFile` and the spec.
  */
-export function priorForRun(state: PriorState, opts: { configFile?: string; loaded?: ImageDataset } = {}): Prior {
+export function priorForRun(state: PriorState, opts: { configFile?: string; loaded?: ImageDataset; optional?: boolean } = {}): Prior {
   if (state.name !== 'data') return priorFromState(state);
-  return dataPriorFromSource(state, opts);
+  if (!opts.optional) return dataPriorFromSource(state, opts);
+  try {
+    return dataPriorFromSource(state, opts);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    return unavailablePrior(state, e.message);
+  }
+}
+
+/**
+ * A data prior whose source images could not be loaded: everything but drawing from it works
+ * (e.g. translating given images with `flowFrom`); drawing throws the loading error.
+ */
+function unavailablePrior(state: DataPriorState, reason: string): Prior {
+  return {
+    name: 'data',
+    dim: state.dim,
+    sample: () => {
+      throw new ConfigError(reason);
+    },
+    toJSON: () => state,
+  };
 }
 
 function dataPriorFromSource(state: DataPriorState, opts: { configFile?: string; loaded?: ImageDataset }): Prior {

@@ -316,14 +316,15 @@ export function checkDataFitsRun(derived: StoredRun['derived'], dataset: PointDa
 /**
  * A trained model loaded from a run folder's newest checkpoint (net + EMA weights). A data
  * prior's source images are loaded again from the spec in config.json (a ConfigError naming
- * both when they cannot be).
+ * both when they cannot be), unless `priorOptional`: then a missing source only fails when the
+ * prior is drawn from (translating given images does not need it).
  */
-export function loadRun(dir: string): { stored: StoredRun; model: FlowModel; checkpoint: Checkpoint; file: string } {
+export function loadRun(dir: string, opts: { priorOptional?: boolean } = {}): { stored: StoredRun; model: FlowModel; checkpoint: Checkpoint; file: string } {
   const stored = readStoredRun(dir);
   if (!stored) throw new ConfigError(`${dir}: no config.json here: not a dggf run folder`);
   const latest = latestCheckpoint(runPaths(dir).checkpoints);
   if (!latest) throw new ConfigError(`${dir}: no intact checkpoint in checkpoints/ (train first)`);
-  const model = new FlowModel(stored.config, stored.derived, new Rng(0), priorForRun(stored.derived.prior, { configFile: runPaths(dir).config }));
+  const model = new FlowModel(stored.config, stored.derived, new Rng(0), priorForRun(stored.derived.prior, { configFile: runPaths(dir).config, optional: opts.priorOptional }));
   try {
     assignParams([...model.net.params, ...model.ema.params], latest.checkpoint.tensors, latest.file);
   } catch (e) {

@@ -386,9 +386,14 @@ test('a run whose source images are gone: a clear error naming config.json and t
       assert.ok(e.message.includes(`priorData '${source}'`), e.message);
       return true;
     });
+    // your own images translate without the source; the held-out split needs it
     const r = cli(['translate', '--run', run, '--input', inputs, '--out', path.join(root, 'tr-gone')]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /the data prior's source images \(priorData '.*A'\) cannot be loaded/);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(path.join(root, 'tr-gone', 'grid.png')));
+    const h = cli(['translate', '--run', run, '--held-out', '--out', path.join(root, 'tr-gone-held')]);
+    assert.equal(h.code, 2, h.stderr);
+    assert.match(h.stderr, /the data prior's source images \(priorData '.*A'\) cannot be loaded/);
+    assert.ok(!fs.existsSync(path.join(root, 'tr-gone-held')));
   } finally {
     fs.renameSync(moved, source);
   }

@@ -173,7 +173,8 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
   const steps = o.steps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
 
   await initEngine(o.backend);
-  const { model, checkpoint } = loadRun(o.run);
+  // your own --input images do not need the run's source domain; --held-out does
+  const { model, checkpoint } = loadRun(o.run, { priorOptional: o.input !== undefined });
   try {
     let inputs: InputImages;
     if (fromFiles) {
