@@ -4,6 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/run.js';
+import type { ClassifierProgress } from '../nets/classifier.js';
 
 function fmt(v: number | undefined, digits = 4): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
@@ -15,6 +16,21 @@ export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   const m = Math.floor(s / 60);
   return m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** One line of classifier-training progress (`dggf classifier train`, `dggf features train`). */
+export function classifierProgressLine(prefix: string, p: ClassifierProgress): string {
+  const rate = p.step / Math.max(p.seconds, 1e-9);
+  return (
+    `${prefix}: step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} accuracy ${(100 * p.accuracy).toFixed(1)}% ` +
+    `${rate.toFixed(2)} steps/s ETA ${formatDuration((p.steps - p.step) / rate)}\n`
+  );
+}
+
+/** The held-out accuracy line printed after classifier training. */
+export function classifierAccuracyLine(prefix: string, heldOut: 'test' | 'holdout', accuracy: number, count: number, seconds: number): string {
+  const held = heldOut === 'test' ? 'test' : 'held-out';
+  return `${prefix}: ${held} accuracy ${(100 * accuracy).toFixed(2)}% on ${count} images, trained in ${formatDuration(seconds)}\n`;
 }
 
 export interface ProgressReporter {

@@ -48,13 +48,14 @@ export function realImageSets(dataset: ImageDataset, n: number, seed: number): {
 
 /**
  * The first (up to) n held-out test images of a data prior's source domain (a translation
- * run), or null when the model's prior is not a data prior or its source has no test split.
+ * run), or null when the model's prior is not a data prior or its source's test split has
+ * fewer than `minCount` images (2 by default: FID/KID need two).
  */
-export function heldOutSourceImages(model: FlowModel, n: number): { images: Float32Array; n: number; source: string } | null {
+export function heldOutSourceImages(model: FlowModel, n: number, minCount = 2): { images: Float32Array; n: number; source: string } | null {
   const prior = model.prior;
   if (!isDataPrior(prior)) return null;
   const test = prior.source.test;
-  if (!test || test.count < 2) return null;
+  if (!test || test.count < Math.max(1, minCount)) return null;
   const m = Math.min(n, test.count);
   return { images: imagesToFloat(test, Array.from({ length: m }, (_, i) => i)), n: m, source: prior.source.name };
 }

@@ -19,7 +19,7 @@ import {
   type ClassifierHead,
 } from '../../nets/classifier.js';
 import { Rng } from '../../util/rng.js';
-import { formatDuration } from '../progress.js';
+import { classifierAccuracyLine, classifierProgressLine } from '../progress.js';
 import { EXIT, UsageError } from '../errors.js';
 import { positiveInt } from '../options.js';
 
@@ -91,18 +91,11 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
       batch,
       rng: rng.fork(1),
       progressEvery: 25,
-      onProgress: (p) => {
-        const rate = p.step / Math.max(p.seconds, 1e-9);
-        stream.write(
-          `classifier: step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} accuracy ${(100 * p.accuracy).toFixed(1)}% ` +
-            `${rate.toFixed(2)} steps/s ETA ${formatDuration((p.steps - p.step) / rate)}\n`,
-        );
-      },
+      onProgress: (p) => stream.write(classifierProgressLine('classifier', p)),
     });
     await saveClassifier(clf, dir);
-    const held = result.heldOut === 'test' ? 'test' : 'held-out';
     process.stdout.write(
-      `classifier: ${held} accuracy ${(100 * result.testAccuracy).toFixed(2)}% on ${result.testCount} images, trained in ${formatDuration(result.seconds)}\n` +
+      classifierAccuracyLine('classifier', result.heldOut, result.testAccuracy, result.testCount, result.seconds) +
         `classifier: saved to ${path.join(dir, 'model.json')}\n`,
     );
     return EXIT.ok;

@@ -6,7 +6,7 @@
 import { initEngine } from '../../engine/index.js';
 import { resolveImageDataset } from '../../data/images/index.js';
 import { DEFAULT_FEATURE_STEPS, trainFeatureNet } from '../../eval/features.js';
-import { formatDuration } from '../progress.js';
+import { classifierAccuracyLine, classifierProgressLine } from '../progress.js';
 import { EXIT, UsageError } from '../errors.js';
 
 export interface FeaturesTrainOptions {
@@ -36,21 +36,11 @@ export async function featuresTrainCommand(o: FeaturesTrainOptions, stream: Node
     seed: o.seed ?? 0,
     size: o.size,
     progressEvery: 25,
-    onProgress: (p) => {
-      const rate = p.step / Math.max(p.seconds, 1e-9);
-      stream.write(
-        `features: step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} accuracy ${(100 * p.accuracy).toFixed(1)}% ` +
-          `${rate.toFixed(2)} steps/s ETA ${formatDuration((p.steps - p.step) / rate)}\n`,
-      );
-    },
+    onProgress: (p) => stream.write(classifierProgressLine('features', p)),
   });
   try {
     const m = net.meta;
-    const held = m.heldOut === 'test' ? 'test' : 'held-out';
-    process.stdout.write(
-      `features: ${held} accuracy ${(100 * m.testAccuracy).toFixed(2)}% on ${m.testCount} images, trained in ${formatDuration(m.seconds)}\n` +
-        `features: saved to ${net.dir}\n`,
-    );
+    process.stdout.write(classifierAccuracyLine('features', m.heldOut, m.testAccuracy, m.testCount, m.seconds) + `features: saved to ${net.dir}\n`);
     return EXIT.ok;
   } finally {
     net.dispose();

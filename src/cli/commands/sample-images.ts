@@ -32,6 +32,11 @@ export function checkImageOutDir(out: string, what = 'the PNGs'): void {
   if (!fs.existsSync(parent)) throw new UsageError(`--out ${out}: the folder ${parent} does not exist`);
 }
 
+/** The file name of image i of n written to a folder: 000000.png … (at least 6 digits). */
+export function numberedPngName(i: number, n: number): string {
+  return `${String(i).padStart(Math.max(6, String(n - 1).length), '0')}.png`;
+}
+
 /** Flows n images in batches, writes them; returns the lines to print. Non-finite output → null. */
 export function sampleImages(model: FlowModel, shape: ImageShape, o: ImageSampleOptions): string[] | null {
   const dim = model.derived.dim;
@@ -43,10 +48,7 @@ export function sampleImages(model: FlowModel, shape: ImageShape, o: ImageSample
   });
   if (!all.every(Number.isFinite)) return null;
   fs.mkdirSync(o.out, { recursive: true });
-  const digits = Math.max(6, String(o.n - 1).length);
-  for (let i = 0; i < o.n; i++) {
-    writeFileAtomic(path.join(o.out, `${String(i).padStart(digits, '0')}.png`), imagePng(all, i, shape));
-  }
+  for (let i = 0; i < o.n; i++) writeFileAtomic(path.join(o.out, numberedPngName(i, o.n)), imagePng(all, i, shape));
   const gridN = Math.min(o.n, 100);
   writeFileAtomic(path.join(o.out, 'grid.png'), imageGridPng(all, gridN, shape, { cols: Math.min(10, gridN) }));
   const lines = [`wrote ${o.n} images and grid.png to ${o.out}`];
@@ -179,7 +181,6 @@ export function sampleImagesByClass(
     perClass.push(samples);
   }
   fs.mkdirSync(o.out, { recursive: true });
-  const digits = Math.max(6, String(o.n - 1).length);
   const cols = Math.min(10, o.n);
   const grid = new Float32Array(classes.length * cols * per);
   const record: GuidedSampleRecord = {
@@ -198,7 +199,7 @@ export function sampleImagesByClass(
     const dir = path.join(o.out, folder);
     fs.mkdirSync(dir, { recursive: true });
     const samples = perClass[k];
-    for (let i = 0; i < o.n; i++) writeFileAtomic(path.join(dir, `${String(i).padStart(digits, '0')}.png`), imagePng(samples, i, shape));
+    for (let i = 0; i < o.n; i++) writeFileAtomic(path.join(dir, numberedPngName(i, o.n)), imagePng(samples, i, shape));
     grid.set(samples.subarray(0, cols * per), k * cols * per);
     const view = classifierView(clf, samples, o.n, c.index);
     record.classes.push({

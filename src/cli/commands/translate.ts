@@ -19,7 +19,8 @@ import { readStoredRun } from '../../train/run-folder.js';
 import { imageGridPng } from '../../viz/index.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { EXIT, UsageError } from '../errors.js';
-import { checkImageOutDir } from './sample-images.js';
+import { checkImageOutDir, numberedPngName } from './sample-images.js';
+import { heldOutSourceImages } from '../../report/evaluate-images.js';
 
 export interface TranslateCliOptions {
   run: string;
@@ -182,20 +183,18 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
     } else {
       const prior = model.prior;
       if (!isDataPrior(prior)) throw new UsageError(`--held-out: the run in ${o.run} has no source dataset`);
-      const test = prior.source.test;
-      if (!test || test.count === 0) {
+      const held = heldOutSourceImages(model, o.n ?? HELD_OUT_DEFAULT_N, 1);
+      if (!held) {
         throw new UsageError(
           `--held-out: the source ${prior.source.name} has no held-out split (folders need ≥ 20 images for one); use --input`,
         );
       }
-      const n = Math.min(o.n ?? HELD_OUT_DEFAULT_N, test.count);
-      const digits = Math.max(6, String(n - 1).length);
-      const labels = Array.from({ length: n }, (_, i) => `test[${i}]`);
+      const { n } = held;
       inputs = {
-        x: imagesToFloat(test, Array.from({ length: n }, (_, i) => i)),
+        x: held.images,
         n,
-        labels,
-        outputs: labels.map((_, i) => `${String(i).padStart(digits, '0')}.png`),
+        labels: Array.from({ length: n }, (_, i) => `test[${i}]`),
+        outputs: Array.from({ length: n }, (_, i) => numberedPngName(i, n)),
         notes: [],
       };
     }

@@ -11,9 +11,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DataError } from '../types.js';
+import { npmDataPackage } from './npm-package.js';
 import type { ImageDataset } from '../types.js';
 import { cacheDir, readPixelCache, writePixelCache } from './cache.js';
 import { everyTenthSplit, gatherSplit, makeImageDataset } from './dataset.js';
@@ -108,24 +108,7 @@ export interface EmojiItem {
 
 /** A vendor package's folder and version (the installed npm package unless `dir` is given). */
 export function emojiPackage(vendor: EmojiVendor = 'google', dir?: string): { dir: string; version: string } {
-  const name = emojiPackageName(vendor);
-  let pkgFile: string;
-  if (dir !== undefined) {
-    pkgFile = path.join(dir, 'package.json');
-  } else {
-    try {
-      pkgFile = createRequire(import.meta.url).resolve(`${name}/package.json`);
-    } catch {
-      throw new DataError(`emoji-${vendor}: the npm package '${name}' is not installed, expected it in node_modules (npm install ${name})`);
-    }
-  }
-  let pkg: { version?: string };
-  try {
-    pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version?: string };
-  } catch (err) {
-    throw new DataError(`${pkgFile} cannot be read as JSON (${(err as Error).message}), expected the package.json of ${name}`);
-  }
-  return { dir: path.dirname(pkgFile), version: String(pkg.version ?? 'unknown') };
+  return npmDataPackage(emojiPackageName(vendor), `emoji-${vendor}`, dir);
 }
 
 /** A vendor's emoji images listed in emoji.json, in file order (skin variations after their base). */

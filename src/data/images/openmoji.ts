@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DataError } from '../types.js';
+import { npmDataPackage } from './npm-package.js';
 import { cacheDir, readPixelCache, writePixelCache } from './cache.js';
 import { dirTag } from './emoji.js';
 import { codedRgbDataset, type CodedImageDataset } from './emoji.js';
@@ -53,23 +54,7 @@ export interface OpenmojiItem {
 
 /** The package's folder and version (the installed npm package unless `dir` is given). */
 export function openmojiPackage(dir?: string): { dir: string; version: string } {
-  let pkgFile: string;
-  if (dir !== undefined) {
-    pkgFile = path.join(dir, 'package.json');
-  } else {
-    try {
-      pkgFile = createRequire(import.meta.url).resolve(`${OPENMOJI_PACKAGE}/package.json`);
-    } catch {
-      throw new DataError(`openmoji: the npm package '${OPENMOJI_PACKAGE}' is not installed, expected it in node_modules (npm install ${OPENMOJI_PACKAGE})`);
-    }
-  }
-  let pkg: { version?: string };
-  try {
-    pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version?: string };
-  } catch (err) {
-    throw new DataError(`${pkgFile} cannot be read as JSON (${(err as Error).message}), expected the package.json of ${OPENMOJI_PACKAGE}`);
-  }
-  return { dir: path.dirname(pkgFile), version: String(pkg.version ?? 'unknown') };
+  return npmDataPackage(OPENMOJI_PACKAGE, 'openmoji', dir);
 }
 
 /** The entries of data/openmoji.json, in file order. */
