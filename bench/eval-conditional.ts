@@ -55,12 +55,12 @@ async function guidanceClassifier(ds: Parameters<typeof trainClassifier>[1]): Pr
   if (fs.existsSync(path.join(CLF_DIR, 'model.json'))) {
     const clf = await loadClassifier(CLF_DIR, { image: ds.image, classes: 10 });
     const { test } = classifierSplits(ds);
-    return { clf, accuracy: classifierAccuracy(clf, test.split, test.labels, test.indices) };
+    return { clf, accuracy: await classifierAccuracy(clf, test.split, test.labels, test.indices) };
   }
   console.log(`training guidance classifier A (${JSON.stringify(spec.filters)}, ${spec.head} head, seed 1) …`);
   const rng = new Rng(1);
   const clf = createClassifier(spec, rng.fork(0), ds.classNames);
-  const r = trainClassifier(clf, ds, {
+  const r = await trainClassifier(clf, ds, {
     steps: 1500,
     batch: 128,
     rng: rng.fork(1),
@@ -94,8 +94,8 @@ async function main(): Promise<void> {
   const { model } = loadRun(RUN);
   const steps = model.config.flowSteps + model.config.sampleExtraSteps;
   const t0 = performance.now();
-  const uncond = model.sampleInBatches(DIGITS.length === 10 ? 1000 : 10, { seed: 4242 });
-  const hu = classifySamples(judge, clampImages(uncond.samples));
+  const uncond = await model.sampleInBatches(DIGITS.length === 10 ? 1000 : 10, { seed: 4242 });
+  const hu = await classifySamples(judge, clampImages(uncond.samples));
   console.log(`unconditional: ${hu.fractions.map(pct).join(' ')} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 
   const rows: { phi: number; acc: number[]; ownAcc: number[]; seconds: number; grid: Float32Array }[] = [];
@@ -107,10 +107,10 @@ async function main(): Promise<void> {
     const t1 = performance.now();
     for (const y of DIGITS) {
       const term = classifierGuidanceTerm(A.clf, y, phi, model.derived.normalizer);
-      const r = model.sampleInBatches(N, { seed: 1000 * y + 7, extraTerms: [term], ...(GSTEPS ? { steps: GSTEPS } : {}) });
+      const r = await model.sampleInBatches(N, { seed: 1000 * y + 7, extraTerms: [term], ...(GSTEPS ? { steps: GSTEPS } : {}) });
       clampImages(r.samples);
-      acc.push(classifySamples(judge, r.samples, N).counts[y] / N);
-      ownAcc.push(classifySamples(A.clf, r.samples, N).counts[y] / N);
+      acc.push((await classifySamples(judge, r.samples, N)).counts[y] / N);
+      ownAcc.push((await classifySamples(A.clf, r.samples, N)).counts[y] / N);
       grid.set(r.samples.subarray(0, Math.min(10, N) * per), y * 10 * per);
     }
     const seconds = (performance.now() - t1) / 1000;

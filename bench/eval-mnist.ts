@@ -8,6 +8,10 @@
  * and writes the figures to bench/RESULTS.md (section "MNIST quality") and grids to docs/.
  *
  *   npm run eval:mnist [-- --seed 0 --out bench/runs/mnist-cpu --n 1000 --iterations N]
+ *
+ * Trying a change to the preset: `--config FILE` (a run config JSON laid over the preset, as
+ * `dggf train --config`) and `--experiment NAME`, which writes the section "Experiment: NAME"
+ * and docs/mnist-NAME-samples.png instead of replacing the preset's own figures.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +32,9 @@ const SEED = Number(opt('seed', '0'));
 const OUT = opt('out', path.join(HERE, 'runs', `mnist-cpu-seed${SEED}`));
 const N = Number(opt('n', '1000'));
 const ITERATIONS = opt('iterations', '');
+const CONFIG = opt('config', '');
+const EXPERIMENT = opt('experiment', '');
+if (EXPERIMENT && !/^[a-z0-9-]+$/.test(EXPERIMENT)) throw new Error(`--experiment ${EXPERIMENT}: use lower-case letters, digits and '-'`);
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 const f3 = (v: number): string => (Number.isFinite(v) ? v.toPrecision(3) : String(v));
@@ -48,7 +55,12 @@ async function main(): Promise<void> {
   console.log(`feature net: ${features.dir} (test accuracy ${pct(features.meta.testAccuracy)})`);
 
   const overrides = { data: 'mnist', seed: SEED, ...(ITERATIONS ? { iterations: Number(ITERATIONS) } : {}) };
-  const { config, explicitKeys } = resolveConfig({ preset: 'mnist-cpu', overrides, defaults: {} });
+  const { config, explicitKeys } = resolveConfig({
+    preset: 'mnist-cpu',
+    ...(CONFIG ? { configFile: CONFIG } : {}),
+    overrides,
+    defaults: {},
+  });
   const t0 = performance.now();
   let trainSeconds = 0;
   const result = await trainRun({
@@ -71,15 +83,15 @@ async function main(): Promise<void> {
 
   const { model } = loadRun(OUT);
   const t1 = performance.now();
-  const samples = model.sampleInBatches(N, { seed: 12345 + SEED });
+  const samples = await model.sampleInBatches(N, { seed: 12345 + SEED });
   const sampleSeconds = (performance.now() - t1) / 1000;
   const priorDraws = clampImages(model.prior.sample(N, new Rng(777)));
   clampImages(samples.samples);
   const { real, other } = realImageSets(ds, N, 99);
-  const m = imageMetrics(features, samples.samples, real, other, N);
-  const mp = imageMetrics(features, priorDraws, real, other, N);
-  const h = classifySamples(features, samples.samples, N);
-  const hp = classifySamples(features, priorDraws, N);
+  const m = await imageMetrics(features, samples.samples, real, other, N);
+  const mp = await imageMetrics(features, priorDraws, real, other, N);
+  const h = await classifySamples(features, samples.samples, N);
+  const hp = await classifySamples(features, priorDraws, N);
   model.dispose();
 
   const spreadOk = h.fractions.every((f) => f >= 0.05 && f <= 0.2);
@@ -88,12 +100,15 @@ async function main(): Promise<void> {
   const minutesOk = totalMinutes <= 60;
   const verdict = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
   fs.mkdirSync(path.join(HERE, '..', 'docs'), { recursive: true });
-  fs.writeFileSync(path.join(HERE, '..', 'docs', 'mnist-samples.png'), imageGridPng(samples.samples, 100, ds.image, { cols: 10 }));
+  const samplesPng = EXPERIMENT ? `mnist-${EXPERIMENT}-samples.png` : 'mnist-samples.png';
+  fs.writeFileSync(path.join(HERE, '..', 'docs', samplesPng), imageGridPng(samples.samples, 100, ds.image, { cols: 10 }));
   fs.writeFileSync(path.join(HERE, '..', 'docs', 'mnist-prior.png'), imageGridPng(priorDraws, 100, ds.image, { cols: 10 }));
 
   const date = new Date().toISOString().slice(0, 10);
   const section = [
-    `## MNIST quality (\`mnist-cpu\`, seed ${SEED}) — ${date}`,
+    EXPERIMENT
+      ? `## Experiment: \`mnist-cpu\` ${EXPERIMENT} (seed ${SEED}) — ${date}`
+      : `## MNIST quality (\`mnist-cpu\`, seed ${SEED}) — ${date}`,
     '',
     `Written by \`npm run eval:mnist\` (bench/eval-mnist.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
     `Training: ${result.iteration} iterations in ${totalMinutes.toFixed(1)} min (${config.net.type} ${JSON.stringify(config.net)}; K ${config.flowSteps} + κ ${config.sampleExtraSteps}, η ${config.eta}, batch ${config.batch}).`,
@@ -109,10 +124,11 @@ async function main(): Promise<void> {
     '',
     `Per digit 0–9: ${h.fractions.map(pct).join(' · ')}.`,
     '',
-    '![100 samples of mnist-cpu](../docs/mnist-samples.png) ![100 draws of the data-dependent prior it starts from](../docs/mnist-prior.png)',
+    `![100 samples of mnist-cpu](../docs/${samplesPng}) ![100 draws of the data-dependent prior it starts from](../docs/mnist-prior.png)`,
     '',
+    ...(CONFIG ? [`Config laid over the preset (${path.basename(CONFIG)}): \`${fs.readFileSync(CONFIG, 'utf8').replace(/\s+/g, ' ').trim()}\``, ''] : []),
   ].join('\n');
-  replaceSection(path.join(HERE, 'RESULTS.md'), '## MNIST quality', section);
+  replaceSection(path.join(HERE, 'RESULTS.md'), EXPERIMENT ? `## Experiment: \`mnist-cpu\` ${EXPERIMENT} ` : '## MNIST quality', section);
   console.log(section);
 }
 

@@ -34,11 +34,11 @@ async function main(): Promise<void> {
   for (const [i, name] of NAMES.entries()) {
     const { config } = resolveConfig({ preset: 'toy', overrides: { data: name, seed: SEED }, defaults: {} });
     const ds = resolveDataset(name);
-    const tr = new Trainer(config, ds, deriveSetup(config, ds));
+    const tr = new Trainer(config, ds, await deriveSetup(config, ds));
     const t0 = performance.now();
-    while (tr.iteration < config.iterations) tr.step();
+    while (tr.iteration < config.iterations) await tr.step();
     const seconds = (performance.now() - t0) / 1000;
-    const { evaluation: ev, samples, reference } = evaluateModel(tr.model, ds, { n: 2000, seed: 1000 + SEED });
+    const { evaluation: ev, samples, reference } = await evaluateModel(tr.model, ds, { n: 2000, seed: 1000 + SEED });
     tr.dispose();
     const modes = ev.modes
       ? `${(100 * Math.min(...ev.modes.fractions)).toFixed(1)}–${(100 * Math.max(...ev.modes.fractions)).toFixed(1)}% / ${(100 * ev.modes.far).toFixed(2)}%`

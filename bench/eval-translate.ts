@@ -140,22 +140,22 @@ async function main(): Promise<void> {
   const src = imageSet(source, 'test');
   const n = src.n;
   const t1 = performance.now();
-  const out = clampImages(model.flowFrom(src.x, n, { seed: 2024 + SEED, steps }).samples);
+  const out = clampImages((await model.flowFrom(src.x, n, { seed: 2024 + SEED, steps })).samples);
   const seconds = (performance.now() - t1) / 1000;
   model.dispose();
 
   const refTest = imageSet(target, 'test');
   const refTrain = imageSet(target, 'train');
-  const feats = (x: Float32Array, m: number) => {
-    const f = extractFeatures(features, x, m);
+  const feats = async (x: Float32Array, m: number) => {
+    const f = await extractFeatures(features, x, m);
     for (let i = 0; i < f.length; i++) f[i] /= scale;
     return f;
   };
   const d = features.classifier.featureDim;
-  const fIn = feats(src.x, n);
-  const fOut = feats(out, n);
-  const fTest = feats(refTest.x, refTest.n);
-  const fTrain = feats(refTrain.x, refTrain.n);
+  const fIn = await feats(src.x, n);
+  const fOut = await feats(out, n);
+  const fTest = await feats(refTest.x, refTest.n);
+  const fTrain = await feats(refTrain.x, refTrain.n);
   const kidOpts = { subsets: 20, subsetSize: Math.floor(Math.min(n, refTest.n) / 2), seed: 0 };
   const kIn = kid(fIn, fTest, d, kidOpts);
   const kOut = kid(fOut, fTest, d, kidOpts);
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
   const noise = new Rng(77 + SEED).normalArray(src.x.length);
   const sd = model.config.noise * Math.sqrt(steps);
   const control = clampImages(Float32Array.from(src.x, (v, i) => v + sd * noise[i]));
-  const kCtrl = kid(feats(control, n), fTest, d, kidOpts);
+  const kCtrl = kid(await feats(control, n), fTest, d, kidOpts);
   console.log(`KID vs twitter held-out: inputs ${f3(kIn.kid)} → translated ${f3(kOut.kid)} (${kidRatio.toFixed(2)}× lower; noise-only control ${f3(kCtrl.kid)}); content kept ${pct(content)}; mean |Δpixel| ${(moved * 127.5).toFixed(1)}/255`);
 
   // 16 held-out emoji spread over the categories: input, translation, the Twitter original

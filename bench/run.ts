@@ -26,16 +26,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineInfo, initEngine, tf } from '../src/engine/index.js';
-import { resolveConfig } from '../src/config/resolve.js';
-import { makeImageDataset, resolveDataset, type ImageShape, type PointDataset } from '../src/data/index.js';
+import { engineInfo, initEngine } from '../src/engine/index.js';
+import type { ImageShape } from '../src/data/index.js';
 import type { RunConfigInput } from '../src/config/schema.js';
-import { Trainer, deriveSetup } from '../src/train/trainer.js';
-import { FlowNoise, runFlow } from '../src/flow/index.js';
-import { Rng } from '../src/util/rng.js';
 
 import { args, opt, runScript } from './args.js';
 import { replaceSection } from './results-file.js';
+import { syntheticImages, timeIterations, type IterationOptions, type Timing } from './steps.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ITER = Number(opt('iterations', '5'));
@@ -63,59 +60,8 @@ function selectedWorkloads(): Set<WorkloadName> {
   return out;
 }
 
-const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-interface Timing {
-  median_ms: number;
-  ms: number[];
-  flow_ms_median?: number;
-  train_ms_median?: number;
-}
-
-/**
- * One training iteration (Trainer.step()) of a preset (paper-toy: batch 1024, K 200, MLP 64×3,
- * LSIF-χ²; toy: batch 256, K 40, LR-KL; the CNN workloads: K = 1), and the flow alone at the same
- * size for the split: train step = median iteration − median flow.
- */
-function oursIteration(
-  preset: string,
-  { ds = resolveDataset('8gaussians'), overrides = { data: '8gaussians' }, repeats = ITER, warmup = WARMUP }: {
-    ds?: PointDataset;
-    overrides?: RunConfigInput;
-    repeats?: number;
-    warmup?: number;
-  } = {},
-): Timing {
-  const { config } = resolveConfig({ preset, overrides, defaults: {} });
-  const tr = new Trainer(config, ds, deriveSetup(config, ds));
-  const ms: number[] = [];
-  const flowMs: number[] = [];
-  const rng = new Rng(1);
-  for (let i = 0; i < warmup + repeats; i++) {
-    const t0 = performance.now();
-    tr.step();
-    const t1 = performance.now();
-    // the flow alone, same size, for the split
-    const x0 = tf.tensor2d(rng.normalArray(config.batch * ds.dim), [config.batch, ds.dim]);
-    const t2 = performance.now();
-    const r = runFlow(x0, [tr.model.ratioTerm(true)], { steps: config.flowSteps, eta: config.eta, noise: config.noise }, new FlowNoise(rng.nextU32()));
-    r.x.dataSync();
-    const t3 = performance.now();
-    tf.dispose([x0, r.x]);
-    if (i >= warmup) {
-      ms.push(t1 - t0);
-      flowMs.push(t3 - t2);
-    }
-  }
-  tr.dispose();
-  const it = median(ms);
-  const flow = median(flowMs);
-  return { median_ms: it, ms, flow_ms_median: flow, train_ms_median: Math.max(0, it - flow) };
-}
+const oursIteration = (preset: string, o: Omit<IterationOptions, 'repeats' | 'warmup'> & Partial<Pick<IterationOptions, 'repeats' | 'warmup'>> = {}): Promise<Timing> =>
+  timeIterations(preset, { repeats: ITER, warmup: WARMUP, ...o });
 
 interface TorchResult extends Timing {
   torch?: string;
@@ -160,12 +106,12 @@ interface Env {
   threadsLabel: string;
 }
 
-function paperToy(env: Env): void {
+async function paperToy(env: Env): Promise<void> {
   const { info, threadsLabel, machine, date } = env;
-  const ours = oursIteration('paper-toy');
+  const ours = await oursIteration('paper-toy');
   console.log(`paper-toy ours: ${fmt(ours.median_ms)} ms/iteration (flow ${fmt(ours.flow_ms_median)}, train step ${fmt(ours.train_ms_median)})`);
   // more repeats for the short toy iteration, whose timing is noisier
-  const toy = oursIteration('toy', { repeats: 8 * ITER });
+  const toy = await oursIteration('toy', { repeats: 8 * ITER });
   console.log(`toy preset ours: ${fmt(toy.median_ms)} ms/iteration (flow ${fmt(toy.flow_ms_median)}, train step ${fmt(toy.train_ms_median)}; batch 256, K 40)`);
   const refs: { label: string; r: TorchResult }[] = [];
   if (WITH_TORCH) {
@@ -227,21 +173,17 @@ const CNN: Record<'cnn-mnist-cpu' | 'cnn-paper-32', { preset: string; image: Ima
  * loss, gradients, gradient norm read-back, Adam, EMA). The prior is overridden to N(0, I)
  * (the reference draws randn; the data-gaussian prior's sampling is not what is compared).
  */
-function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): void {
+async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Promise<void> {
   const { info, machine, date } = env;
   const w = CNN[name];
-  const dim = w.image.height * w.image.width * w.image.channels;
-  const count = 256;
-  const rng = new Rng(3);
-  const pixels = Uint8Array.from(rng.uniformArray(count * dim, 0, 256), (v) => Math.min(255, Math.floor(v)));
-  const ds = makeImageDataset({ name: `synthetic-${w.preset}`, image: w.image, train: { count, pixels }, flip: false });
+  const ds = syntheticImages(`synthetic-${w.preset}`, w.image);
   const batch = CNN_BATCH;
   const load = os.loadavg()[0].toFixed(1);
   console.log(`${name}: ${w.net}; batch ${batch}; median of ${w.repeats} after ${w.warmup} warm-up …`);
   let ours: Timing | { error: string };
   try {
     const overrides: RunConfigInput = { data: ds.name, flowSteps: 1, prior: 'gaussian', batch };
-    ours = oursIteration(w.preset, { ds, overrides, repeats: w.repeats, warmup: w.warmup });
+    ours = await oursIteration(w.preset, { ds, overrides, repeats: w.repeats, warmup: w.warmup });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
     // the wasm backend aborts (no JS exception to recover from) when malloc fails in its 4 GiB heap
@@ -305,8 +247,8 @@ async function main(): Promise<void> {
   );
   if (WITH_TORCH) console.log('PyTorch reference: /usr/bin/python3 bench/torch_reference.py, 1 torch thread (+ OpenBLAS pool as labelled)');
   const env: Env = { machine, date: new Date().toISOString().slice(0, 10), info, threadsLabel };
-  if (selected.has('paper-toy')) paperToy(env);
-  for (const name of ['cnn-mnist-cpu', 'cnn-paper-32'] as const) if (selected.has(name)) cnnWorkload(env, name);
+  if (selected.has('paper-toy')) await paperToy(env);
+  for (const name of ['cnn-mnist-cpu', 'cnn-paper-32'] as const) if (selected.has(name)) await cnnWorkload(env, name);
 }
 
 runScript(main);

@@ -88,6 +88,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--extra-steps <κ>', 'extra flow steps when sampling (default: the preset; images 20 with data-gaussian, 10 with uniform)', nonNegativeInt)
     .option('--size <px>', 'images: side length to centre-crop and resize to (folders and emoji default 32)', positiveInt)
     .option('--dequantize <σ>', "images: std of the Gaussian noise added to data (default 0.03)", nonNegativeNumber)
+    .option('--instance-noise <σ>', 'std of Gaussian noise added to flowed particles and data in the ratio loss only (default 0)', nonNegativeNumber)
     .option('--flip', "images: random horizontal flips of the data (default: the dataset's)")
     .option('--no-flip', 'images: no flips')
     .option('--normalize', 'standardise the data per dimension (default for toy)')

@@ -118,7 +118,10 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
         case 'done':
           if (bar) bar.stop();
           bar = null;
-          stream.write(`${label}: done, ${e.iteration} iterations in ${formatDuration(e.seconds)}\n`);
+          stream.write(
+            `${label}: done, ${e.iteration} iterations in ${formatDuration(e.seconds)}; ` +
+              `peak memory ${e.memory.peakRssMb.toFixed(0)} MiB (engine tensors ${e.memory.engineMb.toFixed(1)} MiB in ${e.memory.tensors})\n`,
+          );
           break;
         default:
           break;

@@ -27,6 +27,11 @@ const cnnNetSchema = z
     /** Widths: conv3×3 to the first, then one conv4×4 stride 2 per further width. */
     channels: widths,
     activation: z.enum(ACTIVATIONS),
+    /**
+     * How the last feature map becomes the output: 'mean' (global mean pool, then dense; the
+     * default) or 'flatten' (dense over every position: the net sees where strokes are).
+     */
+    head: z.enum(['mean', 'flatten']).optional(),
   })
   .strict();
 
@@ -72,6 +77,13 @@ export const runConfigSchema = z
     imageSize: z.number().int().min(8).max(512).optional(),
     /** Images: std of the Gaussian dequantisation noise on data (default: the dataset's, 0.03). */
     dequantize: z.number().min(0).max(1).optional(),
+    /**
+     * Instance noise: std of Gaussian noise added to both the flowed particles and the data
+     * batch in the ratio loss only (the flow itself is unchanged). It hides differences finer
+     * than the noise from the estimator, which keeps it from winning on high-frequency texture
+     * (default 0: none).
+     */
+    instanceNoise: z.number().min(0).max(10).optional(),
     /** Images: random horizontal flips of the data (default: the dataset's; never for digits). */
     flip: z.boolean().optional(),
     /**

@@ -11,6 +11,7 @@ import { installConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js
 import { installConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
 import { installAvgPoolGrad } from './kernels/avg-pool-grad.js';
 import { installSumLeadingAxes } from './kernels/sum-leading-axes.js';
+import { installAddNGrouped } from './kernels/add-n-grouped.js';
 import { configureThreads } from './threads.js';
 
 export const BACKENDS = ['auto', 'wasm', 'cpu', 'node', 'webgpu'] as const;
@@ -65,13 +66,33 @@ async function initWebgpu(): Promise<void> {
       "backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu@4.22.0 (and, in Node, the 'webgpu' package)",
     );
   }
-  if (!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu && hasPackage('webgpu')) {
+  const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);
+  const hasGpuApi = Boolean((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu);
+  if (!hasGpuApi && inNode && !hasPackage('webgpu')) {
+    throw new EngineError("backend 'webgpu' in Node needs the optional package webgpu (Dawn): npm install webgpu@0.6.2");
+  }
+  if (!hasGpuApi && hasPackage('webgpu')) {
     const dawn = (await import('webgpu' as string)) as { create(o: string[]): unknown; globals: object };
     Object.assign(globalThis, dawn.globals);
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: dawn.create([]) }, configurable: true });
   }
   await import('@tensorflow/tfjs-backend-webgpu' as string);
-  if (!(await tf.setBackend('webgpu'))) throw new EngineError('the webgpu backend found no GPU adapter');
+  if (!(await tf.setBackend('webgpu'))) {
+    throw new EngineError(
+      'the webgpu backend found no GPU adapter (in Node it needs the optional webgpu package and a Vulkan driver: a GPU\'s, or Mesa\'s lavapipe for a CPU check)',
+    );
+  }
+  installAddNGrouped('webgpu'); // sums of more than 7 tensors exceed the default 8 storage buffers per shader
+}
+
+/** The WebGPU adapter in use, as "vendor architecture (description)", or null off webgpu. */
+export async function webgpuAdapterName(): Promise<string | null> {
+  if (active !== 'webgpu') return null;
+  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } } }).navigator?.gpu;
+  const info = (await gpu?.requestAdapter())?.info;
+  if (!info) return 'unknown adapter';
+  const name = [info.vendor, info.architecture, info.device].filter((v) => v).join(' ');
+  return info.description ? `${name}${name ? ' ' : ''}(${info.description})` : name || 'unknown adapter';
 }
 
 export interface EngineOptions {

@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { tf } from './tf.js';
-import { activeBackend, nodeBackendAvailable } from './backend.js';
+import { activeBackend, nodeBackendAvailable, webgpuAdapterName } from './backend.js';
 import { flowThreads } from './threads.js';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +25,8 @@ export interface EngineInfo {
   cpus: number;
   cpuModel: string;
   nodeBackendInstalled: boolean;
+  /** The WebGPU adapter (webgpu backend only). */
+  gpu?: string;
 }
 
 function version(pkg: string): string {
@@ -60,5 +62,6 @@ export async function engineInfo(): Promise<EngineInfo> {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     nodeBackendInstalled: nodeBackendAvailable(),
+    ...(backend === 'webgpu' ? { gpu: (await webgpuAdapterName()) ?? undefined } : {}),
   };
 }

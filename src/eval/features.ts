@@ -148,7 +148,7 @@ export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureN
     dataset.classNames,
   );
   try {
-    const result = trainClassifier(clf, dataset, {
+    const result = await trainClassifier(clf, dataset, {
       steps,
       batch,
       lr: opts.lr,
@@ -156,7 +156,7 @@ export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureN
       onProgress: opts.onProgress,
       progressEvery: opts.progressEvery,
     });
-    const scale = heldOutFeatureScale(clf, dataset, new Rng(seed).fork(2));
+    const scale = await heldOutFeatureScale(clf, dataset, new Rng(seed).fork(2));
     const meta: FeatureNetMeta = {
       format: 1,
       dataset: dataset.name,
@@ -193,20 +193,20 @@ export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureN
 }
 
 /** RMS over all values of the features of n flat images. */
-export function featureScale(net: FeatureSource, images: Float32Array, n: number): number {
-  const f = extractFeatures(net, images, n);
+export async function featureScale(net: FeatureSource, images: Float32Array, n: number): Promise<number> {
+  const f = await extractFeatures(net, images, n);
   let s = 0;
   for (let i = 0; i < f.length; i++) s += f[i] * f[i];
   return Math.sqrt(s / Math.max(1, f.length));
 }
 
 /** featureScale on up to 2000 random held-out images (the classifier's test set). */
-function heldOutFeatureScale(clf: ImageClassifier, dataset: ImageDataset, rng: Rng): number {
+async function heldOutFeatureScale(clf: ImageClassifier, dataset: ImageDataset, rng: Rng): Promise<number> {
   const { test } = classifierSplits(dataset);
   const m = Math.min(2000, test.indices.length);
   const pick = rng.permutation(test.indices.length).subarray(0, m);
   const images = imagesToFloat(test.split, Array.from(pick, (k) => test.indices[k]));
-  const scale = featureScale(clf, images, m);
+  const scale = await featureScale(clf, images, m);
   return scale > 0 && Number.isFinite(scale) ? scale : 1;
 }
 
@@ -269,15 +269,18 @@ function checkImages(clf: ImageClassifier, images: ArrayLike<number>, n: number,
 }
 
 /** The 128-d features [n × featureDim] of n flat images (values in [−1, 1]). */
-export function extractFeatures(net: FeatureSource, images: Float32Array, n: number, batch = 256): Float32Array {
+export async function extractFeatures(net: FeatureSource, images: Float32Array, n: number, batch = 256): Promise<Float32Array> {
   const clf = classifierOf(net);
   const per = checkImages(clf, images, n, 'extractFeatures');
   const out = new Float32Array(n * clf.featureDim);
   for (let start = 0; start < n; start += batch) {
     const b = Math.min(batch, n - start);
     const f = tf.tidy(() => classifierFeatures(clf, tf.tensor2d(images.subarray(start * per, (start + b) * per), [b, per])));
-    out.set(f.dataSync(), start * clf.featureDim);
-    f.dispose();
+    try {
+      out.set(await f.data(), start * clf.featureDim);
+    } finally {
+      f.dispose();
+    }
   }
   return out;
 }
@@ -318,26 +321,26 @@ export interface ImageMetricsOptions {
  * blocks inflate the real-vs-real floor. Values depend on n (FID is biased upward at small
  * n): compare only at equal n, on the same feature net.
  */
-export function imageMetrics(
+export async function imageMetrics(
   net: FeatureSource,
   samples: Float32Array,
   real: Float32Array,
   realOther: Float32Array,
   n: number,
   opts: ImageMetricsOptions = {},
-): ImageMetrics {
+): Promise<ImageMetrics> {
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`imageMetrics: n is ${n}, expected an integer ≥ 2`);
   const clf = classifierOf(net);
   const scale = opts.featureScale ?? ('classifier' in net ? (net.meta.featureScale ?? 1) : 1);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`imageMetrics: featureScale is ${scale}, expected a number > 0`);
-  const scaled = (x: Float32Array): Float32Array => {
-    const f = extractFeatures(clf, x, n);
+  const scaled = async (x: Float32Array): Promise<Float32Array> => {
+    const f = await extractFeatures(clf, x, n);
     if (scale !== 1) for (let i = 0; i < f.length; i++) f[i] /= scale;
     return f;
   };
-  const fs_ = scaled(samples);
-  const fr = scaled(real);
-  const fo = scaled(realOther);
+  const fs_ = await scaled(samples);
+  const fr = await scaled(real);
+  const fo = await scaled(realOther);
   const d = clf.featureDim;
   const subsetSize = opts.kidSubsetSize ?? (n >= 2000 ? 1000 : Math.max(2, Math.floor(n / 2)));
   const kidOpts = { subsets: opts.kidSubsets ?? 10, subsetSize, seed: opts.seed ?? 0 };
@@ -373,7 +376,7 @@ export interface ClassHistogram {
  * mean max-probability. E.g. the MNIST check: samples spread over all 10 digits (each 5–20%)
  * with mean max-probability ≥ 0.8.
  */
-export function classifySamples(net: FeatureSource, samples: Float32Array, n?: number, batch = 256): ClassHistogram {
+export async function classifySamples(net: FeatureSource, samples: Float32Array, n?: number, batch = 256): Promise<ClassHistogram> {
   const clf = classifierOf(net);
   const per = pixelsPerImage(clf.image);
   const count = n ?? Math.floor(samples.length / per);
@@ -386,9 +389,13 @@ export function classifySamples(net: FeatureSource, samples: Float32Array, n?: n
       const probs = tf.softmax(classifierLogits(clf, tf.tensor2d(samples.subarray(start * per, (start + b) * per), [b, per])));
       return [tf.argMax(probs, 1), tf.max(probs, 1)];
     });
-    const idx = idxT.dataSync();
-    const p = probT.dataSync();
-    tf.dispose([idxT, probT]);
+    let idx: ArrayLike<number>;
+    let p: ArrayLike<number>;
+    try {
+      [idx, p] = await Promise.all([idxT.data(), probT.data()]);
+    } finally {
+      tf.dispose([idxT, probT]);
+    }
     for (let k = 0; k < b; k++) {
       counts[idx[k]]++;
       maxProbSum += p[k];

@@ -31,22 +31,20 @@ export interface FlowResult {
   kl?: number[];
 }
 
-function meanOf(t: Tensor): number {
-  return tf.tidy(() => tf.mean(t)).dataSync()[0];
-}
-
 /**
  * Runs the flow from x0 (not disposed). Noise comes from the chunked source `noise`, so runs
  * are reproducible and independent of the thread count. Returns a new tensor; the caller
- * disposes it.
+ * disposes it. Asynchronous because recorded snapshots and KL values are read back from the
+ * engine with `await data()` once the flow has run (a GPU backend in Node has no synchronous
+ * read-back, and one read at the end avoids a GPU sync per step).
  */
-export function runFlow(
+export async function runFlow(
   x0: Tensor2D,
   terms: FlowTerm[],
   settings: FlowSettings,
   noise: FlowNoise,
   record: FlowRecording = {},
-): FlowResult {
+): Promise<FlowResult> {
   // The KL curve needs every particle's log-ratio at every step: main thread only.
   if (!record.logRatio) {
     const parallel = parallelFlow(x0, terms, settings, noise, record.trajectoryEvery);
@@ -54,18 +52,36 @@ export function runFlow(
   }
   const grad = driftGradient(terms);
   const [n, dim] = x0.shape;
-  const trajectory: { step: number; points: Float32Array }[] | undefined = record.trajectoryEvery ? [] : undefined;
-  const kl: number[] | undefined = record.logRatio ? [] : undefined;
+  const snapshots: { step: number; points: Tensor }[] = [];
+  const klMeans: Tensor[] = [];
   const every = record.trajectoryEvery ?? 0;
   const observe = (x: Tensor2D, k: number): void => {
-    if (trajectory && isSnapshotStep(k, every, settings.steps)) {
-      trajectory.push({ step: k, points: x.dataSync().slice() as Float32Array });
-    }
-    if (kl && record.logRatio) {
-      const logRatio = record.logRatio;
-      kl.push(tf.tidy(() => meanOf(logRatio(x))));
-    }
+    if (record.trajectoryEvery && isSnapshotStep(k, every, settings.steps)) snapshots.push({ step: k, points: tf.keep(tf.clone(x)) });
+    const logRatio = record.logRatio;
+    if (logRatio) klMeans.push(tf.keep(tf.tidy(() => tf.mean(logRatio(x)))));
   };
-  const x = eulerMaruyama(x0, grad, settings, noise.stepper(0, n, dim), observe);
-  return { x, trajectory, kl };
+  let x: Tensor2D;
+  try {
+    x = eulerMaruyama(x0, grad, settings, noise.stepper(0, n, dim), observe);
+  } catch (e) {
+    tf.dispose([...snapshots.map((s) => s.points), ...klMeans]);
+    throw e;
+  }
+  try {
+    const trajectory = record.trajectoryEvery
+      ? await Promise.all(snapshots.map(async (s) => ({ step: s.step, points: (await s.points.data()) as Float32Array })))
+      : undefined;
+    let kl: number[] | undefined;
+    if (record.logRatio) {
+      const stacked = klMeans.length ? tf.stack(klMeans) : null;
+      try {
+        kl = stacked ? Array.from(await stacked.data()) : [];
+      } finally {
+        stacked?.dispose();
+      }
+    }
+    return { x, trajectory, kl };
+  } finally {
+    tf.dispose([...snapshots.map((s) => s.points), ...klMeans]);
+  }
 }

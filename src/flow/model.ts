@@ -110,7 +110,7 @@ export class FlowModel {
     return ratioTerm(this.net, this.config.divergence, this.loss.output, online ? undefined : this.ema.variables);
   }
 
-  sample(n: number, opts: SampleOptions): SampleResult {
+  async sample(n: number, opts: SampleOptions): Promise<SampleResult> {
     const rng = new Rng(opts.seed);
     const dim = this.derived.dim;
     const steps = opts.steps ?? this.config.flowSteps + this.config.sampleExtraSteps;
@@ -118,14 +118,16 @@ export class FlowModel {
     const x0 = tf.tensor2d(this.prior.sample(n, rng), [n, dim]);
     const noise = flowNoise(rng.nextU32(), this.derived);
     const terms = [this.ratioTerm(Boolean(opts.online)), ...(opts.extraTerms ?? [])];
-    const result = runFlow(x0, terms, { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
-      trajectoryEvery: opts.trajectoryEvery,
-      logRatio: opts.klCurve && this.logRatioNet ? (x: Tensor2D) => this.output(x, weights) : undefined,
-    });
-    x0.dispose();
-    const raw = result.x.dataSync() as Float32Array;
-    const meanOut = tf.tidy(() => tf.mean(this.output(result.x, weights)).dataSync()[0]);
-    result.x.dispose();
+    let result;
+    try {
+      result = await runFlow(x0, terms, { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
+        trajectoryEvery: opts.trajectoryEvery,
+        logRatio: opts.klCurve && this.logRatioNet ? (x: Tensor2D) => this.output(x, weights) : undefined,
+      });
+    } finally {
+      x0.dispose();
+    }
+    const { values: raw, meanOut } = await this.readFlowed(result.x, weights);
     const nz = this.derived.normalizer;
     return {
       samples: denormalize(raw, dim, nz),
@@ -141,10 +143,10 @@ export class FlowModel {
    * alone records the trajectory and the KL curve when asked. `extraTerms` (e.g. classifier
    * guidance) are added to the ratio term in every batch.
    */
-  sampleInBatches(
+  async sampleInBatches(
     n: number,
     opts: { seed: number; steps?: number; batch?: number; trajectoryEvery?: number; klCurve?: boolean; extraTerms?: FlowTerm[] },
-  ): SampleResult {
+  ): Promise<SampleResult> {
     const batch = opts.batch ?? 250;
     const dim = this.derived.dim;
     const samples = new Float32Array(n * dim);
@@ -152,7 +154,7 @@ export class FlowModel {
     let estimate = 0;
     for (let start = 0, b = 0; start < n; start += batch, b++) {
       const m = Math.min(batch, n - start);
-      const r = this.sample(m, {
+      const r = await this.sample(m, {
         seed: opts.seed + 7919 * b,
         steps: opts.steps,
         extraTerms: opts.extraTerms,
@@ -178,7 +180,7 @@ export class FlowModel {
    * replays the same outputs. Parallel across threads as sampling is. The trajectory, when
    * asked, covers all n points; the KL/χ² estimate is the mean over all of them.
    */
-  flowFrom(x0: Float32Array, n: number, opts: FlowFromOptions): SampleResult {
+  async flowFrom(x0: Float32Array, n: number, opts: FlowFromOptions): Promise<SampleResult> {
     const dim = this.derived.dim;
     if (!Number.isInteger(n) || n < 1 || x0.length !== n * dim) {
       throw new RangeError(`flowFrom: ${x0.length} values for n = ${n}, expected n ≥ 1 points of ${dim} values (${n * dim})`);
@@ -197,15 +199,15 @@ export class FlowModel {
       const noise = flowNoise(new Rng(opts.seed + 7919 * b).nextU32(), this.derived);
       let result;
       try {
-        result = runFlow(x, [this.ratioTerm(Boolean(opts.online))], { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
+        result = await runFlow(x, [this.ratioTerm(Boolean(opts.online))], { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
           trajectoryEvery: opts.trajectoryEvery,
         });
       } finally {
         x.dispose();
       }
-      out.set(result.x.dataSync() as Float32Array, start * dim);
-      estimate += tf.tidy(() => tf.mean(this.output(result.x, weights)).dataSync()[0]) * m;
-      result.x.dispose();
+      const flowed = await this.readFlowed(result.x, weights);
+      out.set(flowed.values, start * dim);
+      estimate += flowed.meanOut * m;
       if (result.trajectory) {
         trajectory ??= result.trajectory.map((t) => ({ step: t.step, points: new Float32Array(n * dim) }));
         result.trajectory.forEach((t, i) => trajectory![i].points.set(t.points, start * dim));
@@ -217,6 +219,21 @@ export class FlowModel {
       trajectory: trajectory?.map((t) => ({ step: t.step, points: denormalize(t.points, dim, nz) })),
       ...(this.logRatioNet ? { klEstimate: meanOut } : { chi2Estimate: meanOut - 1 }),
     };
+  }
+
+  /** Reads flowed particles and the mean net output over them back from the engine; disposes `x`. */
+  private async readFlowed(x: Tensor2D, weights: Tensor[] | undefined): Promise<{ values: Float32Array; meanOut: number }> {
+    try {
+      const mean = tf.tidy(() => tf.mean(this.output(x, weights)));
+      try {
+        const [values, m] = await Promise.all([x.data() as Promise<Float32Array>, mean.data()]);
+        return { values, meanOut: m[0] };
+      } finally {
+        mean.dispose();
+      }
+    } finally {
+      x.dispose();
+    }
   }
 
   dispose(): void {

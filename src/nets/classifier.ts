@@ -310,13 +310,13 @@ export function datasetClassCount(dataset: ImageDataset): number {
 }
 
 /** Fraction of `indices` of a labelled split that the classifier gets right (clean images). */
-export function classifierAccuracy(
+export async function classifierAccuracy(
   clf: ImageClassifier,
   split: ImageSplit,
   labels: Int32Array,
   indices?: ArrayLike<number>,
   batch = 500,
-): number {
+): Promise<number> {
   const idx = indices ?? Uint32Array.from({ length: split.count }, (_, i) => i);
   const per = pixelsPerImage(clf.image);
   let correct = 0;
@@ -325,8 +325,12 @@ export function classifierAccuracy(
     const buf = new Float32Array(b * per);
     for (let k = 0; k < b; k++) writeImage(split, idx[start + k], clf.image, buf, k * per, false);
     const pred = tf.tidy(() => tf.argMax(classifierLogits(clf, tf.tensor2d(buf, [b, per])), 1));
-    const p = pred.dataSync();
-    pred.dispose();
+    let p: ArrayLike<number>;
+    try {
+      p = await pred.data();
+    } finally {
+      pred.dispose();
+    }
     for (let k = 0; k < b; k++) if (p[k] === labels[idx[start + k]]) correct++;
   }
   return idx.length > 0 ? correct / idx.length : NaN;
@@ -336,7 +340,7 @@ export function classifierAccuracy(
  * Train `clf` on the labelled images of `dataset` (its shape and class count must match) and
  * report the accuracy on the held-out images.
  */
-export function trainClassifier(clf: ImageClassifier, dataset: ImageDataset, opts: TrainClassifierOptions = {}): TrainClassifierResult {
+export async function trainClassifier(clf: ImageClassifier, dataset: ImageDataset, opts: TrainClassifierOptions = {}): Promise<TrainClassifierResult> {
   const { image } = dataset;
   if (image.height !== clf.image.height || image.width !== clf.image.width || image.channels !== clf.image.channels) {
     throw new DataError(`dataset '${dataset.name}' has ${shapeText(image)} images, the classifier expects ${shapeText(clf.image)}`);
@@ -403,9 +407,14 @@ export function trainClassifier(clf: ImageClassifier, dataset: ImageDataset, opt
         );
         return value;
       });
-      const lv = lossT.dataSync()[0];
-      const av = accT ? (accT as Tensor).dataSync()[0] : NaN;
-      tf.dispose([lossT, ...(accT ? [accT as Tensor] : [])]);
+      let lv: number;
+      let av: number;
+      try {
+        lv = (await lossT.data())[0];
+        av = accT ? (await (accT as Tensor).data())[0] : NaN;
+      } finally {
+        tf.dispose([lossT, ...(accT ? [accT as Tensor] : [])]);
+      }
       lossSum += lv;
       accSum += av;
       since++;
@@ -421,7 +430,7 @@ export function trainClassifier(clf: ImageClassifier, dataset: ImageDataset, opt
   } finally {
     adam.dispose();
   }
-  const testAccuracy = classifierAccuracy(clf, test.split, test.labels, test.indices);
+  const testAccuracy = await classifierAccuracy(clf, test.split, test.labels, test.indices);
   return { steps, seconds: (Date.now() - t0) / 1000, trainLoss: lastLoss, testAccuracy, testCount: test.indices.length, heldOut };
 }
 

@@ -2,7 +2,7 @@
  * Convolutional ratio estimators for images. Inputs arrive flat ([n, H·W·C], HWC order, as the
  * flow moves them) and are reshaped here. Two families:
  * - `cnn`: conv3×3 (stride 1) → c₀, then conv4×4 stride 2 per further width, activation after
- *   each, global mean pool, dense → 1 (the small nets of our CPU presets);
+ *   each, global mean pool (or flatten) and dense → 1 (the small nets of our CPU presets);
  * - `resnet`: the paper's estimators: conv3×3 stem, pre-activation residual blocks (act →
  *   conv3×3 → act → conv3×3, 1×1 shortcut when the width changes), "down" blocks average-pool
  *   both paths by 2, then act, global mean pool, dense → 1.
@@ -20,6 +20,12 @@ export interface CnnSpec {
   /** Width of each conv layer; the first is 3×3 stride 1, the others 4×4 stride 2. */
   channels: number[];
   activation: Activation;
+  /**
+   * 'mean' (default): global mean pool → dense, a sum of local scores (the receptive field of
+   * [16, 32, 64] on 28×28 is 12×12 pixels, so it judges patches, not whole digits);
+   * 'flatten': dense over the whole last feature map, so the score depends on where things are.
+   */
+  head?: 'mean' | 'flatten';
 }
 
 export interface ResBlockSpec {
@@ -99,7 +105,11 @@ export function buildConvNet(
       layers.push(pb.conv(`conv${i}`, { kernel, cin, cout, stride: i === 0 ? 1 : 2 }));
       cin = cout;
     });
-    const out = pb.add('dense', [cin, 1], cin, 1);
+    let side = [height, width];
+    for (let i = 1; i < spec.channels.length; i++) side = side.map((s) => Math.ceil(s / 2));
+    const flatten = spec.head === 'flatten';
+    const headIn = flatten ? side[0] * side[1] * cin : cin;
+    const out = pb.add('dense', [headIn, 1], headIn, 1);
     return {
       params: pb.params,
       forward(x, ws) {
@@ -107,7 +117,7 @@ export function buildConvNet(
         layers.forEach((at, i) => {
           h = act(conv(h, ws, at, i === 0 ? 1 : 2));
         });
-        return head(h, ws, out);
+        return flatten ? dense(tf.reshape(h, [h.shape[0], headIn]) as Tensor2D, ws, out) : head(h, ws, out);
       },
     };
   }

@@ -177,14 +177,19 @@ function lowRankGaussian(s: LowRankGaussianState): Prior {
  * The data-dependent prior: N(mean, cov + jitter·I) fitted to data points (the authors use
  * 1e-4 on [−1, 1] images; the jitter grows with the data's scale so it always regularises).
  */
-export function dataGaussianPrior(points: Float32Array, dim: number, jitter = 1e-4, opts: { clamp?: boolean; rank?: number } = {}): Prior {
+export async function dataGaussianPrior(
+  points: Float32Array,
+  dim: number,
+  jitter = 1e-4,
+  opts: { clamp?: boolean; rank?: number } = {},
+): Promise<Prior> {
   if (dim > FULL_COVARIANCE_MAX_DIM) {
-    const f: LowRankFactors = fitLowRankGaussian(points, dim, { rank: opts.rank ?? 128, jitter });
+    const f: LowRankFactors = await fitLowRankGaussian(points, dim, { rank: opts.rank ?? 128, jitter });
     return lowRankGaussian({ name: 'data-gaussian', dim, ...f, clamp: opts.clamp });
   }
   // small problems (2-D toys) stay in float64 JS; images use the engine's matmul
   const big = (points.length / dim) * dim * dim > 5e7;
-  const { mean, cov } = big ? engineMeanCovariance(points, dim) : meanCovariance(points, dim);
+  const { mean, cov } = big ? await engineMeanCovariance(points, dim) : meanCovariance(points, dim);
   let meanVar = 0;
   for (let a = 0; a < dim; a++) meanVar += cov[a * dim + a] / dim;
   const j = jitter * Math.max(1, meanVar);

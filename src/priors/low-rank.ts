@@ -5,7 +5,7 @@
  * iterations, Halko et al. 2011). d keeps each coordinate's leftover variance, so marginal
  * variances match the data exactly. The big products run on the tensor engine.
  */
-import { tf } from '../engine/index.js';
+import { tf, type Tensor } from '../engine/index.js';
 import { Rng } from '../util/rng.js';
 
 export interface LowRankFactors {
@@ -17,6 +17,15 @@ export interface LowRankFactors {
 }
 
 /** Orthonormalises the columns of a rows×cols row-major matrix in place (modified Gram–Schmidt, float64). */
+/** A float32 tensor's values (read asynchronously: GPU backends have no synchronous read in Node); frees it. */
+async function readAndFree(t: Tensor): Promise<Float32Array> {
+  try {
+    return (await t.data()) as Float32Array;
+  } finally {
+    t.dispose();
+  }
+}
+
 export function orthonormalizeColumns(a: Float64Array, rows: number, cols: number): void {
   for (let j = 0; j < cols; j++) {
     for (let k = 0; k < j; k++) {
@@ -33,11 +42,11 @@ export function orthonormalizeColumns(a: Float64Array, rows: number, cols: numbe
   }
 }
 
-export function fitLowRankGaussian(
+export async function fitLowRankGaussian(
   points: Float32Array,
   dim: number,
   opts: { rank: number; jitter: number; powerIterations?: number; seed?: number },
-): LowRankFactors {
+): Promise<LowRankFactors> {
   const n = points.length / dim;
   const rank = Math.max(1, Math.min(opts.rank, n - 1, dim));
   const mean = new Float32Array(dim);
@@ -57,21 +66,21 @@ export function fitLowRankGaussian(
 
   const rng = new Rng(opts.seed ?? 0x5eed);
   const x = tf.tensor2d(centred, [n, dim]);
-  let q = Float64Array.from(tf.tidy(() => tf.matMul(x, tf.tensor2d(rng.normalArray(dim * rank), [dim, rank]))).dataSync());
-  orthonormalizeColumns(q, n, rank);
-  for (let it = 0; it < (opts.powerIterations ?? 2); it++) {
-    const next = tf.tidy(() => {
-      const qt = tf.tensor2d(Float32Array.from(q), [n, rank]);
-      return tf.matMul(x, tf.matMul(x.transpose(), qt)).dataSync();
-    });
-    q = Float64Array.from(next);
+  let factor: Float32Array;
+  try {
+    let q = Float64Array.from(await readAndFree(tf.tidy(() => tf.matMul(x, tf.tensor2d(rng.normalArray(dim * rank), [dim, rank])))));
     orthonormalizeColumns(q, n, rank);
+    for (let it = 0; it < (opts.powerIterations ?? 2); it++) {
+      const qt = Float32Array.from(q);
+      q = Float64Array.from(await readAndFree(tf.tidy(() => tf.matMul(x, tf.matMul(x.transpose(), tf.tensor2d(qt, [n, rank]))))));
+      orthonormalizeColumns(q, n, rank);
+    }
+    // factor = X_cᵀ Q / √(n−1): dim × rank
+    const qf = Float32Array.from(q);
+    factor = await readAndFree(tf.tidy(() => tf.mul(tf.matMul(x.transpose(), tf.tensor2d(qf, [n, rank])), 1 / Math.sqrt(denom))));
+  } finally {
+    x.dispose();
   }
-  // factor = X_cᵀ Q / √(n−1): dim × rank
-  const factor = tf.tidy(() =>
-    tf.mul(tf.matMul(x.transpose(), tf.tensor2d(Float32Array.from(q), [n, rank])), 1 / Math.sqrt(denom)).dataSync(),
-  ) as Float32Array;
-  x.dispose();
   const diagStd = new Float32Array(dim);
   for (let j = 0; j < dim; j++) {
     let explained = 0;
@@ -86,7 +95,7 @@ export function fitLowRankGaussian(
  * in row chunks accumulated in float64: 10k MNIST images take well under a second instead of
  * ~15 s in plain JS.
  */
-export function engineMeanCovariance(points: Float32Array, dim: number, chunkRows = 4096): { mean: Float64Array; cov: Float64Array } {
+export async function engineMeanCovariance(points: Float32Array, dim: number, chunkRows = 4096): Promise<{ mean: Float64Array; cov: Float64Array }> {
   const n = points.length / dim;
   const mean = new Float64Array(dim);
   for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) mean[j] += points[i * dim + j];
@@ -95,10 +104,12 @@ export function engineMeanCovariance(points: Float32Array, dim: number, chunkRow
   const mean32 = Float32Array.from(mean);
   for (let start = 0; start < n; start += chunkRows) {
     const rows = Math.min(chunkRows, n - start);
-    const part = tf.tidy(() => {
-      const x = tf.sub(tf.tensor2d(points.subarray(start * dim, (start + rows) * dim), [rows, dim]), tf.tensor1d(mean32));
-      return tf.matMul(x.transpose(), x).dataSync();
-    });
+    const part = await readAndFree(
+      tf.tidy(() => {
+        const x = tf.sub(tf.tensor2d(points.subarray(start * dim, (start + rows) * dim), [rows, dim]), tf.tensor1d(mean32));
+        return tf.matMul(x.transpose(), x);
+      }),
+    );
     for (let k = 0; k < cov.length; k++) cov[k] += part[k];
   }
   const denom = Math.max(1, n - 1);

@@ -60,21 +60,21 @@ export function heldOutSourceImages(model: FlowModel, n: number, minCount = 2): 
   return { images: imagesToFloat(test, Array.from({ length: m }, (_, i) => i)), n: m, source: prior.source.name };
 }
 
-export function evaluateImageModel(
+export async function evaluateImageModel(
   model: FlowModel,
   dataset: ImageDataset,
   features: FeatureNet,
   opts: { n: number; seed: number; steps?: number; batch?: number },
-): { evaluation: ImageEvaluation; samples: Float32Array } {
+): Promise<{ evaluation: ImageEvaluation; samples: Float32Array }> {
   // a translation run is judged on held-out source images (never drawn in training)
   const heldOut = heldOutSourceImages(model, opts.n);
   const sampled = heldOut
-    ? model.flowFrom(heldOut.images, heldOut.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch })
-    : model.sampleInBatches(opts.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch });
+    ? await model.flowFrom(heldOut.images, heldOut.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch })
+    : await model.sampleInBatches(opts.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch });
   if (heldOut) opts = { ...opts, n: heldOut.n };
   const { real, other } = realImageSets(dataset, opts.n, opts.seed);
-  const m = imageMetrics(features, clampImages(sampled.samples), real, other, opts.n, { seed: opts.seed });
-  const h = classifySamples(features, sampled.samples, opts.n);
+  const m = await imageMetrics(features, clampImages(sampled.samples), real, other, opts.n, { seed: opts.seed });
+  const h = await classifySamples(features, sampled.samples, opts.n);
   const evaluation: ImageEvaluation = {
     n: opts.n,
     fid: m.fid,

@@ -29,13 +29,13 @@ export function farThreshold(dataset: PointDataset): number | null {
   return Math.max(10 * dataset.modeStd, 0.15);
 }
 
-export function evaluateModel(
+export async function evaluateModel(
   model: FlowModel,
   dataset: PointDataset,
   opts: { n: number; seed: number; steps?: number },
-): { evaluation: RunEvaluation; samples: Float32Array; reference: Float32Array } {
+): Promise<{ evaluation: RunEvaluation; samples: Float32Array; reference: Float32Array }> {
   const dim = dataset.dim;
-  const sampled = model.sample(opts.n, { seed: opts.seed, steps: opts.steps });
+  const sampled = await model.sample(opts.n, { seed: opts.seed, steps: opts.steps });
   const rng = new Rng((opts.seed ^ 0x5eed) >>> 0);
   const ref1 = dataset.sample(opts.n, rng);
   const ref2 = dataset.sample(opts.n, rng);

@@ -63,8 +63,8 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
     // a translation run shows held-out source images (never drawn in training) flowing
     const heldOut = heldOutSourceImages(model, 64);
     const flow = heldOut
-      ? model.flowFrom(heldOut.images, heldOut.n, { seed, steps, trajectoryEvery: every })
-      : model.sample(64, { seed, trajectoryEvery: every, klCurve: model.logRatioNet });
+      ? await model.flowFrom(heldOut.images, heldOut.n, { seed, steps, trajectoryEvery: every })
+      : await model.sample(64, { seed, trajectoryEvery: every, klCurve: model.logRatioNet });
     const shown = heldOut?.n ?? 64;
     const from = heldOut ? `${heldOut.n} held-out ${heldOut.source} images` : `the ${cfg.prior} prior`;
     const grid = write('samples.png', imageGridPng(flow.samples, shown, shape, { cols: 8 }));
@@ -82,7 +82,7 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
     );
     const n = opts.n ?? Math.min(1000, Math.floor(dataset.train.count / 2));
     const evaluation: ImageEvaluation = features
-      ? evaluateImageModel(model, dataset, features, { n, seed: seed + 1 }).evaluation
+      ? (await evaluateImageModel(model, dataset, features, { n, seed: seed + 1 })).evaluation
       : {
           n: 0,
           note: loaded.problem,

@@ -97,7 +97,7 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
   const n = opts.n ?? 2000;
   const seed = opts.seed ?? cfg.seed + 101;
   try {
-    const { evaluation, samples, reference } = evaluateModel(model, dataset, { n, seed });
+    const { evaluation, samples, reference } = await evaluateModel(model, dataset, { n, seed });
     const write = (name: string, data: Uint8Array | string): string => {
       writeFileAtomic(path.join(figDir, name), data);
       return `figures/${name}`;
@@ -105,7 +105,7 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
     const dim = stored.derived.dim;
     const title = `${dataset.name}: ${cfg.loss.toUpperCase()}-${cfg.divergence}, ${checkpoint.iteration} iterations`;
     const steps = cfg.flowSteps + cfg.sampleExtraSteps;
-    const flow = model.sample(Math.min(n, 1500), {
+    const flow = await model.sample(Math.min(n, 1500), {
       seed: seed + 1,
       trajectoryEvery: dim >= 2 ? Math.max(1, Math.round(steps / 60)) : undefined,
       klCurve: model.logRatioNet,

@@ -8,6 +8,11 @@ export interface MetricsLine {
   lr: number;
   it_per_s: number;
   elapsed_s: number;
+  /** resident memory now and its peak so far (MiB), engine tensor memory (MiB) and count */
+  rss_mb?: number;
+  peak_rss_mb?: number;
+  engine_mb?: number;
+  tensors?: number;
   [extra: string]: number | undefined;
 }
 

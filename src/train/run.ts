@@ -31,6 +31,7 @@ import {
   type StoredRun,
 } from './run-folder.js';
 import { NonFiniteLossError, Trainer, deriveSetup, type StepStats } from './trainer.js';
+import { memoryUse, type MemoryUse } from './memory.js';
 
 /** Settings that may change when a run is continued; anything else must match the run. */
 export const RESUMABLE_KEYS: (keyof RunConfig)[] = ['iterations', 'checkpointEvery', 'logEvery', 'previewEvery'];
@@ -43,7 +44,7 @@ export type TrainEvent =
   | { type: 'preview'; iteration: number; samples: Float32Array; file: string }
   | { type: 'nan'; iteration: number; keptCheckpoint: string | null }
   | { type: 'warning'; message: string }
-  | { type: 'done'; iteration: number; seconds: number };
+  | { type: 'done'; iteration: number; seconds: number; memory: MemoryUse };
 
 export interface TrainRunOptions {
   dir: string;
@@ -112,7 +113,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   if (existing) checkDataFitsRun(existing.derived, dataset, dir);
   const priorSource =
     config.prior === 'data' && !existing ? (opts.priorSource ?? loadPriorSource(config.priorData!, { size: config.imageSize })) : opts.priorSource;
-  const derived = existing?.derived ?? deriveSetup(config, dataset, priorSource);
+  const derived = existing?.derived ?? (await deriveSetup(config, dataset, priorSource));
   const prior = priorForRun(derived.prior, { configFile: paths.config, loaded: priorSource });
 
   // Everything that can fail on the user's input is checked before the folder is written.
@@ -165,10 +166,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       lastGood = file;
       emit({ type: 'checkpoint', iteration: trainer.iteration, file });
     };
-    const preview = (tag: string): void => {
+    const preview = async (tag: string): Promise<void> => {
       if (!opts.renderPreview) return;
       // a 8×8 grid for images (each sample costs a full flow), a cloud of 1000 for points
-      const { samples } = trainer.model.sample(isImageDataset(dataset) ? 64 : 1000, { seed: config.seed + 1 });
+      const { samples } = await trainer.model.sample(isImageDataset(dataset) ? 64 : 1000, { seed: config.seed + 1 });
       const file = path.join(paths.samples, `${tag}.png`);
       opts.renderPreview(samples, dataset, file, trainer.iteration);
       emit({ type: 'preview', iteration: trainer.iteration, samples, file });
@@ -186,7 +187,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       }
       let stats: StepStats;
       try {
-        stats = trainer.step();
+        stats = await trainer.step();
       } catch (e) {
         if (e instanceof NonFiniteLossError) {
           emit({ type: 'nan', iteration: e.iteration, keptCheckpoint: lastGood });
@@ -211,6 +212,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
           grad_norm: stats.gradNorm,
           it_per_s: itPerSec,
           elapsed_s: (now - t0) / 1000,
+          ...memoryFields(memoryUse()),
         };
         appendMetrics(paths.metrics, line);
         const avg = (it - startIt) / Math.max(1e-6, (now - t0) / 1000);
@@ -220,12 +222,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       }
       if (it % config.checkpointEvery === 0 || it === config.iterations) await save();
       if (config.previewEvery > 0 && it % config.previewEvery === 0 && it !== config.iterations) {
-        preview(iterationTag(it));
+        await preview(iterationTag(it));
       }
     }
     if (!lastGood || path.basename(lastGood) !== checkpointName(trainer.iteration)) await save();
-    preview('final');
-    emit({ type: 'done', iteration: trainer.iteration, seconds: (performance.now() - t0) / 1000 });
+    await preview('final');
+    emit({ type: 'done', iteration: trainer.iteration, seconds: (performance.now() - t0) / 1000, memory: memoryUse() });
     return { stored, iteration: trainer.iteration, status: 'done' };
   } finally {
     trainer.dispose();
@@ -332,4 +334,9 @@ export function loadRun(dir: string, opts: { priorOptional?: boolean } = {}): { 
     throw new CheckpointError(`${(e as Error).message}; does config.json still describe this run's net?`);
   }
   return { stored, model, checkpoint: latest.checkpoint, file: latest.file };
+}
+
+/** metrics.jsonl fields of a memory reading. */
+function memoryFields(m: MemoryUse): Pick<MetricsLine, 'rss_mb' | 'peak_rss_mb' | 'engine_mb' | 'tensors'> {
+  return { rss_mb: m.rssMb, peak_rss_mb: m.peakRssMb, engine_mb: m.engineMb, tensors: m.tensors };
 }

@@ -72,7 +72,7 @@ function dataPriorSetup(config: RunConfig, dataset: PointDataset, priorSource: I
  * Normaliser and prior fitted once from the data (deterministic given the seed). A data prior
  * (config.prior 'data') needs its loaded source dataset as `priorSource`.
  */
-export function deriveSetup(config: RunConfig, dataset: PointDataset, priorSource?: ImageDataset): Derived {
+export async function deriveSetup(config: RunConfig, dataset: PointDataset, priorSource?: ImageDataset): Promise<Derived> {
   const dim = dataset.dim;
   if (config.prior === 'data') {
     const prior = dataPriorSetup(config, dataset, priorSource);
@@ -87,7 +87,7 @@ export function deriveSetup(config: RunConfig, dataset: PointDataset, priorSourc
   if (config.prior === 'gaussian') prior = gaussianPrior(dim);
   else if (config.prior === 'uniform') prior = uniformPrior(dim);
   // images: the authors clamp the data-dependent prior's draws to the data range [−1, 1]
-  else prior = dataGaussianPrior(normalize(points, dim, normalizer), dim, 1e-4, { clamp: image !== null && !config.normalize });
+  else prior = await dataGaussianPrior(normalize(points, dim, normalizer), dim, 1e-4, { clamp: image !== null && !config.normalize });
   return { dim, normalizer, prior: prior.toJSON(), ...(image ? { image: image.image } : {}) };
 }
 
@@ -123,7 +123,7 @@ export class Trainer {
   }
 
   /** One iteration of Algorithm 1. Throws NonFiniteLossError (weights untouched) on NaN/Inf. */
-  step(): StepStats {
+  async step(): Promise<StepStats> {
     const { config, model } = this;
     const { dim } = this.derived;
     const n = config.batch;
@@ -135,10 +135,25 @@ export class Trainer {
     // one draw from the serialisable RNG seeds this iteration's chunked flow noise, so a
     // resume replays it exactly whatever the thread count
     const noise = flowNoise(this.rng.nextU32(), this.derived);
-    const flowed = runFlow(x0, [model.ratioTerm(true)], settings, noise).x;
-    x0.dispose();
+    let flowed: Tensor2D;
+    try {
+      flowed = (await runFlow(x0, [model.ratioTerm(true)], settings, noise)).x;
+    } finally {
+      x0.dispose();
+    }
     const raw = this.dataset.sample(n, this.rng);
-    const data = tf.tensor2d(normalize(raw, dim, this.derived.normalizer), [n, dim]);
+    let data = tf.tensor2d(normalize(raw, dim, this.derived.normalizer), [n, dim]);
+    const sigma = config.instanceNoise ?? 0;
+    if (sigma > 0) {
+      // the loss sees both batches through the same noise level (drawn from the run's RNG: resume stays exact)
+      const noisy = (t: Tensor2D): Tensor2D => {
+        const out = tf.tidy(() => tf.add(t, tf.mul(tf.tensor2d(this.rng.normalArray(n * dim), [n, dim]), sigma))) as Tensor2D;
+        t.dispose();
+        return out;
+      };
+      flowed = noisy(flowed);
+      data = noisy(data);
+    }
 
     // The Bregman losses are means of per-sample terms, so a batch too big for memory in one
     // piece (big conv nets) gives the same loss and gradient as a weighted sum over row blocks.
@@ -179,8 +194,13 @@ export class Trainer {
     const packed = tf.tidy(() =>
       tf.stack([value!, meanOut!, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]),
     );
-    const [loss, m, gradNorm] = packed.dataSync();
-    tf.dispose([packed, value!, meanOut!]);
+    let read: Float32Array | Int32Array | Uint8Array;
+    try {
+      read = await packed.data();
+    } finally {
+      tf.dispose([packed, value!, meanOut!]);
+    }
+    const [loss, m, gradNorm] = read;
     // a finite loss with overflowing gradients would write NaN weights: stop before the update
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose(gradList);

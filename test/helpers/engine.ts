@@ -1,7 +1,9 @@
 /** Test helpers: run a computation on a named backend and read the result back as arrays. */
 import { initEngine, tf } from '../../src/engine/index.js';
 
-export async function onBackend<T>(name: 'wasm' | 'cpu', fn: () => T | Promise<T>): Promise<T> {
+export type EngineBackend = 'wasm' | 'cpu' | 'webgpu';
+
+export async function onBackend<T>(name: EngineBackend, fn: () => T | Promise<T>): Promise<T> {
   await initEngine(name);
   return fn();
 }

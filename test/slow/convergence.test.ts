@@ -25,13 +25,14 @@ test('[slow] toy preset on 8gaussians: MMD ≤ 3× data-vs-data, every mode 8–
   await initEngine('wasm');
   const { config } = resolveConfig({ preset: 'toy', overrides: { data: '8gaussians', seed: 0 }, defaults: {} });
   const ds = resolveDataset('8gaussians');
-  const tr = new Trainer(config, ds, deriveSetup(config, ds));
+  const tr = new Trainer(config, ds, await deriveSetup(config, ds));
   const t0 = performance.now();
-  while (tr.iteration < config.iterations) tr.step();
+  while (tr.iteration < config.iterations) await tr.step();
   const seconds = (performance.now() - t0) / 1000;
   // MMD between two 2,000-point draws is itself noisy: average the ratio over three
   // independent sample/reference draws so the check measures the model, not one draw
-  const evs = [77, 78, 79].map((seed) => evaluateModel(tr.model, ds, { n: 2000, seed }).evaluation);
+  const evs = [];
+  for (const seed of [77, 78, 79]) evs.push((await evaluateModel(tr.model, ds, { n: 2000, seed })).evaluation);
   const ratios = evs.map((e) => e.mmd / e.reference.mmd);
   const ratio = ratios.reduce((a, b) => a + b, 0) / ratios.length;
   const ev = evs[0];
@@ -64,24 +65,24 @@ for (const [loss, divergence, extra] of PAIRINGS) {
       defaults: {},
     });
     const ds = resolveDataset('8gaussians');
-    const tr = new Trainer(config, ds, deriveSetup(config, ds));
+    const tr = new Trainer(config, ds, await deriveSetup(config, ds));
     const losses: number[] = [];
-    const mmd = (): number => evaluateModel(tr.model, ds, { n: 1000, seed: 5 }).evaluation.mmd;
-    const gap = (): number => {
-      const particles = tr.model.sample(2000, { seed: 9 }).samples;
+    const mmd = async (): Promise<number> => (await evaluateModel(tr.model, ds, { n: 1000, seed: 5 })).evaluation.mmd;
+    const gap = async (): Promise<number> => {
+      const particles = (await tr.model.sample(2000, { seed: 9 })).samples;
       return probeGap(loss, particles, ds.sample(2000, new Rng(10)), 2, 3);
     };
     let early = NaN;
     let gapEarly = NaN;
     while (tr.iteration < config.iterations) {
-      losses.push(tr.step().loss);
+      losses.push((await tr.step()).loss);
       if (tr.iteration === 20) {
-        early = mmd();
-        gapEarly = gap();
+        early = await mmd();
+        gapEarly = await gap();
       }
     }
-    const late = mmd();
-    const gapLate = gap();
+    const late = await mmd();
+    const gapLate = await gap();
     const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
     console.log(
       `# ${loss}-${divergence}: MMD ${early.toFixed(4)} → ${late.toFixed(4)}; ${loss} loss gap of a probe ${gapEarly.toFixed(4)} → ${gapLate.toFixed(4)}; ` +

@@ -24,19 +24,19 @@ test('[slow] mnist-cpu, short run: the ratio loss falls and the FID on our featu
   const features = await trainFeatureNet(ds, { steps: 150, seed: 1, filters: [16, 32, 64], cacheDir: tempDir('mnist-features'), save: false });
   const featureSeconds = (performance.now() - t0) / 1000;
   const { config } = resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist', seed: 0, iterations: 120 }, defaults: {} });
-  const tr = new Trainer(config, ds, deriveSetup(config, ds));
+  const tr = new Trainer(config, ds, await deriveSetup(config, ds));
   const n = 300;
   const { real, other } = realImageSets(ds, n, 5);
-  const fidOf = (x: Float32Array) => imageMetrics(features, clampImages(x), real, other, n).fid;
-  const priorFid = fidOf(tr.model.prior.sample(n, new Rng(3)));
+  const fidOf = async (x: Float32Array) => (await imageMetrics(features, clampImages(x), real, other, n)).fid;
+  const priorFid = await fidOf(tr.model.prior.sample(n, new Rng(3)));
   const losses: number[] = [];
   const t1 = performance.now();
-  while (tr.iteration < config.iterations) losses.push(tr.step().loss);
+  while (tr.iteration < config.iterations) losses.push((await tr.step()).loss);
   const trainSeconds = (performance.now() - t1) / 1000;
   // online weights: with EMA 0.998 the averaged copy has barely moved after 120 iterations
-  const samples = tr.model.sample(n, { seed: 4, online: true }).samples;
-  const sampleFid = fidOf(samples);
-  const realFid = imageMetrics(features, other, real, other, n).realFid;
+  const samples = (await tr.model.sample(n, { seed: 4, online: true })).samples;
+  const sampleFid = await fidOf(samples);
+  const realFid = (await imageMetrics(features, other, real, other, n)).realFid;
   const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
   const early = mean(losses.slice(0, 10));
   const late = mean(losses.slice(-20));

@@ -5,93 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { onBackend, maxAbsDiff, maxAbs, tf } from '../helpers/engine.js';
+import { tf } from '../helpers/engine.js';
+import { compareBackends, convCases, convRun, type ConvCase } from '../helpers/parity.js';
 import { Rng } from '../../src/util/rng.js';
 import { initEngine } from '../../src/engine/index.js';
 import { forceConv2DBackpropFilterPath } from '../../src/engine/kernels/conv2d-backprop-filter.js';
 
-type Pad = 'same' | 'valid' | number;
-
-interface ConvCase {
-  batch: number;
-  size: number;
-  cin: number;
-  cout: number;
-  kernel: number;
-  stride: number;
-  pad: Pad;
-}
-
-/** max |got − ref| ≤ tol·(1 + max |ref|), elementwise over same-length arrays. */
-function assertClose(got: ArrayLike<number>, ref: ArrayLike<number>, what: string, tol = 1e-4): void {
-  const err = maxAbsDiff(got, ref);
-  const bound = tol * (1 + maxAbs(ref));
-  assert.ok(err <= bound, `${what}: max error ${err.toExponential(2)} > ${bound.toExponential(2)}`);
-}
-
-interface Values {
-  shapes: number[][];
-  values: Float32Array[];
-}
-
-function read(ts: tf.Tensor[]): Values {
-  const r = { shapes: ts.map((t) => t.shape), values: ts.map((t) => t.dataSync().slice() as Float32Array) };
-  tf.dispose(ts);
-  return r;
-}
-
-async function compare(name: string, run: () => tf.Tensor[], tol = 1e-4): Promise<void> {
-  const ref = await onBackend('cpu', () => read(run()));
-  const got = await onBackend('wasm', () => read(run()));
-  assert.deepEqual(got.shapes, ref.shapes, `${name}: shapes`);
-  ref.values.forEach((r, i) => assertClose(got.values[i], r, `${name} [output ${i}]`, tol));
-}
-
-/** Forward, input gradient and filter gradient of Σ r ⊙ conv2d(x, w) for a random r. */
-function convRun(c: ConvCase, rng: Rng): () => tf.Tensor[] {
-  const xv = rng.normalArray(c.batch * c.size * c.size * c.cin);
-  const wv = rng.normalArray(c.kernel * c.kernel * c.cin * c.cout);
-  const outSize = c.pad === 'same' ? Math.ceil(c.size / c.stride) : Math.floor((c.size + 2 * (typeof c.pad === 'number' ? c.pad : 0) - c.kernel) / c.stride) + 1;
-  const rv = rng.normalArray(c.batch * outSize * outSize * c.cout);
-  return () =>
-    tf.tidy(() => {
-      const x = tf.tensor4d(xv, [c.batch, c.size, c.size, c.cin]);
-      const w = tf.tensor4d(wv, [c.kernel, c.kernel, c.cin, c.cout]);
-      const r = tf.tensor4d(rv, [c.batch, outSize, outSize, c.cout]);
-      const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad), r));
-      const y = tf.conv2d(x, w, c.stride, c.pad);
-      const [dx, dw] = tf.grads(f)([x, w]);
-      return [y, dx, dw];
-    });
-}
-
-/** Every stride × padding × kernel, with sizes, batches and channels cycled through the lists. */
-function convCases(rng: Rng): ConvCase[] {
-  const sizes = [7, 9, 28];
-  const batches = [1, 3, 8];
-  const channels = [1, 3, 16];
-  const cases: ConvCase[] = [];
-  let i = 0;
-  for (const stride of [1, 2, 3]) {
-    for (const pad of ['same', 'valid'] as const) {
-      for (const kernel of [1, 3, 4]) {
-        const size = sizes[i % 3];
-        cases.push({
-          batch: batches[(i + rng.int(3)) % 3],
-          size,
-          // keep the cpu reference cheap on the 28×28 images
-          cin: size === 28 ? channels[i % 2] : channels[rng.int(3)],
-          cout: size === 28 ? channels[(i + 1) % 2] : channels[rng.int(3)],
-          kernel,
-          stride,
-          pad,
-        });
-        i++;
-      }
-    }
-  }
-  return cases;
-}
+const compare = (name: string, run: () => tf.Tensor[], tol = 1e-4): Promise<void> => compareBackends(name, run, { backend: 'wasm', tol });
 
 test('our kernels are the ones registered on wasm', async () => {
   await initEngine('wasm');

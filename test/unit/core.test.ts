@@ -79,7 +79,7 @@ test('EMA: ema ← d·ema + (1 − d)·w', async () => {
   w.dispose();
 });
 
-test('data-dependent prior: fitted mean and covariance of correlated synthetic data', () => {
+test('data-dependent prior: fitted mean and covariance of correlated synthetic data', async () => {
   const rng = new Rng(8);
   const n = 50000;
   const mean = [3, -1];
@@ -91,7 +91,7 @@ test('data-dependent prior: fitted mean and covariance of correlated synthetic d
     pts[2 * i] = mean[0] + L[0] * z0;
     pts[2 * i + 1] = mean[1] + L[2] * z0 + L[3] * z1;
   }
-  const prior = dataGaussianPrior(pts, 2);
+  const prior = await dataGaussianPrior(pts, 2);
   const drawn = prior.sample(n, new Rng(9));
   const fit = meanCovariance(drawn, 2);
   const want = [4, 2.4, 2.4, 1.69];

@@ -264,7 +264,7 @@ test('a tiny classifier learns a 2-class image set on the cpu backend', async ()
   const ds = patchDataset();
   const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
   const seen: number[] = [];
-  const r = trainClassifier(clf, ds, { steps: 40, batch: 16, lr: 3e-3, seed: 1, progressEvery: 20, onProgress: (p) => seen.push(p.step) });
+  const r = await trainClassifier(clf, ds, { steps: 40, batch: 16, lr: 3e-3, seed: 1, progressEvery: 20, onProgress: (p) => seen.push(p.step) });
   assert.deepEqual(seen, [20, 40]);
   assert.equal(r.heldOut, 'test');
   assert.equal(r.testCount, 200);
@@ -362,11 +362,11 @@ test('feature net: train into a cache, load, features, metrics, class histogram;
 
     const loaded = await loadFeatureNet('patches', { cacheDir: cache, image: SHAPE });
     const test0 = toFloat(ds.test!);
-    const f = extractFeatures(loaded, test0, 200, 64);
+    const f = await extractFeatures(loaded, test0, 200, 64);
     assert.equal(f.length, 200 * 8);
-    assert.ok(maxAbsDiff(f, extractFeatures(net, test0, 200)) < 1e-5);
+    assert.ok(maxAbsDiff(f, await extractFeatures(net, test0, 200)) < 1e-5);
 
-    const hist = classifySamples(loaded, test0);
+    const hist = await classifySamples(loaded, test0);
     assert.equal(hist.n, 200);
     assert.equal(hist.counts.reduce((p, v) => p + v, 0), 200);
     assert.ok(hist.fractions.every((v) => v > 0.3 && v < 0.7), `fractions ${hist.fractions}`);
@@ -378,11 +378,11 @@ test('feature net: train into a cache, load, features, metrics, class histogram;
     const realA = test0.subarray(0, n * 36);
     const realB = test0.subarray(n * 36, 2 * n * 36);
     const noise = new Rng(9).uniformArray(n * 36, -1, 1);
-    const m = imageMetrics(loaded, noise, realA, realB, n, { kidSubsets: 4 });
+    const m = await imageMetrics(loaded, noise, realA, realB, n, { kidSubsets: 4 });
     assert.equal(m.kidSubsetSize, 50);
     assert.equal(m.featureScale, meta.featureScale);
     // the scale is one fixed linear map: FID scales by 1/s², so raw features give s² times it
-    const raw = imageMetrics(loaded, noise, realA, realB, n, { kidSubsets: 4, featureScale: 1 });
+    const raw = await imageMetrics(loaded, noise, realA, realB, n, { kidSubsets: 4, featureScale: 1 });
     assert.ok(Math.abs(raw.fid / m.fid - meta.featureScale ** 2) < 1e-6 * meta.featureScale ** 2);
     assert.ok(Number.isFinite(m.fid) && Number.isFinite(m.realFid) && Number.isFinite(m.kidStd), JSON.stringify(m));
     assert.ok(m.fid > 3 * m.realFid, `noise FID ${m.fid} vs real ${m.realFid}`);

@@ -112,24 +112,24 @@ test('a flow step is x − η∇Φ + νξ, reproducible from the seed, and leaks
   const quad: FlowTerm = { potential: (x) => tf.mul(0.5, tf.sum(tf.square(x), 1)), weight: 1 };
   const x0 = tf.tensor2d([1, 2, -3, 0.5], [2, 2]);
   const before = tf.memory().numTensors;
-  const r = runFlow(x0, [quad], { steps: 5, eta: 0.1, noise: 0 }, new FlowNoise(1), { trajectoryEvery: 2 });
+  const r = await runFlow(x0, [quad], { steps: 5, eta: 0.1, noise: 0 }, new FlowNoise(1), { trajectoryEvery: 2 });
   const got = r.x.dataSync();
   [1, 2, -3, 0.5].forEach((v, i) => assert.ok(Math.abs(got[i] - v * 0.9 ** 5) < 1e-5));
   assert.deepEqual(r.trajectory!.map((t) => t.step), [0, 2, 4, 5]);
   r.x.dispose();
   assert.equal(tf.memory().numTensors, before);
   // With noise: same seed, same path; the noise has the requested scale.
-  const run = (seed: number) => {
-    const res = runFlow(x0, [quad], { steps: 1, eta: 1, noise: 0.5 }, new FlowNoise(seed));
+  const run = async (seed: number) => {
+    const res = await runFlow(x0, [quad], { steps: 1, eta: 1, noise: 0.5 }, new FlowNoise(seed));
     const v = res.x.dataSync().slice();
     res.x.dispose();
     return v;
   };
-  assert.deepEqual(run(9), run(9));
-  assert.notDeepEqual(run(9), run(10));
+  assert.deepEqual(await run(9), await run(9));
+  assert.notDeepEqual(await run(9), await run(10));
   // η = 1 removes x exactly, so one step leaves pure noise ν·ξ
   const big = tf.zeros([4000, 2]) as tf.Tensor2D;
-  const res = runFlow(big, [quad], { steps: 1, eta: 1, noise: 0.5 }, new FlowNoise(3));
+  const res = await runFlow(big, [quad], { steps: 1, eta: 1, noise: 0.5 }, new FlowNoise(3));
   const v = res.x.dataSync();
   const std = Math.sqrt(Array.from(v).reduce((s: number, t: number) => s + t * t, 0) / v.length);
   assert.ok(Math.abs(std - 0.5) < 0.02, `noise std ${std}`);
@@ -140,7 +140,7 @@ test('the KL curve has K + 1 entries (one per step, and the start)', async () =>
   await initEngine('wasm');
   const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'leaky_relu' }, new Rng(2));
   const x0 = tf.tensor2d(new Rng(4).normalArray(20), [10, 2]);
-  const r = runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 7, eta: 0.1, noise: 0.01 }, new FlowNoise(1), {
+  const r = await runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 7, eta: 0.1, noise: 0.01 }, new FlowNoise(1), {
     logRatio: (x) => net.apply(x),
   });
   assert.equal(r.kl!.length, 8);

@@ -133,9 +133,9 @@ test('guidance with a large φ raises log p(y|x) of the flowed particles', async
   const x0 = tf.tensor2d(new Rng(23).uniformArray(n * dim, -1, 1), [n, dim]);
   const settings = { steps: 25, eta: 0.05, noise: 0.01 };
   const meanLogProb = (x: Tensor2D): number => tf.tidy(() => tf.mean(tf.slice(classifierLogProbs(clf, x), [0, c], [-1, 1])).dataSync()[0]);
-  const plain = runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], settings, new FlowNoise(24));
+  const plain = await runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], settings, new FlowNoise(24));
   const tensorsBefore = tf.memory().numTensors;
-  const guided = runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio'), classifierGuidanceTerm(clf, c, 40)], settings, new FlowNoise(24));
+  const guided = await runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio'), classifierGuidanceTerm(clf, c, 40)], settings, new FlowNoise(24));
   // a guided flow of 25 steps leaves exactly one new tensor: its result
   assert.equal(tf.memory().numTensors, tensorsBefore + 1, 'tensors after a guided flow');
   const before = meanLogProb(x0);
@@ -303,11 +303,11 @@ test('FlowModel.sampleInBatches passes extra terms to every batch; without them 
   const clf = await loadClassifier(clfDir, { image: model.derived.image });
   try {
     const opts = { seed: 3, steps: 4, batch: 2 };
-    const plain = model.sampleInBatches(5, opts).samples;
-    const empty = model.sampleInBatches(5, { ...opts, extraTerms: [] }).samples;
+    const plain = (await model.sampleInBatches(5, opts)).samples;
+    const empty = (await model.sampleInBatches(5, { ...opts, extraTerms: [] })).samples;
     assert.deepEqual(empty, plain);
     const term = classifierGuidanceTerm(clf, 1, 5, model.derived.normalizer, { image: model.derived.image });
-    const guided = model.sampleInBatches(5, { ...opts, extraTerms: [term] }).samples;
+    const guided = (await model.sampleInBatches(5, { ...opts, extraTerms: [term] })).samples;
     // the last batch (rows 4..) must also be guided
     const last = (a: Float32Array) => a.subarray(4 * model.derived.dim);
     assert.ok(maxAbsDiff(last(guided), last(plain)) > 1e-3, 'the extra term reached the last batch');

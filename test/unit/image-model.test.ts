@@ -24,12 +24,14 @@ const dim = 8 * 8 * 3;
 
 const specs: ConvSpec[] = [
   { type: 'cnn', image, channels: [4, 6, 8], activation: 'silu' },
+  { type: 'cnn', image, channels: [4, 6], activation: 'silu', head: 'flatten' },
   { type: 'resnet', image, stem: 4, blocks: [{ channels: 4, down: false }, { channels: 6, down: true }], activation: 'silu' },
 ];
 
 for (const backend of ['cpu', 'wasm'] as const) {
   for (const spec of specs) {
-    test(`${spec.type} ratio net on ${backend}: output [n, 1], drift = finite differences of the potential`, async () => {
+    const label = spec.type === 'cnn' && spec.head ? `${spec.type} (${spec.head} head)` : spec.type;
+    test(`${label} ratio net on ${backend}: output [n, 1], drift = finite differences of the potential`, async () => {
       await initEngine(backend);
       const net = createRatioNet(spec, new Rng(3));
       const rng = new Rng(4);
@@ -38,6 +40,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const x = tf.tensor2d(xs, [n, dim]);
       const out = net.apply(x);
       assert.deepEqual(out.shape, [n, 1]);
+      // the flatten head's dense layer reads every position of the last 4×4×6 map
+      if (spec.type === 'cnn' && spec.head === 'flatten') assert.deepEqual(net.params[net.params.length - 2].variable.shape, [4 * 4 * 6, 1]);
       // SiLU is smooth, so central differences of Σ f′(out) are accurate in float32 at h = 1e-2
       const term = ratioTerm(net, 'kl', 'log-ratio');
       const grad = driftGradient([term])(x).arraySync() as number[][];
@@ -89,7 +93,7 @@ test('full-covariance data prior: mean and covariance of its draws match the dat
     pts[i * d + r] = s;
   }
   const target = meanCovariance(pts, d);
-  const prior = dataGaussianPrior(pts, d);
+  const prior = await dataGaussianPrior(pts, d);
   const draws = prior.sample(40000, new Rng(8));
   const got = meanCovariance(draws, d);
   for (let j = 0; j < d; j++) assert.ok(Math.abs(got.mean[j] - target.mean[j]) < 0.03, `mean[${j}]`);
@@ -98,7 +102,7 @@ test('full-covariance data prior: mean and covariance of its draws match the dat
     assert.ok(Math.abs(got.cov[k] - target.cov[k]) < tol + 1e-3, `cov[${k}] ${got.cov[k]} vs ${target.cov[k]}`);
   }
   // the engine's covariance (used for images) agrees with the float64 one
-  const eng = engineMeanCovariance(pts, d, 1000);
+  const eng = await engineMeanCovariance(pts, d, 1000);
   for (let k = 0; k < d * d; k++) assert.ok(Math.abs(eng.cov[k] - target.cov[k]) < 1e-4);
 });
 
@@ -117,7 +121,7 @@ test('low-rank + diagonal data prior above the full-covariance limit: exact vari
     for (let c = 0; c < k; c++) s += 0.2 * basis[j * k + c] * z[i * k + c];
     pts[i * d + j] = s;
   }
-  const prior = dataGaussianPrior(pts, d, 1e-4, { clamp: false, rank: 16 });
+  const prior = await dataGaussianPrior(pts, d, 1e-4, { clamp: false, rank: 16 });
   const state = prior.toJSON();
   assert.ok('factor' in state && state.rank === 16, 'low-rank form above the limit');
   const data = meanCovariance(pts, d);
@@ -133,7 +137,7 @@ test('low-rank + diagonal data prior above the full-covariance limit: exact vari
   }
   assert.ok(varErr < 0.12, `variances within 12% (worst ${varErr})`);
   assert.ok(covErr < 0.2 * covScale, `off-diagonal covariance kept (worst error ${covErr} of ${covScale})`);
-  const clamped = dataGaussianPrior(pts.map((v) => v * 10), d, 1e-4, { clamp: true, rank: 8 }).sample(10, new Rng(1));
+  const clamped = (await dataGaussianPrior(pts.map((v) => v * 10), d, 1e-4, { clamp: true, rank: 8 })).sample(10, new Rng(1));
   assert.ok(clamped.every((v) => v >= -1 && v <= 1));
   // the stored state rebuilds the same prior
   const again = priorFromState(state).sample(4, new Rng(5));
@@ -148,7 +152,7 @@ test('image runs keep big prior arrays in prior.bin; config.json stays small and
   const pixels = new Uint8Array(count * 16 * 16 * 3).map(() => rng.int(256));
   const ds = makeImageDataset({ name: 'tiny', image: { height: 16, width: 16, channels: 3 }, train: { count, pixels }, flip: true });
   const { config } = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'tiny', net: { type: 'cnn', channels: [4, 4], activation: 'relu' } }, defaults: {} });
-  const derived = deriveSetup(config, ds);
+  const derived = await deriveSetup(config, ds);
   assert.deepEqual(derived.image, ds.image);
   const dir = tempDir('prior-bin');
   writeStoredRun(dir, config, derived);
@@ -201,7 +205,7 @@ test('big nets work in row blocks: the drift and the training step match the one
   const rng = new Rng(21);
   const pixels = new Uint8Array(40 * dim).map(() => rng.int(256));
   const ds = makeImageDataset({ name: 'tiny', image, train: { count: 40, pixels }, flip: false });
-  const derived = deriveSetup(config, ds);
+  const derived = await deriveSetup(config, ds);
   const { Trainer } = await import('../../src/train/trainer.js');
   const whole = new Trainer(config, ds, derived);
   const blocks = new Trainer(config, ds, derived);
@@ -214,8 +218,8 @@ test('big nets work in row blocks: the drift and the training step match the one
   for (let i = 0; i < g1.length; i++) worst = Math.max(worst, Math.abs(g1[i] - g2[i]));
   assert.ok(worst < 1e-6, `drift differs by ${worst}`);
   for (let it = 0; it < 3; it++) {
-    const a = whole.step();
-    const b = blocks.step();
+    const a = await whole.step();
+    const b = await blocks.step();
     assert.ok(Math.abs(a.loss - b.loss) < 1e-5, `loss ${a.loss} vs ${b.loss}`);
     assert.ok(Math.abs(a.gradNorm - b.gradNorm) < 1e-4 * (1 + a.gradNorm), `grad norm ${a.gradNorm} vs ${b.gradNorm}`);
   }

@@ -35,8 +35,8 @@ after(async () => {
 });
 
 function flowWith(threads: number, x0: tf.Tensor2D, terms: FlowTerm[], trajectoryEvery?: number) {
-  return initEngine('wasm', { threads }).then(() => {
-    const r = runFlow(x0, terms, { steps: 12, eta: 0.05, noise: 0.1 }, new FlowNoise(77), { trajectoryEvery });
+  return initEngine('wasm', { threads }).then(async () => {
+    const r = await runFlow(x0, terms, { steps: 12, eta: 0.05, noise: 0.1 }, new FlowNoise(77), { trajectoryEvery });
     const x = r.x.dataSync().slice() as Float32Array;
     r.x.dispose();
     return { x, trajectory: r.trajectory };
@@ -90,7 +90,7 @@ test('terms without a portable form stay on the main thread', async () => {
   setParallelMinRows(1);
   const quad: FlowTerm = { potential: (x) => tf.mul(0.5, tf.sum(tf.square(x), 1)), weight: 1 };
   const x0 = tf.tensor2d(new Rng(1).normalArray(600), [300, 2]);
-  const r = runFlow(x0, [quad], { steps: 3, eta: 0.5, noise: 0 }, new FlowNoise(1));
+  const r = await runFlow(x0, [quad], { steps: 3, eta: 0.5, noise: 0 }, new FlowNoise(1));
   const got = r.x.dataSync();
   const want = x0.dataSync();
   for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - want[i] * 0.125) < 1e-6);
@@ -105,17 +105,17 @@ function trainWeights(threads: number, iterations: number) {
       defaults: {},
     });
     const ds = resolveDataset('8gaussians');
-    const tr = new Trainer(config, ds, deriveSetup(config, ds));
-    tr.step();
+    const tr = new Trainer(config, ds, await deriveSetup(config, ds));
+    await tr.step();
     const tensors = tf.memory().numTensors;
     for (let i = 1; i < iterations; i++) {
-      tr.step();
+      await tr.step();
       assert.equal(tf.memory().numTensors, tensors, `threads=${threads}: tensors after iteration ${tr.iteration}`);
     }
-    tr.model.sample(700, { seed: 3 });
+    await tr.model.sample(700, { seed: 3 });
     assert.equal(tf.memory().numTensors, tensors, `threads=${threads}: tensors after sampling`);
     const out = { params: await readParams([...tr.model.net.params, ...tr.model.ema.params]), rng: tr.rng.state() };
-    const samples = tr.model.sample(520, { seed: 5, trajectoryEvery: 2 });
+    const samples = await tr.model.sample(520, { seed: 5, trajectoryEvery: 2 });
     tr.dispose();
     return { ...out, samples };
   });
@@ -140,7 +140,7 @@ test('conv ratio nets flow in workers too, from two noise chunks up: same result
   const x0 = tf.tensor2d(rng.normalArray(n * 64), [n, 64]);
   const run = async (threads: number) => {
     await initEngine('wasm', { threads });
-    const r = runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 4, eta: 0.5, noise: 0.05 }, new FlowNoise(3, 16), {
+    const r = await runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 4, eta: 0.5, noise: 0.05 }, new FlowNoise(3, 16), {
       trajectoryEvery: 2,
     });
     const x = r.x.dataSync().slice() as Float32Array;
@@ -161,17 +161,17 @@ test('workers stop on request, restart on demand, and never keep a process alive
   setParallelMinRows(1);
   const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'relu' }, new Rng(1));
   const x0 = tf.tensor2d(new Rng(2).normalArray(512), [256, 2]);
-  const flow = () => {
-    const r = runFlow(x0, [ratioTerm(net, 'chi2', 'ratio')], { steps: 3, eta: 0.1, noise: 0.1 }, new FlowNoise(4));
+  const flow = async () => {
+    const r = await runFlow(x0, [ratioTerm(net, 'chi2', 'ratio')], { steps: 3, eta: 0.1, noise: 0.1 }, new FlowNoise(4));
     const v = r.x.dataSync().slice();
     r.x.dispose();
     return v;
   };
-  const a = flow();
+  const a = await flow();
   assert.ok(flowWorkerCount() >= 1);
   await stopFlowWorkers();
   assert.equal(flowWorkerCount(), 0);
-  assert.deepEqual(flow(), a);
+  assert.deepEqual(await flow(), a);
   assert.equal(flowWorkerCount(), 1);
   tf.dispose([x0]);
   net.dispose();

@@ -41,21 +41,21 @@ test('training leaks no tensors: numTensors is constant across iterations', asyn
   await initEngine('wasm');
   const { config } = tinyConfig();
   const ds = resolveDataset('8gaussians');
-  const tr = new Trainer(config, ds, deriveSetup(config, ds));
-  tr.step();
+  const tr = new Trainer(config, ds, await deriveSetup(config, ds));
+  await tr.step();
   const n = tf.memory().numTensors;
   for (let i = 0; i < 5; i++) {
-    tr.step();
+    await tr.step();
     assert.equal(tf.memory().numTensors, n, `iteration ${tr.iteration}`);
   }
-  tr.model.sample(50, { seed: 1, klCurve: true, trajectoryEvery: 2 });
+  await tr.model.sample(50, { seed: 1, klCurve: true, trajectoryEvery: 2 });
   assert.equal(tf.memory().numTensors, n, 'after sampling');
   tr.dispose();
 });
 
-test('a resumed run ends with weights identical to an uninterrupted one', async () => {
+for (const extra of [{}, { instanceNoise: 0.2 }]) test(`a resumed run ends with weights identical to an uninterrupted one ${JSON.stringify(extra)}`, async () => {
   await initEngine('wasm');
-  const { config, explicitKeys } = tinyConfig();
+  const { config, explicitKeys } = tinyConfig(extra);
   const ds = resolveDataset('8gaussians');
   const a = path.join(tempDir('resume'), 'a');
   const b = path.join(tempDir('resume'), 'b');
@@ -70,12 +70,37 @@ test('a resumed run ends with weights identical to an uninterrupted one', async 
   assert.deepEqual(cb.rng, ca.rng);
   assert.equal(cb.tensors.length, ca.tensors.length);
   ca.tensors.forEach((t, i) => assert.deepEqual(Buffer.from(cb.tensors[i].values.buffer, cb.tensors[i].values.byteOffset, cb.tensors[i].values.byteLength), Buffer.from(t.values.buffer, t.values.byteOffset, t.values.byteLength), t.name));
+  // memory is logged at every line: the engine's tensor count stays flat, the peak RSS bounds the current
+  const lines = readMetrics(path.join(a, 'metrics.jsonl'));
+  assert.ok(lines.length >= 2);
+  for (const l of lines) {
+    assert.equal(l.tensors, lines[0].tensors, `tensors at iteration ${l.iteration}`);
+    assert.ok(l.rss_mb! > 0 && l.peak_rss_mb! >= l.rss_mb!, `rss ${l.rss_mb} peak ${l.peak_rss_mb}`);
+    assert.ok(l.tensors! > 0 && l.engine_mb! >= 0);
+  }
   // metrics were truncated at the resume point and logged again once
   assert.deepEqual(readMetrics(path.join(b, 'metrics.jsonl')).map((l) => l.iteration), [2, 4, 6, 8, 10, 12]);
   // the trained model loads back and samples
   const { model } = loadRun(b);
-  assert.equal(model.sample(10, { seed: 1 }).samples.length, 20);
+  assert.equal((await model.sample(10, { seed: 1 })).samples.length, 20);
   model.dispose();
+});
+
+test('instance noise: the ratio loss sees noisy batches; σ 0 is the plain step; the option is validated', async () => {
+  await initEngine('wasm');
+  const ds = resolveDataset('8gaussians');
+  const stepWith = async (extra: Record<string, unknown>) => {
+    const { config } = tinyConfig(extra);
+    const tr = new Trainer(config, ds, await deriveSetup(config, ds));
+    const s = await tr.step();
+    tr.dispose();
+    return s.loss;
+  };
+  const plain = await stepWith({});
+  assert.equal(await stepWith({ instanceNoise: 0 }), plain);
+  const noisy = await stepWith({ instanceNoise: 0.5 });
+  assert.ok(Number.isFinite(noisy) && noisy !== plain, `loss with instance noise ${noisy} vs plain ${plain}`);
+  assert.throws(() => tinyConfig({ instanceNoise: -1 }), /instanceNoise/);
 });
 
 test('NaN in the loss stops training and keeps the last good checkpoint', async () => {

@@ -203,14 +203,14 @@ test('a stored run reloads its data prior from the spec; a resumed run matches a
     assert.deepEqual(Array.from(model.prior.sample(4, new Rng(2))), Array.from(fresh.sample(4, new Rng(2))));
     // flowFrom: 0 steps give the inputs back; a seed replays the same outputs
     const x = imagesToFloat(model.prior.source.test!);
-    assert.deepEqual(Array.from(model.flowFrom(x, 2, { seed: 1, steps: 0 }).samples), Array.from(x));
-    const a = model.flowFrom(x, 2, { seed: 5, trajectoryEvery: 1 });
+    assert.deepEqual(Array.from((await model.flowFrom(x, 2, { seed: 1, steps: 0 })).samples), Array.from(x));
+    const a = await model.flowFrom(x, 2, { seed: 5, trajectoryEvery: 1 });
     const tensors = tf.memory().numTensors;
-    assert.deepEqual(Array.from(model.flowFrom(x, 2, { seed: 5 }).samples), Array.from(a.samples));
+    assert.deepEqual(Array.from((await model.flowFrom(x, 2, { seed: 5 })).samples), Array.from(a.samples));
     assert.equal(tf.memory().numTensors, tensors, 'flowFrom leaves no tensors behind');
     assert.deepEqual(a.trajectory!.map((t) => t.step), [0, 1, 2, 3], 'K steps by default');
     assert.ok(Number.isFinite(a.klEstimate), 'the KL estimate of the LR-KL net');
-    assert.throws(() => model.flowFrom(x, 3, { seed: 1 }), /expected n ≥ 1 points of 192 values/);
+    await assert.rejects(() => model.flowFrom(x, 3, { seed: 1 }), /expected n ≥ 1 points of 192 values/);
   } finally {
     model.dispose();
   }

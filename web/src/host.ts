@@ -114,10 +114,10 @@ class Session {
   }
 
   /** Particles after the sampling flow from the fixed prior draw, and some of their paths. */
-  view(withTrails: boolean): { particles: Float32Array; trails?: { snapshots: number; count: number; points: Float32Array } } {
+  async view(withTrails: boolean): Promise<{ particles: Float32Array; trails?: { snapshots: number; count: number; points: Float32Array } }> {
     const steps = this.config.flowSteps + this.config.sampleExtraSteps;
     const every = Math.max(1, Math.round(steps / 12));
-    const r = this.trainer.model.sample(VIEW_SIZE, { seed: this.viewSeed, trajectoryEvery: withTrails ? every : undefined });
+    const r = await this.trainer.model.sample(VIEW_SIZE, { seed: this.viewSeed, trajectoryEvery: withTrails ? every : undefined });
     if (!withTrails || !r.trajectory) return { particles: r.samples };
     const count = Math.min(TRAIL_COUNT, VIEW_SIZE);
     const points = new Float32Array(r.trajectory.length * count * 2);
@@ -162,7 +162,7 @@ function sessionInfoBase(config: RunConfig, settings: Settings, kind: SessionInf
   };
 }
 
-function buildSession(settings: Settings): Session {
+async function buildSession(settings: Settings): Promise<Session> {
   let dataset: PointDataset;
   let name: string;
   if (settings.target === 'custom') {
@@ -176,7 +176,7 @@ function buildSession(settings: Settings): Session {
     throw new RunFileError(`target: unknown target '${settings.target}'`);
   }
   const config = configFromSettings(settings, name);
-  const derived = deriveSetup(config, dataset);
+  const derived = await deriveSetup(config, dataset);
   const preview = dataset.points && dataset.points.length <= 6000 ? dataset.points : dataset.sample(1500, new Rng(settings.seed + 11));
   const bounds = viewBounds(preview, derived.normalizer);
   const trainer = new Trainer(config, dataset, derived);
@@ -237,6 +237,17 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
   let trails = true;
   // per-frame accumulators
   let pending = { iterations: [] as number[], loss: [] as number[], estimate: [] as number[], mmd: [] as { iteration: number; value: number }[] };
+  /**
+   * Session work (training slices, views, exports) runs one piece at a time: the flow reads its
+   * results back asynchronously, so a message may arrive mid-piece; a replaced session is
+   * disposed only once the piece using it has finished.
+   */
+  let work: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = work.then(fn);
+    work = p.catch(() => undefined);
+    return p;
+  };
   let lastView = 0;
   let lastHeat = 0;
   let stepMs = 0;
@@ -253,14 +264,14 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
     return b.t > a.t ? ((b.it - a.it) * 1000) / (b.t - a.t) : 0;
   };
 
-  const emit = (s: Session, opts: { view: boolean; heat: boolean }): void => {
+  const emit = async (s: Session, opts: { view: boolean; heat: boolean }): Promise<void> => {
     const transfer: Transferable[] = [];
     const now = performance.now();
     let particles: Float32Array | undefined;
     let trailData: { snapshots: number; count: number; points: Float32Array } | undefined;
     if (opts.view || mmdDue) {
       const t0 = performance.now();
-      const v = s.view(trails);
+      const v = await s.view(trails);
       const t1 = performance.now();
       viewMs = viewMs === 0 ? t1 - t0 : 0.8 * viewMs + 0.2 * (t1 - t0);
       particles = v.particles;
@@ -296,9 +307,9 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
   };
 
   /** One iteration; true while the run has iterations left. */
-  const iterate = (s: Session): boolean => {
+  const iterate = async (s: Session): Promise<boolean> => {
     const t0 = performance.now();
-    const stats = s.trainer.step();
+    const stats = await s.trainer.step();
     const t1 = performance.now();
     stepMs = stepMs === 0 ? t1 - t0 : 0.9 * stepMs + 0.1 * (t1 - t0);
     pending.iterations.push(stats.iteration);
@@ -329,13 +340,15 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
         const sliceStart = performance.now();
         let more = true;
         try {
-          do more = iterate(s0);
-          while (more && running && performance.now() - sliceStart < SLICE_MS);
-          const now = performance.now();
-          // the view costs about one iteration: refresh it at most every VIEW_EVERY_MS, and
-          // keep it under a fifth of the time (slow backends, big K)
-          const viewDue = now - lastView >= Math.max(VIEW_EVERY_MS, 4 * viewMs);
-          emit(s0, { view: viewDue || !more, heat: now - lastHeat >= Math.max(HEAT_EVERY_MS, 4 * viewMs) || !more });
+          await exclusive(async () => {
+            do more = await iterate(s0);
+            while (more && running && performance.now() - sliceStart < SLICE_MS);
+            const now = performance.now();
+            // the view costs about one iteration: refresh it at most every VIEW_EVERY_MS, and
+            // keep it under a fifth of the time (slow backends, big K)
+            const viewDue = now - lastView >= Math.max(VIEW_EVERY_MS, 4 * viewMs);
+            await emit(s0, { view: viewDue || !more, heat: now - lastHeat >= Math.max(HEAT_EVERY_MS, 4 * viewMs) || !more });
+          });
         } catch (e) {
           fail(e);
           break;
@@ -352,15 +365,16 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
   };
 
   const configure = (s: Session, run: boolean): void => {
-    session?.dispose();
+    const old = session;
     session = s;
+    if (old) void exclusive(async () => old.dispose());
     rate.length = 0;
     stepMs = 0;
     viewMs = 0;
     pending = { iterations: [], loss: [], estimate: [], mmd: [] };
     mmdDue = s.dataset !== null; // the starting MMD (iteration 0, or the loaded checkpoint's)
     post({ type: 'configured', info: s.info });
-    emit(s, { view: true, heat: true });
+    exclusive(() => emit(s, { view: true, heat: true })).catch(fail);
     running = run && s.info.canTrain;
     post({ type: 'state', running });
     if (running) void loop();
@@ -388,7 +402,7 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
         case 'configure': {
           running = false;
           try {
-            configure(buildSession(msg.settings), msg.run);
+            configure(await buildSession(msg.settings), msg.run);
           } catch (e) {
             post({ type: 'error', scope: 'settings', message: (e as Error).message });
             post({ type: 'state', running: false });
@@ -433,8 +447,11 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
           if (!session || running) return;
           try {
             if (!session.info.canTrain) throw new Error(session.info.notes.join('; ') || 'this session cannot train');
-            iterate(session);
-            emit(session, { view: true, heat: true });
+            const s = session;
+            await exclusive(async () => {
+              await iterate(s);
+              await emit(s, { view: true, heat: true });
+            });
           } catch (e) {
             fail(e);
           }
@@ -446,7 +463,8 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
             return;
           }
           try {
-            const r = session.trainer.model.sample(msg.n, { seed: (session.config.seed + 1000 + msg.id) >>> 0 });
+            const s = session;
+            const r = await exclusive(() => s.trainer.model.sample(msg.n, { seed: (s.config.seed + 1000 + msg.id) >>> 0 }));
             post({ type: 'samples', id: msg.id, points: r.samples }, [r.samples.buffer]);
           } catch (e) {
             post({ type: 'error', scope: 'export', message: (e as Error).message });
@@ -456,8 +474,9 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
         case 'replay': {
           if (!session) return;
           try {
-            const model = session.trainer.model;
-            const r = model.sample(VIEW_SIZE, { seed: session.viewSeed, trajectoryEvery: 1, klCurve: model.logRatioNet });
+            const s = session;
+            const model = s.trainer.model;
+            const r = await exclusive(() => model.sample(VIEW_SIZE, { seed: s.viewSeed, trajectoryEvery: 1, klCurve: model.logRatioNet }));
             const frames = (r.trajectory ?? []).map((t) => t.points);
             post({ type: 'trajectory', steps: (r.trajectory ?? []).map((t) => t.step), frames, kl: r.kl }, frames.map((f) => f.buffer));
           } catch (e) {

@@ -86,7 +86,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   const rng = new Rng(seed);
   const clf = createClassifier({ image: dataset.image, classes, filters: o.filters, head: o.head }, rng.fork(0), dataset.classNames);
   try {
-    const result = trainClassifier(clf, dataset, {
+    const result = await trainClassifier(clf, dataset, {
       steps,
       batch,
       rng: rng.fork(1),

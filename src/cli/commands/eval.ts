@@ -30,7 +30,7 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
     const features = await loadFeatureNet(dataset.name, { image: dataset.image });
     const { model, checkpoint } = loadRun(o.run);
     try {
-      const { evaluation } = evaluateImageModel(model, dataset, features, { n, seed: o.seed, steps: o.flowSteps });
+      const { evaluation } = await evaluateImageModel(model, dataset, features, { n, seed: o.seed, steps: o.flowSteps });
       const out = { run: o.run, data: dataset.name, iteration: checkpoint.iteration, feature_net: features.dir, ...evaluation };
       process.stdout.write(JSON.stringify(out) + '\n');
       return EXIT.ok;
@@ -41,7 +41,7 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
   }
   const { model, checkpoint } = loadRun(o.run);
   try {
-    const { evaluation } = evaluateModel(model, dataset, { n: o.n ?? DEFAULT_N.points, seed: o.seed, steps: o.flowSteps });
+    const { evaluation } = await evaluateModel(model, dataset, { n: o.n ?? DEFAULT_N.points, seed: o.seed, steps: o.flowSteps });
     const out = { run: o.run, data: dataset.name, iteration: checkpoint.iteration, ...evaluation };
     process.stdout.write(JSON.stringify(out) + '\n');
     return EXIT.ok;

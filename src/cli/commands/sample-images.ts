@@ -38,9 +38,9 @@ export function numberedPngName(i: number, n: number): string {
 }
 
 /** Flows n images in batches, writes them; returns the lines to print. Non-finite output → null. */
-export function sampleImages(model: FlowModel, shape: ImageShape, o: ImageSampleOptions): string[] | null {
+export async function sampleImages(model: FlowModel, shape: ImageShape, o: ImageSampleOptions): Promise<string[] | null> {
   const dim = model.derived.dim;
-  const { samples: all, kl, trajectory } = model.sampleInBatches(o.n, {
+  const { samples: all, kl, trajectory } = await model.sampleInBatches(o.n, {
     seed: o.seed,
     steps: o.steps,
     klCurve: Boolean(o.klCurve),
@@ -138,7 +138,7 @@ export interface GuidedSampleRecord {
 }
 
 /** Mean log p(y = c | x) and argmax agreement of n flat images under the classifier. */
-function classifierView(clf: ImageClassifier, images: Float32Array, n: number, c: number): { meanLogProb: number; agreement: number } {
+async function classifierView(clf: ImageClassifier, images: Float32Array, n: number, c: number): Promise<{ meanLogProb: number; agreement: number }> {
   const per = pixelsPerImage(clf.image);
   let logSum = 0;
   let agree = 0;
@@ -148,9 +148,13 @@ function classifierView(clf: ImageClassifier, images: Float32Array, n: number, c
       const lp = classifierLogProbs(clf, tf.tensor2d(images.subarray(start * per, (start + b) * per), [b, per]));
       return [tf.reshape(tf.slice(lp, [0, c], [-1, 1]), [-1]), tf.argMax(lp, 1)];
     });
-    const lp = lpT.dataSync();
-    const am = amT.dataSync();
-    tf.dispose([lpT, amT]);
+    let lp: ArrayLike<number>;
+    let am: ArrayLike<number>;
+    try {
+      [lp, am] = await Promise.all([lpT.data(), amT.data()]);
+    } finally {
+      tf.dispose([lpT, amT]);
+    }
     for (let k = 0; k < b; k++) {
       logSum += lp[k];
       if (am[k] === c) agree++;
@@ -165,18 +169,18 @@ function classifierView(clf: ImageClassifier, images: Float32Array, n: number, c
  * DIR/grid.png (one row per class, up to 10 columns) and DIR/classes.json. Nothing is written
  * when a flow diverges (returns null); otherwise the lines to print.
  */
-export function sampleImagesByClass(
+export async function sampleImagesByClass(
   model: FlowModel,
   shape: ImageShape,
   clf: ImageClassifier,
   classes: GuidedClass[],
   o: GuidedSampleOptions,
-): string[] | null {
+): Promise<string[] | null> {
   const per = pixelsPerImage(shape);
   const perClass: Float32Array[] = [];
   for (const c of classes) {
     const term = classifierGuidanceTerm(clf, c.index, o.guidance, model.derived.normalizer, { image: shape, source: o.classifierFile });
-    const { samples } = model.sampleInBatches(o.n, { seed: o.seed, steps: o.steps, extraTerms: [term] });
+    const { samples } = await model.sampleInBatches(o.n, { seed: o.seed, steps: o.steps, extraTerms: [term] });
     if (!samples.every(Number.isFinite)) return null;
     perClass.push(samples);
   }
@@ -194,14 +198,14 @@ export function sampleImagesByClass(
     classes: [],
   };
   const lines: string[] = [];
-  classes.forEach((c, k) => {
+  for (const [k, c] of classes.entries()) {
     const folder = `class-${c.index}`;
     const dir = path.join(o.out, folder);
     fs.mkdirSync(dir, { recursive: true });
     const samples = perClass[k];
     for (let i = 0; i < o.n; i++) writeFileAtomic(path.join(dir, numberedPngName(i, o.n)), imagePng(samples, i, shape));
     grid.set(samples.subarray(0, cols * per), k * cols * per);
-    const view = classifierView(clf, samples, o.n, c.index);
+    const view = await classifierView(clf, samples, o.n, c.index);
     record.classes.push({
       index: c.index,
       ...(c.name !== undefined ? { name: c.name } : {}),
@@ -214,7 +218,7 @@ export function sampleImagesByClass(
       `class ${label}: ${o.n} images in ${folder}/; the guiding classifier assigns ${(100 * view.agreement).toFixed(1)}% to it ` +
         `(mean log p(y|x) ${view.meanLogProb.toFixed(3)})`,
     );
-  });
+  }
   const rowLabels = classes.map((c) => Array.from(c.name ?? String(c.index)).slice(0, 16).join(''));
   writeFileAtomic(path.join(o.out, 'grid.png'), imageGridPng(grid, classes.length * cols, shape, { cols, rowLabels }));
   writeFileAtomic(path.join(o.out, 'classes.json'), JSON.stringify(record, null, 2) + '\n');

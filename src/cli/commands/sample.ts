@@ -106,7 +106,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
       const classes = parseClassList(o.class!, clf.classes, classNamesFor(clf, o.class!, stored), classifierFile);
       const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
       const guidance = o.guidance ?? GUIDANCE_DEFAULT;
-      const lines = sampleImagesByClass(model, image, clf, classes, { n: o.n, out: o.out, seed: o.seed, steps, guidance, classifierFile, run: o.run });
+      const lines = await sampleImagesByClass(model, image, clf, classes, { n: o.n, out: o.out, seed: o.seed, steps, guidance, classifierFile, run: o.run });
       if (!lines) {
         process.stderr.write(`dggf: the guided flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try a smaller --guidance or fewer --flow-steps)\n`);
         return EXIT.diverged;
@@ -116,7 +116,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
     }
     if (image) {
       const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
-      const lines = sampleImages(model, image, { n: o.n, out: o.out, seed: o.seed, steps, gif: o.gif, klCurve: o.klCurve });
+      const lines = await sampleImages(model, image, { n: o.n, out: o.out, seed: o.seed, steps, gif: o.gif, klCurve: o.klCurve });
       if (!lines) {
         process.stderr.write(`dggf: the flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try fewer --flow-steps)\n`);
         return EXIT.diverged;
@@ -126,7 +126,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
     }
     if ((o.gif || o.png) && dim !== 2) throw new UsageError(`--gif/--png draw 2-D points; this run is ${dim}-D`);
     const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
-    const res = model.sample(o.n, {
+    const res = await model.sample(o.n, {
       seed: o.seed,
       steps,
       klCurve: Boolean(o.klCurve),

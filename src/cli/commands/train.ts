@@ -45,6 +45,7 @@ export interface TrainCliOptions {
   extraSteps?: number;
   size?: number;
   dequantize?: number;
+  instanceNoise?: number;
   flip?: boolean;
   backend?: string;
   report?: boolean;
@@ -75,6 +76,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     sampleExtraSteps: o.extraSteps,
     imageSize: o.size,
     dequantize: o.dequantize,
+    instanceNoise: o.instanceNoise,
     flip: o.flip,
     priorData: o.priorData,
     ...(Object.keys(net).length ? { net } : {}),

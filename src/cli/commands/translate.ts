@@ -199,7 +199,7 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
       };
     }
     const { n, x } = inputs;
-    const res = model.flowFrom(x, n, { seed: o.seed, steps });
+    const res = await model.flowFrom(x, n, { seed: o.seed, steps });
     if (!res.samples.every(Number.isFinite)) {
       process.stderr.write(`dggf: the flow diverged: some outputs are NaN/Inf after ${steps} steps; nothing was written (try fewer --steps)\n`);
       return EXIT.diverged;
