@@ -81,7 +81,7 @@ export const runConfigSchema = z
      * Instance noise: std of Gaussian noise added to both the flowed particles and the data
      * batch in the ratio loss only (the flow itself is unchanged). It hides differences finer
      * than the noise from the estimator, which keeps it from winning on high-frequency texture
-     * (default 0: none).
+     * (default 0: none). The logged KL/χ² estimate is then that of the noised distributions.
      */
     instanceNoise: z.number().min(0).max(10).optional(),
     /** Images: random horizontal flips of the data (default: the dataset's; never for digits). */

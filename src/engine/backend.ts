@@ -88,8 +88,10 @@ async function initWebgpu(): Promise<void> {
 /** The WebGPU adapter in use, as "vendor architecture (description)", or null off webgpu. */
 export async function webgpuAdapterName(): Promise<string | null> {
   if (active !== 'webgpu') return null;
-  const gpu = (globalThis as { navigator?: { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } } }).navigator?.gpu;
-  const info = (await gpu?.requestAdapter())?.info;
+  type Gpu = { requestAdapter(o?: { powerPreference?: string }): Promise<{ info?: Record<string, string> } | null> };
+  const gpu = (globalThis as { navigator?: { gpu?: Gpu } }).navigator?.gpu;
+  // the adapter TF.js's webgpu backend asks for
+  const info = (await gpu?.requestAdapter({ powerPreference: 'high-performance' }))?.info;
   if (!info) return 'unknown adapter';
   const name = [info.vendor, info.architecture, info.device].filter((v) => v).join(' ');
   return info.description ? `${name}${name ? ' ' : ''}(${info.description})` : name || 'unknown adapter';

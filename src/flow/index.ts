@@ -69,7 +69,7 @@ export async function runFlow(
   }
   try {
     const trajectory = record.trajectoryEvery
-      ? await Promise.all(snapshots.map(async (s) => ({ step: s.step, points: (await s.points.data()) as Float32Array })))
+      ? await Promise.all(snapshots.map(async (s) => ({ step: s.step, points: ((await s.points.data()) as Float32Array).slice() })))
       : undefined;
     let kl: number[] | undefined;
     if (record.logRatio) {
@@ -81,6 +81,9 @@ export async function runFlow(
       }
     }
     return { x, trajectory, kl };
+  } catch (e) {
+    x.dispose();
+    throw e;
   } finally {
     tf.dispose([...snapshots.map((s) => s.points), ...klMeans]);
   }

@@ -16,7 +16,6 @@ export interface LowRankFactors {
   diagStd: Float32Array;
 }
 
-/** Orthonormalises the columns of a rows×cols row-major matrix in place (modified Gram–Schmidt, float64). */
 /** A float32 tensor's values (read asynchronously: GPU backends have no synchronous read in Node); frees it. */
 async function readAndFree(t: Tensor): Promise<Float32Array> {
   try {
@@ -26,6 +25,7 @@ async function readAndFree(t: Tensor): Promise<Float32Array> {
   }
 }
 
+/** Orthonormalises the columns of a rows×cols row-major matrix in place (modified Gram–Schmidt, float64). */
 export function orthonormalizeColumns(a: Float64Array, rows: number, cols: number): void {
   for (let j = 0; j < cols; j++) {
     for (let k = 0; k < j; k++) {

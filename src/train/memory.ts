@@ -1,6 +1,7 @@
 /**
  * Memory of a training process, for metrics.jsonl and the end-of-run line: resident set size
- * now and its peak (the OS's maxRSS: wasm heaps and GPU staging buffers included), and what
+ * now and its peak (the OS's maxRSS: wasm heaps included; GPU memory only where it is host
+ * memory, as with a software Vulkan driver), and what
  * the engine holds in tensors (a steady count across iterations means no leak).
  */
 import { tf } from '../engine/index.js';

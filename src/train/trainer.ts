@@ -197,6 +197,9 @@ export class Trainer {
     let read: Float32Array | Int32Array | Uint8Array;
     try {
       read = await packed.data();
+    } catch (e) {
+      tf.dispose(gradList);
+      throw e;
     } finally {
       tf.dispose([packed, value!, meanOut!]);
     }

@@ -310,6 +310,8 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
   const iterate = async (s: Session): Promise<boolean> => {
     const t0 = performance.now();
     const stats = await s.trainer.step();
+    // replaced while this step ran (an async backend lets messages in): keep its numbers out of the new session's frames
+    if (session !== s) return false;
     const t1 = performance.now();
     stepMs = stepMs === 0 ? t1 - t0 : 0.9 * stepMs + 0.1 * (t1 - t0);
     pending.iterations.push(stats.iteration);
@@ -342,7 +344,8 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
         try {
           await exclusive(async () => {
             do more = await iterate(s0);
-            while (more && running && performance.now() - sliceStart < SLICE_MS);
+            while (more && running && session === s0 && performance.now() - sliceStart < SLICE_MS);
+            if (session !== s0) return;
             const now = performance.now();
             // the view costs about one iteration: refresh it at most every VIEW_EVERY_MS, and
             // keep it under a fifth of the time (slow backends, big K)
@@ -350,9 +353,11 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
             await emit(s0, { view: viewDue || !more, heat: now - lastHeat >= Math.max(HEAT_EVERY_MS, 4 * viewMs) || !more });
           });
         } catch (e) {
-          fail(e);
+          // a failure of a session that was replaced meanwhile is not the new session's
+          if (session === s0) fail(e);
           break;
         }
+        if (session !== s0) break;
         if (!more) {
           running = false;
           post({ type: 'state', running: false, reason: 'done' });
@@ -361,13 +366,15 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
       }
     } finally {
       looping = false;
+      // a new session started while this loop was finishing a slice of the old one
+      if (running && session && session !== s0) void loop();
     }
   };
 
   const configure = (s: Session, run: boolean): void => {
     const old = session;
     session = s;
-    if (old) void exclusive(async () => old.dispose());
+    if (old) exclusive(async () => old.dispose()).catch((e: unknown) => console.warn('dggf playground: disposing the previous session failed', e));
     rate.length = 0;
     stepMs = 0;
     viewMs = 0;
