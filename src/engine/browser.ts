@@ -15,6 +15,7 @@ import { tf } from './tf.js';
 import { installBatchMatMulTransposed } from './kernels/batch-matmul-transposed.js';
 
 export * from './tf.js'; // tf and the tensor types, as ./index.js exports them
+export { readAndDispose } from './read.js';
 
 export const BROWSER_BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackendChoice = (typeof BROWSER_BACKENDS)[number];

@@ -4,4 +4,5 @@ export { initEngine, activeBackend, nodeBackendAvailable, webgpuAdapterName, BAC
 export type { BackendChoice, BackendName, EngineOptions } from './backend.js';
 export { flowThreads } from './threads.js';
 export { engineInfo } from './info.js';
+export { readAndDispose } from './read.js';
 export type { EngineInfo } from './info.js';

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { activeBackend, tf } from '../engine/index.js';
+import { activeBackend, readAndDispose, tf } from '../engine/index.js';
 import { DataError, type ImageDataset, type ImageShape } from '../data/types.js';
 import { cacheDir, imagesToFloat, isImageDatasetName } from '../data/images/index.js';
 import {
@@ -276,11 +276,7 @@ export async function extractFeatures(net: FeatureSource, images: Float32Array, 
   for (let start = 0; start < n; start += batch) {
     const b = Math.min(batch, n - start);
     const f = tf.tidy(() => classifierFeatures(clf, tf.tensor2d(images.subarray(start * per, (start + b) * per), [b, per])));
-    try {
-      out.set(await f.data(), start * clf.featureDim);
-    } finally {
-      f.dispose();
-    }
+    out.set((await readAndDispose(f))[0], start * clf.featureDim);
   }
   return out;
 }
@@ -389,13 +385,7 @@ export async function classifySamples(net: FeatureSource, samples: Float32Array,
       const probs = tf.softmax(classifierLogits(clf, tf.tensor2d(samples.subarray(start * per, (start + b) * per), [b, per])));
       return [tf.argMax(probs, 1), tf.max(probs, 1)];
     });
-    let idx: ArrayLike<number>;
-    let p: ArrayLike<number>;
-    try {
-      [idx, p] = await Promise.all([idxT.data(), probT.data()]);
-    } finally {
-      tf.dispose([idxT, probT]);
-    }
+    const [idx, p] = await readAndDispose(idxT, probT);
     for (let k = 0; k < b; k++) {
       counts[idx[k]]++;
       maxProbSum += p[k];

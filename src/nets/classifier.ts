@@ -20,7 +20,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sequential, layers as tflayers, loadLayersModel, type LayersModel } from '@tensorflow/tfjs';
-import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { readAndDispose, tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import { DataError, type ImageDataset, type ImageShape, type ImageSplit } from '../data/types.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../util/rng.js';
@@ -325,12 +325,7 @@ export async function classifierAccuracy(
     const buf = new Float32Array(b * per);
     for (let k = 0; k < b; k++) writeImage(split, idx[start + k], clf.image, buf, k * per, false);
     const pred = tf.tidy(() => tf.argMax(classifierLogits(clf, tf.tensor2d(buf, [b, per])), 1));
-    let p: ArrayLike<number>;
-    try {
-      p = await pred.data();
-    } finally {
-      pred.dispose();
-    }
+    const [p] = await readAndDispose(pred);
     for (let k = 0; k < b; k++) if (p[k] === labels[idx[start + k]]) correct++;
   }
   return idx.length > 0 ? correct / idx.length : NaN;
@@ -407,14 +402,9 @@ export async function trainClassifier(clf: ImageClassifier, dataset: ImageDatase
         );
         return value;
       });
-      let lv: number;
-      let av: number;
-      try {
-        lv = (await lossT.data())[0];
-        av = accT ? (await (accT as Tensor).data())[0] : NaN;
-      } finally {
-        tf.dispose([lossT, ...(accT ? [accT as Tensor] : [])]);
-      }
+      const [lossV, accV] = await readAndDispose(lossT, ...(accT ? [accT as Tensor] : []));
+      const lv = lossV[0];
+      const av = accV ? accV[0] : NaN;
       lossSum += lv;
       accSum += av;
       since++;

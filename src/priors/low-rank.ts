@@ -5,7 +5,7 @@
  * iterations, Halko et al. 2011). d keeps each coordinate's leftover variance, so marginal
  * variances match the data exactly. The big products run on the tensor engine.
  */
-import { tf, type Tensor } from '../engine/index.js';
+import { readAndDispose, tf, type Tensor } from '../engine/index.js';
 import { Rng } from '../util/rng.js';
 
 export interface LowRankFactors {
@@ -16,14 +16,8 @@ export interface LowRankFactors {
   diagStd: Float32Array;
 }
 
-/** A float32 tensor's values (read asynchronously: GPU backends have no synchronous read in Node); frees it. */
-async function readAndFree(t: Tensor): Promise<Float32Array> {
-  try {
-    return (await t.data()) as Float32Array;
-  } finally {
-    t.dispose();
-  }
-}
+/** A float32 tensor's values; the tensor is freed. */
+const readF32 = async (t: Tensor): Promise<Float32Array> => (await readAndDispose(t))[0] as Float32Array;
 
 /** Orthonormalises the columns of a rows×cols row-major matrix in place (modified Gram–Schmidt, float64). */
 export function orthonormalizeColumns(a: Float64Array, rows: number, cols: number): void {
@@ -68,16 +62,16 @@ export async function fitLowRankGaussian(
   const x = tf.tensor2d(centred, [n, dim]);
   let factor: Float32Array;
   try {
-    let q = Float64Array.from(await readAndFree(tf.tidy(() => tf.matMul(x, tf.tensor2d(rng.normalArray(dim * rank), [dim, rank])))));
+    let q = Float64Array.from(await readF32(tf.tidy(() => tf.matMul(x, tf.tensor2d(rng.normalArray(dim * rank), [dim, rank])))));
     orthonormalizeColumns(q, n, rank);
     for (let it = 0; it < (opts.powerIterations ?? 2); it++) {
       const qt = Float32Array.from(q);
-      q = Float64Array.from(await readAndFree(tf.tidy(() => tf.matMul(x, tf.matMul(x.transpose(), tf.tensor2d(qt, [n, rank]))))));
+      q = Float64Array.from(await readF32(tf.tidy(() => tf.matMul(x, tf.matMul(x.transpose(), tf.tensor2d(qt, [n, rank]))))));
       orthonormalizeColumns(q, n, rank);
     }
     // factor = X_cᵀ Q / √(n−1): dim × rank
     const qf = Float32Array.from(q);
-    factor = await readAndFree(tf.tidy(() => tf.mul(tf.matMul(x.transpose(), tf.tensor2d(qf, [n, rank])), 1 / Math.sqrt(denom))));
+    factor = await readF32(tf.tidy(() => tf.mul(tf.matMul(x.transpose(), tf.tensor2d(qf, [n, rank])), 1 / Math.sqrt(denom))));
   } finally {
     x.dispose();
   }
@@ -104,7 +98,7 @@ export async function engineMeanCovariance(points: Float32Array, dim: number, ch
   const mean32 = Float32Array.from(mean);
   for (let start = 0; start < n; start += chunkRows) {
     const rows = Math.min(chunkRows, n - start);
-    const part = await readAndFree(
+    const part = await readF32(
       tf.tidy(() => {
         const x = tf.sub(tf.tensor2d(points.subarray(start * dim, (start + rows) * dim), [rows, dim]), tf.tensor1d(mean32));
         return tf.matMul(x.transpose(), x);

@@ -1,8 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/cli.js';
 import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { Rng } from '../../src/util/rng.js';
@@ -29,9 +29,7 @@ import {
 } from '../../src/data/images/index.js';
 import { readPixelCache, writePixelCache } from '../../src/data/images/cache.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
-const tmp = mkdtempSync(path.join(ROOT, 'test-output', 'image-data-'));
+const tmp = tempDir('image-data');
 after(() => rmSync(tmp, { recursive: true, force: true }));
 let dirNo = 0;
 function newDir(name = 'd'): string {

@@ -7,9 +7,9 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/cli.js';
 import type { ImageDataset } from '../../src/data/types.js';
 import { assertDataError } from '../helpers/assert.js';
 import {
@@ -24,9 +24,7 @@ import {
 } from '../../src/data/images/index.js';
 import type { CodedImageDataset } from '../../src/data/images/index.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
-const tmp = mkdtempSync(path.join(ROOT, 'test-output', 'image-domains-'));
+const tmp = tempDir('image-domains');
 const prevCache = process.env.DGGF_CACHE;
 process.env.DGGF_CACHE = path.join(tmp, 'cache');
 after(() => {

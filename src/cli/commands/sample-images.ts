@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { tf } from '../../engine/index.js';
+import { readAndDispose, tf } from '../../engine/index.js';
 import type { FlowModel } from '../../flow/model.js';
 import { classifierGuidanceTerm } from '../../flow/guidance.js';
 import { classifierLogProbs, pixelsPerImage, type ImageClassifier } from '../../nets/classifier.js';
@@ -148,13 +148,7 @@ async function classifierView(clf: ImageClassifier, images: Float32Array, n: num
       const lp = classifierLogProbs(clf, tf.tensor2d(images.subarray(start * per, (start + b) * per), [b, per]));
       return [tf.reshape(tf.slice(lp, [0, c], [-1, 1]), [-1]), tf.argMax(lp, 1)];
     });
-    let lp: ArrayLike<number>;
-    let am: ArrayLike<number>;
-    try {
-      [lp, am] = await Promise.all([lpT.data(), amT.data()]);
-    } finally {
-      tf.dispose([lpT, amT]);
-    }
+    const [lp, am] = await readAndDispose(lpT, amT);
     for (let k = 0; k < b; k++) {
       logSum += lp[k];
       if (am[k] === c) agree++;
