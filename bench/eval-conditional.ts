@@ -13,7 +13,11 @@
  * spread over digits). Figures go to bench/RESULTS.md ("Conditional MNIST"), the per-class
  * grid of the best φ to docs/mnist-conditional.png.
  *
- *   npm run eval:conditional [-- --phi 0.1,0.3,1 --n 100 --run bench/runs/mnist-cpu-seed0]
+ * `--clf-noise σ` trains guide A with noise augmentation (each image also gets noise of a std
+ * drawn from [0, σ], `dggf classifier train --noise`), in its own folder, and writes its own
+ * section ("Conditional MNIST, guide trained with noise σ").
+ *
+ *   npm run eval:conditional [-- --phi 0.1,0.3,1 --n 100 --run bench/runs/mnist-cpu-seed0 --clf-noise 0.5]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -41,7 +45,8 @@ import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RUN = opt('run', path.join(HERE, 'runs', 'mnist-cpu-seed0'));
-const CLF_DIR = opt('classifier', path.join(HERE, 'runs', 'mnist-guidance-classifier'));
+const CLF_NOISE = Number(opt('clf-noise', '0'));
+const CLF_DIR = opt('classifier', path.join(HERE, 'runs', CLF_NOISE > 0 ? `mnist-guidance-classifier-noise${CLF_NOISE}` : 'mnist-guidance-classifier'));
 const N = Number(opt('n', '100'));
 const PHIS = opt('phi', '0.1,0.3,1').split(',').map(Number);
 const DIGITS = opt('digits', '0,1,2,3,4,5,6,7,8,9').split(',').map(Number);
@@ -57,12 +62,13 @@ async function guidanceClassifier(ds: Parameters<typeof trainClassifier>[1]): Pr
     const { test } = classifierSplits(ds);
     return { clf, accuracy: await classifierAccuracy(clf, test.split, test.labels, test.indices) };
   }
-  console.log(`training guidance classifier A (${JSON.stringify(spec.filters)}, ${spec.head} head, seed 1) …`);
+  console.log(`training guidance classifier A (${JSON.stringify(spec.filters)}, ${spec.head} head, seed 1, noise augmentation ${CLF_NOISE}) …`);
   const rng = new Rng(1);
   const clf = createClassifier(spec, rng.fork(0), ds.classNames);
   const r = await trainClassifier(clf, ds, {
     steps: 1500,
     batch: 128,
+    noise: CLF_NOISE,
     rng: rng.fork(1),
     onProgress: (p) => console.log(`  step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} acc ${pct(p.accuracy)}`),
     progressEvery: 250,
@@ -119,16 +125,18 @@ async function main(): Promise<void> {
   }
   model.dispose();
 
+  const title = CLF_NOISE > 0 ? `## Conditional MNIST, guide trained with noise ${CLF_NOISE}` : '## Conditional MNIST (classifier guidance)';
+  const gridFile = CLF_NOISE > 0 ? `mnist-conditional-noise${CLF_NOISE}.png` : 'mnist-conditional.png';
   const best = rows.reduce((a, b) => (Math.min(...b.acc) > Math.min(...a.acc) ? b : a));
   fs.mkdirSync(path.join(HERE, '..', 'docs'), { recursive: true });
-  fs.writeFileSync(path.join(HERE, '..', 'docs', 'mnist-conditional.png'), imageGridPng(best.grid, 100, ds.image, { cols: 10 }));
+  fs.writeFileSync(path.join(HERE, '..', 'docs', gridFile), imageGridPng(best.grid, 100, ds.image, { cols: 10 }));
   const date = new Date().toISOString().slice(0, 10);
   const section = [
-    `## Conditional MNIST (classifier guidance) — ${date}`,
+    `${title} — ${date}`,
     '',
     `Written by \`npm run eval:conditional\` (bench/eval-conditional.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
     `Model: the \`mnist-cpu\` run of the MNIST quality section (${path.relative(path.join(HERE, '..'), RUN)}), EMA weights, ${steps} flow steps.`,
-    `Guidance classifier A: filters [16, 32, 64], global-average-pooling head, seed 1 (test accuracy ${pct(A.accuracy)}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
+    `Guidance classifier A: filters [16, 32, 64], global-average-pooling head, seed 1${CLF_NOISE > 0 ? `, trained with noise augmentation σ ≤ ${CLF_NOISE}` : ''} (test accuracy ${pct(A.accuracy)}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
     `${N} samples per digit, drift ∇ₓ(f′(r_θ) − φ log p_A(y|x)); goal: B assigns ≥ ${pct(GOAL)} of each digit's samples to that digit.`,
     '',
     '| φ | B: worst digit | B: mean | A (guide) mean | goal met | time |',
@@ -143,10 +151,10 @@ async function main(): Promise<void> {
     '',
     `Unconditional samples of the same run (${hu.n}, judged by B), per digit 0–9: ${hu.fractions.map(pct).join(' · ')}; mean max-probability ${hu.meanMaxProb.toFixed(3)}.`,
     '',
-    `![one row per digit, φ ${best.phi}](../docs/mnist-conditional.png)`,
+    `![one row per digit, φ ${best.phi}](../docs/${gridFile})`,
     '',
   ].join('\n');
-  replaceSection(path.join(HERE, 'RESULTS.md'), '## Conditional MNIST', section);
+  replaceSection(path.join(HERE, 'RESULTS.md'), `${title} —`, section);
   console.log(section);
 }
 

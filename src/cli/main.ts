@@ -88,6 +88,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--extra-steps <κ>', 'extra flow steps when sampling (default: the preset; images 20 with data-gaussian, 10 with uniform)', nonNegativeInt)
     .option('--size <px>', 'images: side length to centre-crop and resize to (folders and emoji default 32)', positiveInt)
     .option('--dequantize <σ>', "images: std of the Gaussian noise added to data (default 0.03)", nonNegativeNumber)
+    .option('--spectral-norm', 'images: spectrally normalise every kernel of the conv net (W / σ(W)), a smoother ratio estimator')
     .option('--instance-noise <σ>', 'std of Gaussian noise added to flowed particles and data in the ratio loss only (default 0)', nonNegativeNumber)
     .option('--flip', "images: random horizontal flips of the data (default: the dataset's)")
     .option('--no-flip', 'images: no flips')
@@ -167,6 +168,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--seed <n>', 'random seed (default 0)', nonNegativeInt)
     .option('--filters <w,…>', 'conv widths; the first conv has stride 1, the others stride 2 (default 32,64,128)', filterList)
     .addOption(new Option('--head <h>', 'flatten or global average pooling before the features layer (default flatten)').argParser(oneOf(CLASSIFIER_HEADS)))
+    .option('--noise <σ>', 'noise augmentation: each image also gets Gaussian noise of a std drawn from [0, σ] (default 0); a noise-trained classifier guides better', nonNegativeNumber)
     .option('--size <n>', "image side length to load the data at (default: the dataset's own)", positiveInt)
     .addOption(backendOption())
     .action((o) => run(() => classifierTrainCommand(o))());

@@ -32,6 +32,8 @@ const cnnNetSchema = z
      * default) or 'flatten' (dense over every position: the net sees where strokes are).
      */
     head: z.enum(['mean', 'flatten']).optional(),
+    /** Spectral normalisation of every kernel (W / σ(W)): a smoother ratio estimator. */
+    spectralNorm: z.boolean().optional(),
   })
   .strict();
 
@@ -41,6 +43,7 @@ const resnetNetSchema = z
     stem: positiveInt.max(2048),
     blocks: z.array(z.object({ channels: positiveInt.max(2048), down: z.boolean() }).strict()).min(1).max(64),
     activation: z.enum(ACTIVATIONS),
+    spectralNorm: z.boolean().optional(),
   })
   .strict();
 

@@ -2,7 +2,7 @@
  * A trained (or training) DGGF model: the ratio net with its EMA copy, the prior, the data
  * normaliser and the flow settings. Samples by flowing prior draws with the EMA weights.
  */
-import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { readAndDispose, tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { createRatioNet, netSpec, type RatioNet } from '../nets/ratio-net.js';
 import type { ImageShape } from '../data/types.js';
@@ -223,17 +223,15 @@ export class FlowModel {
 
   /** Reads flowed particles and the mean net output over them back from the engine; disposes `x`. */
   private async readFlowed(x: Tensor2D, weights: Tensor[] | undefined): Promise<{ values: Float32Array; meanOut: number }> {
+    let mean: Tensor;
     try {
-      const mean = tf.tidy(() => tf.mean(this.output(x, weights)));
-      try {
-        const [values, m] = await Promise.all([x.data() as Promise<Float32Array>, mean.data()]);
-        return { values, meanOut: m[0] };
-      } finally {
-        mean.dispose();
-      }
-    } finally {
+      mean = tf.tidy(() => tf.mean(this.output(x, weights)));
+    } catch (e) {
       x.dispose();
+      throw e;
     }
+    const [values, m] = await readAndDispose(x, mean);
+    return { values: values as Float32Array, meanOut: m[0] };
   }
 
   dispose(): void {

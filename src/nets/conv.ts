@@ -13,6 +13,7 @@ import type { Rng } from '../util/rng.js';
 import type { ImageShape } from '../data/types.js';
 import type { ParamList } from './params.js';
 import { activate, type Activation } from './mlp.js';
+import { spectralNormalize } from './spectral-norm.js';
 
 export interface CnnSpec {
   type: 'cnn';
@@ -26,6 +27,8 @@ export interface CnnSpec {
    * 'flatten': dense over the whole last feature map, so the score depends on where things are.
    */
   head?: 'mean' | 'flatten';
+  /** Spectrally normalise every kernel (conv and dense): W / σ(W), see spectral-norm.ts. */
+  spectralNorm?: boolean;
 }
 
 export interface ResBlockSpec {
@@ -41,6 +44,8 @@ export interface ResNetSpec {
   stem: number;
   blocks: ResBlockSpec[];
   activation: Activation;
+  /** Spectrally normalise every kernel (conv, shortcut and dense): W / σ(W). */
+  spectralNorm?: boolean;
 }
 
 export type ConvSpec = CnnSpec | ResNetSpec;
@@ -86,6 +91,20 @@ function dense(h: Tensor2D, ws: Tensor[], at: number): Tensor2D {
 
 /** Builds params and the forward function of a conv spec. */
 export function buildConvNet(
+  spec: ConvSpec,
+  rng: Rng,
+  prefix: string,
+): { params: ParamList; forward: (x: Tensor2D, ws: Tensor[]) => Tensor2D } {
+  const built = buildLayers(spec, rng, prefix);
+  if (!spec.spectralNorm) return built;
+  const isKernel = built.params.map((p) => p.name.endsWith('/kernel'));
+  return {
+    params: built.params,
+    forward: (x, ws) => built.forward(x, ws.map((w, i) => (isKernel[i] ? spectralNormalize(w) : w))),
+  };
+}
+
+function buildLayers(
   spec: ConvSpec,
   rng: Rng,
   prefix: string,

@@ -33,8 +33,8 @@ export interface RatioNet {
 /** The architecture part of a run config (the input shape comes from the data). */
 export type NetConfig =
   | { type?: 'mlp'; hidden: number; depth: number; activation: Activation }
-  | { type: 'cnn'; channels: number[]; activation: Activation; head?: 'mean' | 'flatten' }
-  | { type: 'resnet'; stem: number; blocks: ResBlockSpec[]; activation: Activation };
+  | { type: 'cnn'; channels: number[]; activation: Activation; head?: 'mean' | 'flatten'; spectralNorm?: boolean }
+  | { type: 'resnet'; stem: number; blocks: ResBlockSpec[]; activation: Activation; spectralNorm?: boolean };
 
 export function isMlpSpec(spec: NetSpec): spec is MlpSpec {
   return spec.type === undefined || spec.type === 'mlp';

@@ -285,6 +285,27 @@ test('a tiny classifier learns a 2-class image set on the cpu backend', async ()
   assert.ok(tf.memory().numTensors - before < 20, `tensors leaked: ${tf.memory().numTensors - before}`);
 });
 
+test('classifier noise augmentation: 0 is the plain run, σ > 0 trains on noisier images (higher loss), negative is refused', async () => {
+  await initEngine('cpu');
+  const ds = patchDataset();
+  const lossOf = async (noise?: number): Promise<number> => {
+    const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
+    try {
+      const r = await trainClassifier(clf, ds, { steps: 30, batch: 16, lr: 3e-3, seed: 1, progressEvery: 30, ...(noise === undefined ? {} : { noise }) });
+      return r.trainLoss;
+    } finally {
+      clf.dispose();
+    }
+  };
+  const plain = await lossOf();
+  assert.equal(await lossOf(0), plain, 'noise 0 must leave the run unchanged');
+  const noisy = await lossOf(1.5);
+  assert.ok(noisy > plain + 0.05, `loss with noise ≤ 1.5 (${noisy}) should exceed the clean loss (${plain})`);
+  const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
+  await assert.rejects(trainClassifier(clf, ds, { steps: 1, noise: -0.1 }), (e: Error) => e instanceof RangeError && /noise is -0.1/.test(e.message));
+  clf.dispose();
+});
+
 test('classifier splits: the test split when labelled, else every 10th training image; no labels is a DataError', () => {
   const ds = patchDataset();
   const a = classifierSplits(ds);

@@ -26,11 +26,14 @@ const specs: ConvSpec[] = [
   { type: 'cnn', image, channels: [4, 6, 8], activation: 'silu' },
   { type: 'cnn', image, channels: [4, 6], activation: 'silu', head: 'flatten' },
   { type: 'resnet', image, stem: 4, blocks: [{ channels: 4, down: false }, { channels: 6, down: true }], activation: 'silu' },
+  { type: 'cnn', image, channels: [4, 6], activation: 'silu', head: 'flatten', spectralNorm: true },
+  { type: 'resnet', image, stem: 4, blocks: [{ channels: 6, down: true }], activation: 'silu', spectralNorm: true },
 ];
 
 for (const backend of ['cpu', 'wasm'] as const) {
   for (const spec of specs) {
-    const label = spec.type === 'cnn' && spec.head ? `${spec.type} (${spec.head} head)` : spec.type;
+    const label =
+      (spec.type === 'cnn' && spec.head ? `${spec.type} (${spec.head} head)` : spec.type) + (spec.spectralNorm ? ' with spectral norm' : '');
     test(`${label} ratio net on ${backend}: output [n, 1], drift = finite differences of the potential`, async () => {
       await initEngine(backend);
       const net = createRatioNet(spec, new Rng(3));
@@ -183,6 +186,13 @@ test('config: image presets pick κ from the prior; a bad net names the field', 
   assert.throws(
     () => resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist', net: { type: 'vit' } as never }, defaults: {} }),
     /net\.type: expected one of mlp, cnn, resnet/,
+  );
+  // spectral norm: an option of conv nets (merged into the preset's net), refused for MLPs
+  const sn = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'emoji', net: { spectralNorm: true } }, defaults: {} }).config;
+  assert.deepEqual(sn.net, { type: 'cnn', channels: [16, 32, 64], activation: 'leaky_relu', spectralNorm: true });
+  assert.throws(
+    () => resolveConfig({ preset: 'toy', overrides: { data: '8gaussians', net: { spectralNorm: true } }, defaults: {} }),
+    /net: unknown field\(s\) for a 'mlp' net: spectralNorm/,
   );
   // another net type replaces the preset's instead of mixing fields
   const mlp = resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist', net: { type: 'mlp', hidden: 32, depth: 1, activation: 'relu' } }, defaults: {} }).config;

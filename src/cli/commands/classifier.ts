@@ -36,6 +36,8 @@ export interface ClassifierTrainOptions {
   seed?: number;
   filters?: number[];
   head?: ClassifierHead;
+  /** Noise augmentation (trainClassifier's `noise`). */
+  noise?: number;
   size?: number;
   backend?: string;
 }
@@ -80,7 +82,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   const tests = dataset.test?.labels ? `${dataset.test.count} test` : 'no labelled test split (every 10th training image held out)';
   stream.write(
     `classifier: ${dataset.name}: ${dataset.train.count} training images of ${shapeText(dataset.image)}, ${classes} classes, ${tests}; ` +
-      `${steps} steps of batch ${batch} on ${backend}\n`,
+      `${steps} steps of batch ${batch}${o.noise ? `, noise augmentation σ ≤ ${o.noise}` : ''} on ${backend}\n`,
   );
   for (const note of dataset.notes) stream.write(`classifier: note: ${note}\n`);
   const rng = new Rng(seed);
@@ -89,6 +91,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
     const result = await trainClassifier(clf, dataset, {
       steps,
       batch,
+      noise: o.noise,
       rng: rng.fork(1),
       progressEvery: 25,
       onProgress: (p) => stream.write(classifierProgressLine('classifier', p)),

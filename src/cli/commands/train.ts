@@ -38,6 +38,8 @@ export interface TrainCliOptions {
   hidden?: number;
   depth?: number;
   activation?: RunConfig['net']['activation'];
+  /** Conv nets: spectral normalisation of every kernel. */
+  spectralNorm?: boolean;
   logEvery?: number;
   checkpointEvery?: number;
   previewEvery?: number;
@@ -55,7 +57,7 @@ export interface TrainCliOptions {
 
 export async function trainCommand(o: TrainCliOptions): Promise<number> {
   const net = Object.fromEntries(
-    Object.entries({ hidden: o.hidden, depth: o.depth, activation: o.activation }).filter(([, v]) => v !== undefined),
+    Object.entries({ hidden: o.hidden, depth: o.depth, activation: o.activation, spectralNorm: o.spectralNorm }).filter(([, v]) => v !== undefined),
   );
   const overrides: RunConfigInput = {
     data: o.data,
