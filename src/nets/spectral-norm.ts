@@ -1,9 +1,10 @@
 /**
  * Spectral normalisation (Miyato et al., 2018) of a weight tensor: W / σ(W), where σ(W) is the
  * largest singular value of W seen as a [fan-in, fan-out] matrix (a conv kernel
- * [kh, kw, cin, cout] as [kh·kw·cin, cout]). With every layer normalised and 1-Lipschitz
- * activations, the net's output is 1-Lipschitz in its input per layer product, which keeps a
- * ratio estimator from growing the steep, narrow features that particles overshoot into.
+ * [kh, kw, cin, cout] as [kh·kw·cin, cout]). For dense layers this bounds the layer's Lipschitz
+ * constant by 1; for a convolution it bounds it only up to a factor of the kernel's overlap
+ * (the reshaped kernel's σ is not the convolution's operator norm), as in the paper. Either way
+ * it keeps a ratio estimator from growing the steep, narrow features that particles overshoot into.
  *
  * σ comes from power iteration, without state between calls (so checkpoints, EMA weights and
  * worker threads need nothing new): each call squares the normalised Gram matrix WᵀW
