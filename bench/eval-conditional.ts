@@ -13,11 +13,14 @@
  * spread over digits). Figures go to bench/RESULTS.md ("Conditional MNIST"), the per-class
  * grid of the best φ to docs/mnist-conditional.png.
  *
+ * `--clf-adv ε` trains guide A adversarially (L2 radius ε, `dggf classifier train --adversarial`),
+ * in its own folder and section.
+ *
  * `--clf-noise σ` trains guide A with noise augmentation (each image also gets noise of a std
  * drawn from [0, σ], `dggf classifier train --noise`), in its own folder, and writes its own
- * section ("Conditional MNIST, guide trained with noise σ").
+ * section ("Conditional MNIST, guide trained with noise σ"). `--no-write`: a trial that only prints.
  *
- *   npm run eval:conditional [-- --phi 0.1,0.3,1 --n 100 --run bench/runs/mnist-cpu-seed0 --clf-noise 0.5]
+ *   npm run eval:conditional [-- --phi 0.1,0.3,1 --n 100 --run bench/runs/mnist-cpu-seed0 --clf-noise 0.5 --clf-adv 2 --steps 60 --no-write]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,18 +43,22 @@ import { classifierGuidanceTerm } from '../src/flow/guidance.js';
 import { clampImages } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
-import { opt, runScript } from './args.js';
+import { flag, opt, runScript } from './args.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RUN = opt('run', path.join(HERE, 'runs', 'mnist-cpu-seed0'));
 const CLF_NOISE = Number(opt('clf-noise', '0'));
-const CLF_DIR = opt('classifier', path.join(HERE, 'runs', CLF_NOISE > 0 ? `mnist-guidance-classifier-noise${CLF_NOISE}` : 'mnist-guidance-classifier'));
+const CLF_ADV = Number(opt('clf-adv', '0'));
+const CLF_SUFFIX = `${CLF_NOISE > 0 ? `-noise${CLF_NOISE}` : ''}${CLF_ADV > 0 ? `-adv${CLF_ADV}` : ''}`;
+const CLF_DIR = opt('classifier', path.join(HERE, 'runs', `mnist-guidance-classifier${CLF_SUFFIX}`));
 const N = Number(opt('n', '100'));
 const PHIS = opt('phi', '0.1,0.3,1').split(',').map(Number);
 const DIGITS = opt('digits', '0,1,2,3,4,5,6,7,8,9').split(',').map(Number);
 const GSTEPS = Number(opt('steps', '0'));
 const GOAL = 0.9;
+/** A trial: print the section, write neither bench/RESULTS.md nor the grid. */
+const NO_WRITE = flag('no-write');
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
@@ -62,13 +69,14 @@ async function guidanceClassifier(ds: Parameters<typeof trainClassifier>[1]): Pr
     const { test } = classifierSplits(ds);
     return { clf, accuracy: await classifierAccuracy(clf, test.split, test.labels, test.indices) };
   }
-  console.log(`training guidance classifier A (${JSON.stringify(spec.filters)}, ${spec.head} head, seed 1, noise augmentation ${CLF_NOISE}) …`);
+  console.log(`training guidance classifier A (${JSON.stringify(spec.filters)}, ${spec.head} head, seed 1, noise augmentation ${CLF_NOISE}, adversarial radius ${CLF_ADV}) …`);
   const rng = new Rng(1);
   const clf = createClassifier(spec, rng.fork(0), ds.classNames);
   const r = await trainClassifier(clf, ds, {
     steps: 1500,
     batch: 128,
     noise: CLF_NOISE,
+    adversarial: CLF_ADV,
     rng: rng.fork(1),
     onProgress: (p) => console.log(`  step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} acc ${pct(p.accuracy)}`),
     progressEvery: 250,
@@ -125,18 +133,21 @@ async function main(): Promise<void> {
   }
   model.dispose();
 
-  const title = CLF_NOISE > 0 ? `## Conditional MNIST, guide trained with noise ${CLF_NOISE}` : '## Conditional MNIST (classifier guidance)';
-  const gridFile = CLF_NOISE > 0 ? `mnist-conditional-noise${CLF_NOISE}.png` : 'mnist-conditional.png';
+  const variant = [CLF_NOISE > 0 ? `guide trained with noise ${CLF_NOISE}` : '', CLF_ADV > 0 ? `adversarially trained guide (L2 radius ${CLF_ADV})` : ''].filter(Boolean);
+  const title = variant.length ? `## Conditional MNIST, ${variant.join(', ')}` : '## Conditional MNIST (classifier guidance)';
+  const gridFile = `mnist-conditional${CLF_SUFFIX}.png`;
   const best = rows.reduce((a, b) => (Math.min(...b.acc) > Math.min(...a.acc) ? b : a));
-  fs.mkdirSync(path.join(HERE, '..', 'docs'), { recursive: true });
-  fs.writeFileSync(path.join(HERE, '..', 'docs', gridFile), imageGridPng(best.grid, 100, ds.image, { cols: 10 }));
+  if (!NO_WRITE) {
+    fs.mkdirSync(path.join(HERE, '..', 'docs'), { recursive: true });
+    fs.writeFileSync(path.join(HERE, '..', 'docs', gridFile), imageGridPng(best.grid, 100, ds.image, { cols: 10 }));
+  }
   const date = new Date().toISOString().slice(0, 10);
   const section = [
     `${title} — ${date}`,
     '',
     `Written by \`npm run eval:conditional\` (bench/eval-conditional.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
     `Model: the \`mnist-cpu\` run of the MNIST quality section (${path.relative(path.join(HERE, '..'), RUN)}), EMA weights, ${steps} flow steps.`,
-    `Guidance classifier A: filters [16, 32, 64], global-average-pooling head, seed 1${CLF_NOISE > 0 ? `, trained with noise augmentation σ ≤ ${CLF_NOISE}` : ''} (test accuracy ${pct(A.accuracy)}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
+    `Guidance classifier A: filters [16, 32, 64], global-average-pooling head, seed 1${CLF_NOISE > 0 ? `, trained with noise augmentation σ ≤ ${CLF_NOISE}` : ''}${CLF_ADV > 0 ? `, adversarially trained (one normalised-gradient L2 step of radius ${CLF_ADV} per batch, \`--adversarial\`)` : ''} (test accuracy ${pct(A.accuracy)}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
     `${N} samples per digit, drift ∇ₓ(f′(r_θ) − φ log p_A(y|x)); goal: B assigns ≥ ${pct(GOAL)} of each digit's samples to that digit.`,
     '',
     '| φ | B: worst digit | B: mean | A (guide) mean | goal met | time |',
@@ -154,7 +165,7 @@ async function main(): Promise<void> {
     `![one row per digit, φ ${best.phi}](../docs/${gridFile})`,
     '',
   ].join('\n');
-  replaceSection(path.join(HERE, 'RESULTS.md'), `${title} —`, section);
+  if (!NO_WRITE) replaceSection(path.join(HERE, 'RESULTS.md'), `${title} —`, section);
   console.log(section);
 }
 

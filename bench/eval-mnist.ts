@@ -4,7 +4,8 @@
  * 1,000 samples with our own MNIST classifier (the feature net, trained first if missing):
  * - spread: every digit gets 5–20% of the samples;
  * - confidence: mean max-probability ≥ 0.8;
- * - FID on our features under one tenth of the FID of the prior's own samples;
+ * - FID on our features under one tenth of the FID of the prior's own samples, as the mean
+ *   over `--draws` (default 3) independent sample and real sets (one draw moves by ~0.5);
  * and writes the figures to bench/RESULTS.md (section "MNIST quality") and grids to docs/.
  *
  *   npm run eval:mnist [-- --seed 0 --out bench/runs/mnist-cpu --n 1000 --iterations N]
@@ -34,6 +35,9 @@ const N = Number(opt('n', '1000'));
 const ITERATIONS = opt('iterations', '');
 const CONFIG = opt('config', '');
 const EXPERIMENT = opt('experiment', '');
+/** Independent (samples, real set) draws for FID/KID: FID from 1,000 images moves by ~0.5 between draws. */
+const DRAWS = Number(opt('draws', '3'));
+if (!(Number.isInteger(DRAWS) && DRAWS >= 1)) throw new Error(`--draws ${DRAWS}: expected an integer ≥ 1`);
 if (EXPERIMENT && !/^[a-z0-9-]+$/.test(EXPERIMENT)) throw new Error(`--experiment ${EXPERIMENT}: use lower-case letters, digits and '-'`);
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
@@ -92,11 +96,27 @@ async function main(): Promise<void> {
   const mp = await imageMetrics(features, priorDraws, real, other, N);
   const h = await classifySamples(features, samples.samples, N);
   const hp = await classifySamples(features, priorDraws, N);
+
+  // further draws: other flow seeds against other real sets (the first draw is the table's)
+  const fids = [m.fid];
+  const kids = [m.kid];
+  for (let r = 1; r < DRAWS; r++) {
+    const again = await model.sampleInBatches(N, { seed: 12345 + SEED + 1000 * r });
+    clampImages(again.samples);
+    const sets = realImageSets(ds, N, 99 + r);
+    const mr = await imageMetrics(features, again.samples, sets.real, sets.other, N);
+    fids.push(mr.fid);
+    kids.push(mr.kid);
+    console.log(`draw ${r + 1}: FID ${f3(mr.fid)} KID ${f3(mr.kid)}`);
+  }
   model.dispose();
+  const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+  const fidMean = mean(fids);
 
   const spreadOk = h.fractions.every((f) => f >= 0.05 && f <= 0.2);
   const confOk = h.meanMaxProb >= 0.8;
-  const fidOk = m.fid < mp.fid / 10;
+  // the goal is judged on the mean over the draws, not on a lucky one
+  const fidOk = fidMean < mp.fid / 10;
   const minutesOk = totalMinutes <= 60;
   const verdict = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
   fs.mkdirSync(path.join(HERE, '..', 'docs'), { recursive: true });
@@ -116,13 +136,19 @@ async function main(): Promise<void> {
     '',
     '| check | samples | prior draws | real vs real | goal | verdict |',
     '|---|---|---|---|---|---|',
-    `| FID (our features) | ${f3(m.fid)} | ${f3(mp.fid)} | ${f3(m.realFid)} | < prior/10 = ${f3(mp.fid / 10)} | ${verdict(fidOk)} |`,
-    `| KID | ${f3(m.kid)} | ${f3(mp.kid)} | ${f3(m.realKid)} | — | — |`,
+    `| FID (our features)${DRAWS > 1 ? `, mean of ${DRAWS} draws` : ''} | ${f3(fidMean)} | ${f3(mp.fid)} | ${f3(m.realFid)} | < prior/10 = ${f3(mp.fid / 10)} | ${verdict(fidOk)} |`,
+    `| KID${DRAWS > 1 ? `, mean of ${DRAWS} draws` : ''} | ${f3(mean(kids))} | ${f3(mp.kid)} | ${f3(m.realKid)} | — | — |`,
     `| mean max-probability | ${h.meanMaxProb.toFixed(3)} | ${hp.meanMaxProb.toFixed(3)} | — | ≥ 0.8 | ${verdict(confOk)} |`,
     `| per digit (min–max) | ${pct(Math.min(...h.fractions))}–${pct(Math.max(...h.fractions))} | ${pct(Math.min(...hp.fractions))}–${pct(Math.max(...hp.fractions))} | — | each 5–20% | ${verdict(spreadOk)} |`,
     `| training time | ${totalMinutes.toFixed(1)} min | — | — | ≤ 60 min | ${verdict(minutesOk)} |`,
     '',
     `Per digit 0–9: ${h.fractions.map(pct).join(' · ')}.`,
+    ...(DRAWS > 1
+      ? [
+          '',
+          `FID per draw (flow seed ${12345 + SEED} + 1000·d against real set d; the first is the one the grid, digits and max-probability come from): ${fids.map(f3).join(' · ')}; KID: ${kids.map(f3).join(' · ')}.`,
+        ]
+      : []),
     '',
     `![100 samples of mnist-cpu](../docs/${samplesPng}) ![100 draws of the data-dependent prior it starts from](../docs/mnist-prior.png)`,
     '',

@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineInfo, initEngine, tf } from '../src/engine/index.js';
+import { engineInfo, initEngine, readAndDispose, tf } from '../src/engine/index.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { netSpec, createRatioNet } from '../src/nets/ratio-net.js';
 import { driftGradient, ratioTerm } from '../src/flow/index.js';
@@ -51,12 +51,7 @@ interface Check {
 async function parity(name: string, make: () => tf.Tensor[], reference: 'cpu' | 'wasm' = 'cpu', tol = 1e-3): Promise<Check> {
   const read = async (backend: 'cpu' | 'wasm' | 'webgpu'): Promise<Float32Array[]> => {
     await initEngine(backend);
-    const ts = make();
-    try {
-      return await Promise.all(ts.map(async (t) => (await t.data()).slice() as Float32Array));
-    } finally {
-      tf.dispose(ts);
-    }
+    return (await readAndDispose(...make())) as Float32Array[];
   };
   const ref = await read(reference);
   const got = await read('webgpu');

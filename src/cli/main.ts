@@ -168,7 +168,8 @@ function buildProgram(result: { code: number }): Command {
     .option('--seed <n>', 'random seed (default 0)', nonNegativeInt)
     .option('--filters <w,…>', 'conv widths; the first conv has stride 1, the others stride 2 (default 32,64,128)', filterList)
     .addOption(new Option('--head <h>', 'flatten or global average pooling before the features layer (default flatten)').argParser(oneOf(CLASSIFIER_HEADS)))
-    .option('--noise <σ>', 'noise augmentation: each image also gets Gaussian noise of a std drawn from [0, σ] (default 0); a noise-trained classifier guides better', nonNegativeNumber)
+    .option('--noise <σ>', 'noise augmentation: each image also gets Gaussian noise of a std drawn from [0, σ] (default 0)', nonNegativeNumber)
+    .option('--adversarial <ε>', 'adversarial training: each batch moved by ε (L2, [−1, 1] pixel units) along its loss gradient (default 0); for guidance', nonNegativeNumber)
     .option('--size <n>', "image side length to load the data at (default: the dataset's own)", positiveInt)
     .addOption(backendOption())
     .action((o) => run(() => classifierTrainCommand(o))());

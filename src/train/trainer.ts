@@ -3,7 +3,7 @@
  * (online) net, takes one Adam step on the ratio loss of the flowed particles vs a data batch,
  * and updates the EMA weights. All randomness comes from one serialisable RNG.
  */
-import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { readAndDispose, tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { DataError, isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
 import { imagesToFloat } from '../data/images/dataset.js';
@@ -194,14 +194,13 @@ export class Trainer {
     const packed = tf.tidy(() =>
       tf.stack([value!, meanOut!, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]),
     );
+    tf.dispose([value!, meanOut!]);
     let read: Float32Array | Int32Array | Uint8Array;
     try {
-      read = await packed.data();
+      [read] = await readAndDispose(packed);
     } catch (e) {
       tf.dispose(gradList);
       throw e;
-    } finally {
-      tf.dispose([packed, value!, meanOut!]);
     }
     const [loss, m, gradNorm] = read;
     // a finite loss with overflowing gradients would write NaN weights: stop before the update

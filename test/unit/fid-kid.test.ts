@@ -11,6 +11,8 @@ import { kid } from '../../src/eval/kid.js';
 import {
   ClassifierFileError,
   classifierFeatures,
+  classifierLogits,
+  l2AttackStep,
   classifierSplits,
   classifierLogProbs,
   createClassifier,
@@ -304,6 +306,64 @@ test('classifier noise augmentation: 0 is the plain run, σ > 0 trains on noisie
   const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
   await assert.rejects(trainClassifier(clf, ds, { steps: 1, noise: -0.1 }), (e: Error) => e instanceof RangeError && /noise is -0.1/.test(e.message));
   clf.dispose();
+});
+
+test('classifier adversarial training: the L2 attack step has the radius and raises the loss; 0 is the plain run, negative is refused', async () => {
+  await initEngine('cpu');
+  const ds = patchDataset();
+  const rng = new Rng(3);
+  const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
+  await trainClassifier(clf, ds, { steps: 20, batch: 16, lr: 3e-3, seed: 2 });
+  const n = 8;
+  const per = SHAPE.height * SHAPE.width * SHAPE.channels;
+  const radius = 0.05;
+  const xs = rng.uniformArray(n * per, -1, 1);
+  const ys = Int32Array.from({ length: n }, (_, i) => i % 2);
+  const lossAt = (v: Float32Array): number =>
+    tf.tidy(() => {
+      const logits = classifierLogits(clf, tf.tensor2d(v, [n, per]));
+      return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(ys, 'int32'), 2), logits).dataSync()[0];
+    });
+  const attacked = tf.tidy(() =>
+    l2AttackStep(clf, tf.tensor4d(xs, [n, SHAPE.height, SHAPE.width, SHAPE.channels]), tf.oneHot(tf.tensor1d(ys, 'int32'), 2), radius).dataSync(),
+  ) as Float32Array;
+  for (let i = 0; i < n; i++) {
+    let sq = 0;
+    for (let j = i * per; j < (i + 1) * per; j++) sq += (attacked[j] - xs[j]) ** 2;
+    assert.ok(Math.abs(Math.sqrt(sq) - radius) < 1e-4, `image ${i}: step of norm ${Math.sqrt(sq)}, expected ${radius}`);
+  }
+  // the attack is the worst direction to first order: worse than random steps of the same norm
+  const base = lossAt(xs);
+  const attackedLoss = lossAt(attacked);
+  for (let t = 0; t < 5; t++) {
+    const dir = rng.normalArray(n * per);
+    const moved = Float32Array.from(xs);
+    for (let i = 0; i < n; i++) {
+      let sq = 0;
+      for (let j = i * per; j < (i + 1) * per; j++) sq += dir[j] ** 2;
+      for (let j = i * per; j < (i + 1) * per; j++) moved[j] += (radius * dir[j]) / Math.sqrt(sq);
+    }
+    assert.ok(attackedLoss > lossAt(moved), `attack loss ${attackedLoss} ≤ random-step loss ${lossAt(moved)}`);
+  }
+  assert.ok(attackedLoss > base, `attack loss ${attackedLoss} ≤ clean loss ${base}`);
+  clf.dispose();
+
+  const lossOf = async (adversarial?: number): Promise<number> => {
+    const c = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
+    try {
+      const r = await trainClassifier(c, ds, { steps: 30, batch: 16, lr: 3e-3, seed: 1, progressEvery: 30, ...(adversarial === undefined ? {} : { adversarial }) });
+      return r.trainLoss;
+    } finally {
+      c.dispose();
+    }
+  };
+  const plain = await lossOf();
+  assert.equal(await lossOf(0), plain, 'adversarial 0 must leave the run unchanged');
+  const robust = await lossOf(3);
+  assert.ok(robust > plain + 0.05, `loss under attacks of radius 3 (${robust}) should exceed the clean loss (${plain})`);
+  const c = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
+  await assert.rejects(trainClassifier(c, ds, { steps: 1, adversarial: -1 }), (e: Error) => e instanceof RangeError && /adversarial is -1/.test(e.message));
+  c.dispose();
 });
 
 test('classifier splits: the test split when labelled, else every 10th training image; no labels is a DataError', () => {

@@ -238,6 +238,12 @@ test('dggf classifier train: a labelled folder → model.json + weights.bin, pro
   const info = JSON.parse(fs.readFileSync(path.join(clfDir, 'model.json'), 'utf8')).dggf;
   assert.deepEqual(info.classNames, ['bars', 'cols', 'dots']);
   assert.deepEqual(info.filters, [4, 8]);
+  // noise augmentation and adversarial training for a guide
+  const robustDir = path.join(root, 'clf-robust');
+  const a = await cli(['classifier', 'train', '--data', labelled, '--out', robustDir, '--size', '8', '--steps', '4', '--batch', '8', '--filters', '4', '--noise', '0.3', '--adversarial', '0.5', '--backend', 'cpu']);
+  assert.equal(a.code, 0, a.stderr);
+  assert.match(a.stderr, /4 steps of batch 8, noise augmentation σ ≤ 0\.3, adversarial \(L2 radius 0\.5\) on cpu/);
+  assert.ok(fs.existsSync(path.join(robustDir, 'model.json')));
 
   // unlabelled data, non-image data and bad options are one-line errors with exit 2
   const flat = path.join(root, 'flat');
@@ -248,6 +254,7 @@ test('dggf classifier train: a labelled folder → model.json + weights.bin, pro
     [['--data', '8gaussians', '--out', path.join(root, 'c-toy')], /not an image dataset/],
     [['--data', labelled, '--out', path.join(root, 'c-f'), '--filters', '4,,8'], /conv widths/],
     [['--data', labelled, '--out', path.join(root, 'c-h'), '--head', 'max'], /flatten, gap/],
+    [['--data', labelled, '--out', path.join(root, 'c-a'), '--adversarial', '-1'], /--adversarial/],
   ];
   for (const [args, pattern] of cases) {
     const e = await cli(['classifier', 'train', ...args, '--size', '8', '--steps', '1', '--backend', 'cpu']);

@@ -38,6 +38,8 @@ export interface ClassifierTrainOptions {
   head?: ClassifierHead;
   /** Noise augmentation (trainClassifier's `noise`). */
   noise?: number;
+  /** Adversarial training radius (trainClassifier's `adversarial`). */
+  adversarial?: number;
   size?: number;
   backend?: string;
 }
@@ -82,7 +84,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   const tests = dataset.test?.labels ? `${dataset.test.count} test` : 'no labelled test split (every 10th training image held out)';
   stream.write(
     `classifier: ${dataset.name}: ${dataset.train.count} training images of ${shapeText(dataset.image)}, ${classes} classes, ${tests}; ` +
-      `${steps} steps of batch ${batch}${o.noise ? `, noise augmentation σ ≤ ${o.noise}` : ''} on ${backend}\n`,
+      `${steps} steps of batch ${batch}${o.noise ? `, noise augmentation σ ≤ ${o.noise}` : ''}${o.adversarial ? `, adversarial (L2 radius ${o.adversarial})` : ''} on ${backend}\n`,
   );
   for (const note of dataset.notes) stream.write(`classifier: note: ${note}\n`);
   const rng = new Rng(seed);
@@ -92,6 +94,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
       steps,
       batch,
       noise: o.noise,
+      adversarial: o.adversarial,
       rng: rng.fork(1),
       progressEvery: 25,
       onProgress: (p) => stream.write(classifierProgressLine('classifier', p)),
