@@ -151,7 +151,7 @@ const CNN: Record<'cnn-mnist-cpu' | 'cnn-paper-32', { preset: string; image: Ima
   'cnn-mnist-cpu': {
     preset: 'mnist-cpu',
     image: { height: 28, width: 28, channels: 1 },
-    net: 'cnn 16/32/64, 28×28×1, LR-KL',
+    net: 'cnn 16/32/64, flatten head, spectral norm, 28×28×1, LR-KL',
     repeats: ITER,
     warmup: WARMUP,
   },

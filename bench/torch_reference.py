@@ -237,23 +237,28 @@ class PaperToy:
 
 class ConvCnn(nn.Module):
     """`cnn`: conv3x3 s1 -> c0, then conv4x4 s2 per further width, LeakyReLU
-    after each, global mean pool, Linear -> 1."""
+    after each, global mean pool (or, with flatten_side, the flattened last map
+    of side x side), Linear -> 1. spectral: every layer wrapped in PyTorch's own
+    spectral_norm (one power iteration per forward, persistent u), as a PyTorch
+    user would write our `spectralNorm: true`."""
 
-    def __init__(self, in_channels, channels):
+    def __init__(self, in_channels, channels, flatten_side=None, spectral=False):
         super().__init__()
+        sn = nn.utils.spectral_norm if spectral else (lambda m: m)
         convs, cin = [], in_channels
         for i, cout in enumerate(channels):
-            convs.append(nn.Conv2d(cin, cout, 3, 1, 1) if i == 0 else nn.Conv2d(cin, cout, 4, 2, 1))
+            convs.append(sn(nn.Conv2d(cin, cout, 3, 1, 1) if i == 0 else nn.Conv2d(cin, cout, 4, 2, 1)))
             cin = cout
         self.convs = nn.ModuleList(convs)
         self.act = nn.LeakyReLU(0.2)
-        self.dense = nn.Linear(cin, 1)
+        self.flatten = flatten_side is not None
+        self.dense = sn(nn.Linear(cin * flatten_side * flatten_side if self.flatten else cin, 1))
 
     def forward(self, x):
         h = x
         for conv in self.convs:
             h = self.act(conv(h))
-        return self.dense(h.mean(dim=(2, 3)))
+        return self.dense(h.flatten(1) if self.flatten else h.mean(dim=(2, 3)))
 
 
 class PreActBlock(nn.Module):
@@ -365,14 +370,14 @@ class CnnStep:
 
 
 class CnnMnistCpu(CnnStep):
-    """Preset `mnist-cpu`: cnn [16, 32, 64] on 28x28x1, LR-KL, eta 1,
-    nu 0.01, lr 2e-4, EMA 0.998."""
+    """Preset `mnist-cpu`: cnn [16, 32, 64] on 28x28x1 with a flatten head
+    (7x7x64) and spectral norm, LR-KL, eta 1, nu 0.01, lr 2e-4, EMA 0.998."""
     name = "cnn-mnist-cpu"
     defaults = {"batch": 64, "flow_steps": 1, "image": (1, 28, 28), "loss": "lr",
                 "eta": 1.0, "noise": 0.01, "lr": 2e-4, "ema": 0.998}
 
     def build(self):
-        return ConvCnn(1, [16, 32, 64])
+        return ConvCnn(1, [16, 32, 64], flatten_side=7, spectral=True)
 
 
 class CnnPaper32(CnnStep):
