@@ -370,10 +370,8 @@ export async function trainClassifier(clf: ImageClassifier, dataset: ImageDatase
   const rng = opts.rng ?? new Rng(opts.seed ?? 0);
   const per = pixelsPerImage(image);
   const sigma = dataset.dequantize;
-  const augment = opts.noise ?? 0;
-  if (!(augment >= 0 && Number.isFinite(augment))) throw new RangeError(`trainClassifier: noise is ${augment}, expected a finite number ≥ 0`);
-  const radius = opts.adversarial ?? 0;
-  if (!(radius >= 0 && Number.isFinite(radius))) throw new RangeError(`trainClassifier: adversarial is ${radius}, expected a finite number ≥ 0`);
+  const augment = nonNegativeOption('noise', opts.noise);
+  const radius = nonNegativeOption('adversarial', opts.adversarial);
   const canFlip = dataset.flip;
 
   const params: ParamList = clf.model.trainableWeights.map((w) => ({ name: w.originalName, variable: w.read() as tf.Variable }));
@@ -450,6 +448,13 @@ export async function trainClassifier(clf: ImageClassifier, dataset: ImageDatase
   }
   const testAccuracy = await classifierAccuracy(clf, test.split, test.labels, test.indices);
   return { steps, seconds: (Date.now() - t0) / 1000, trainLoss: lastLoss, testAccuracy, testCount: test.indices.length, heldOut };
+}
+
+/** A trainClassifier option that must be a finite number ≥ 0 (absent: 0). */
+function nonNegativeOption(name: string, value: number | undefined): number {
+  const v = value ?? 0;
+  if (!(v >= 0 && Number.isFinite(v))) throw new RangeError(`trainClassifier: ${name} is ${v}, expected a finite number ≥ 0`);
+  return v;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   loadClassifier,
   saveClassifier,
   trainClassifier,
+  type TrainClassifierOptions,
 } from '../../src/nets/classifier.js';
 import { classifySamples, extractFeatures, featureNetDir, imageMetrics, loadFeatureNet, trainFeatureNet } from '../../src/eval/features.js';
 import { main } from '../../src/cli/main.js';
@@ -287,21 +288,23 @@ test('a tiny classifier learns a 2-class image set on the cpu backend', async ()
   assert.ok(tf.memory().numTensors - before < 20, `tensors leaked: ${tf.memory().numTensors - before}`);
 });
 
+/** The final training loss of a fresh tiny 2-class classifier after 30 steps on `ds` with `extra` options. */
+async function tinyTrainLoss(ds: ImageDataset, extra: TrainClassifierOptions = {}): Promise<number> {
+  const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
+  try {
+    const r = await trainClassifier(clf, ds, { steps: 30, batch: 16, lr: 3e-3, seed: 1, progressEvery: 30, ...extra });
+    return r.trainLoss;
+  } finally {
+    clf.dispose();
+  }
+}
+
 test('classifier noise augmentation: 0 is the plain run, σ > 0 trains on noisier images (higher loss), negative is refused', async () => {
   await initEngine('cpu');
   const ds = patchDataset();
-  const lossOf = async (noise?: number): Promise<number> => {
-    const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
-    try {
-      const r = await trainClassifier(clf, ds, { steps: 30, batch: 16, lr: 3e-3, seed: 1, progressEvery: 30, ...(noise === undefined ? {} : { noise }) });
-      return r.trainLoss;
-    } finally {
-      clf.dispose();
-    }
-  };
-  const plain = await lossOf();
-  assert.equal(await lossOf(0), plain, 'noise 0 must leave the run unchanged');
-  const noisy = await lossOf(1.5);
+  const plain = await tinyTrainLoss(ds);
+  assert.equal(await tinyTrainLoss(ds, { noise: 0 }), plain, 'noise 0 must leave the run unchanged');
+  const noisy = await tinyTrainLoss(ds, { noise: 1.5 });
   assert.ok(noisy > plain + 0.05, `loss with noise ≤ 1.5 (${noisy}) should exceed the clean loss (${plain})`);
   const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
   await assert.rejects(trainClassifier(clf, ds, { steps: 1, noise: -0.1 }), (e: Error) => e instanceof RangeError && /noise is -0.1/.test(e.message));
@@ -319,14 +322,10 @@ test('classifier adversarial training: the L2 attack step has the radius and rai
   const radius = 0.05;
   const xs = rng.uniformArray(n * per, -1, 1);
   const ys = Int32Array.from({ length: n }, (_, i) => i % 2);
+  const onehot = tf.oneHot(tf.tensor1d(ys, 'int32'), 2);
   const lossAt = (v: Float32Array): number =>
-    tf.tidy(() => {
-      const logits = classifierLogits(clf, tf.tensor2d(v, [n, per]));
-      return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(ys, 'int32'), 2), logits).dataSync()[0];
-    });
-  const attacked = tf.tidy(() =>
-    l2AttackStep(clf, tf.tensor4d(xs, [n, SHAPE.height, SHAPE.width, SHAPE.channels]), tf.oneHot(tf.tensor1d(ys, 'int32'), 2), radius).dataSync(),
-  ) as Float32Array;
+    tf.tidy(() => tf.losses.softmaxCrossEntropy(onehot, classifierLogits(clf, tf.tensor2d(v, [n, per]))).dataSync()[0]);
+  const attacked = tf.tidy(() => l2AttackStep(clf, tf.tensor4d(xs, [n, SHAPE.height, SHAPE.width, SHAPE.channels]), onehot, radius).dataSync()) as Float32Array;
   for (let i = 0; i < n; i++) {
     let sq = 0;
     for (let j = i * per; j < (i + 1) * per; j++) sq += (attacked[j] - xs[j]) ** 2;
@@ -346,20 +345,12 @@ test('classifier adversarial training: the L2 attack step has the radius and rai
     assert.ok(attackedLoss > lossAt(moved), `attack loss ${attackedLoss} ≤ random-step loss ${lossAt(moved)}`);
   }
   assert.ok(attackedLoss > base, `attack loss ${attackedLoss} ≤ clean loss ${base}`);
+  onehot.dispose();
   clf.dispose();
 
-  const lossOf = async (adversarial?: number): Promise<number> => {
-    const c = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
-    try {
-      const r = await trainClassifier(c, ds, { steps: 30, batch: 16, lr: 3e-3, seed: 1, progressEvery: 30, ...(adversarial === undefined ? {} : { adversarial }) });
-      return r.trainLoss;
-    } finally {
-      c.dispose();
-    }
-  };
-  const plain = await lossOf();
-  assert.equal(await lossOf(0), plain, 'adversarial 0 must leave the run unchanged');
-  const robust = await lossOf(3);
+  const plain = await tinyTrainLoss(ds);
+  assert.equal(await tinyTrainLoss(ds, { adversarial: 0 }), plain, 'adversarial 0 must leave the run unchanged');
+  const robust = await tinyTrainLoss(ds, { adversarial: 3 });
   assert.ok(robust > plain + 0.05, `loss under attacks of radius 3 (${robust}) should exceed the clean loss (${plain})`);
   const c = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
   await assert.rejects(trainClassifier(c, ds, { steps: 1, adversarial: -1 }), (e: Error) => e instanceof RangeError && /adversarial is -1/.test(e.message));
