@@ -170,6 +170,7 @@ function buildProgram(result: { code: number }): Command {
     .addOption(new Option('--head <h>', 'flatten or global average pooling before the features layer (default flatten)').argParser(oneOf(CLASSIFIER_HEADS)))
     .option('--noise <σ>', 'noise augmentation: each image also gets Gaussian noise of a std drawn from [0, σ] (default 0)', nonNegativeNumber)
     .option('--adversarial <ε>', 'adversarial training: each batch moved by ε (L2, [−1, 1] pixel units) along its loss gradient (default 0); for guidance', nonNegativeNumber)
+    .option('--adversarial-steps <k>', 'with --adversarial: attack steps; more than 1 is projected gradient ascent (PGD), a stronger attack, each step costing one more pass (default 1)', positiveInt)
     .option('--size <n>', "image side length to load the data at (default: the dataset's own)", positiveInt)
     .addOption(backendOption())
     .action((o) => run(() => classifierTrainCommand(o))());

@@ -13,6 +13,7 @@ import {
   classifierFeatures,
   classifierLogits,
   l2AttackStep,
+  l2Attack,
   classifierSplits,
   classifierLogProbs,
   createClassifier,
@@ -354,6 +355,46 @@ test('classifier adversarial training: the L2 attack step has the radius and rai
   assert.ok(robust > plain + 0.05, `loss under attacks of radius 3 (${robust}) should exceed the clean loss (${plain})`);
   const c = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
   await assert.rejects(trainClassifier(c, ds, { steps: 1, adversarial: -1 }), (e: Error) => e instanceof RangeError && /adversarial is -1/.test(e.message));
+  c.dispose();
+});
+
+test('classifier PGD attack: stays in the ball, finds a higher loss than one step; 1 step is l2AttackStep; bad step counts are refused', async () => {
+  await initEngine('cpu');
+  const ds = patchDataset();
+  const rng = new Rng(5);
+  const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
+  await trainClassifier(clf, ds, { steps: 20, batch: 16, lr: 3e-3, seed: 2 });
+  const n = 8;
+  const per = SHAPE.height * SHAPE.width * SHAPE.channels;
+  const shape: [number, number, number, number] = [n, SHAPE.height, SHAPE.width, SHAPE.channels];
+  const radius = 1.5;
+  const xs = rng.uniformArray(n * per, -1, 1);
+  const onehot = tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 2), 'int32'), 2);
+  const attack = (steps: number): Float32Array => tf.tidy(() => l2Attack(clf, tf.tensor4d(xs, shape), onehot, radius, steps).dataSync()) as Float32Array;
+  const lossAt = (v: Float32Array): number =>
+    tf.tidy(() => tf.losses.softmaxCrossEntropy(onehot, classifierLogits(clf, tf.tensor2d(v, [n, per]))).dataSync()[0]);
+  const one = attack(1);
+  const single = tf.tidy(() => l2AttackStep(clf, tf.tensor4d(xs, shape), onehot, radius).dataSync()) as Float32Array;
+  assert.deepEqual(one, single, 'one attack step must be l2AttackStep');
+  const pgd = attack(5);
+  for (let i = 0; i < n; i++) {
+    let sq = 0;
+    for (let j = i * per; j < (i + 1) * per; j++) sq += (pgd[j] - xs[j]) ** 2;
+    assert.ok(Math.sqrt(sq) <= radius * (1 + 1e-5), `image ${i}: PGD moved ${Math.sqrt(sq)}, outside the ball of ${radius}`);
+  }
+  assert.ok(lossAt(pgd) > lossAt(one), `PGD loss ${lossAt(pgd)} ≤ one-step loss ${lossAt(one)}`);
+  onehot.dispose();
+  clf.dispose();
+  // in training: more attack steps are a stronger attack (higher loss); 0 and fractions are refused
+  const oneStep = await tinyTrainLoss(ds, { adversarial: 3 });
+  assert.equal(await tinyTrainLoss(ds, { adversarial: 3, adversarialSteps: 1 }), oneStep, 'adversarialSteps 1 must be the one-step run');
+  const c = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
+  for (const bad of [0, 1.5]) {
+    await assert.rejects(
+      trainClassifier(c, ds, { steps: 1, adversarial: 1, adversarialSteps: bad }),
+      (e: Error) => e instanceof RangeError && new RegExp(`adversarialSteps is ${bad}`).test(e.message),
+    );
+  }
   c.dispose();
 });
 

@@ -40,6 +40,8 @@ export interface ClassifierTrainOptions {
   noise?: number;
   /** Adversarial training radius (trainClassifier's `adversarial`). */
   adversarial?: number;
+  /** Attack steps of adversarial training (trainClassifier's `adversarialSteps`). */
+  adversarialSteps?: number;
   size?: number;
   backend?: string;
 }
@@ -66,6 +68,9 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   const dir = classifierDir(o.out, '--out');
   const parent = path.dirname(path.resolve(dir));
   if (!fs.existsSync(parent)) throw new UsageError(`--out ${o.out}: the folder ${parent} does not exist`);
+  if (o.adversarialSteps !== undefined && !o.adversarial) {
+    throw new UsageError(`--adversarial-steps ${o.adversarialSteps}: needs --adversarial ε > 0 (the radius the attack steps within)`);
+  }
   const backend = await initEngine(o.backend);
   const dataset = resolveDataset(o.data, o.size !== undefined ? { imageSize: o.size } : {});
   if (!isImageDataset(dataset)) {
@@ -84,7 +89,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   const tests = dataset.test?.labels ? `${dataset.test.count} test` : 'no labelled test split (every 10th training image held out)';
   stream.write(
     `classifier: ${dataset.name}: ${dataset.train.count} training images of ${shapeText(dataset.image)}, ${classes} classes, ${tests}; ` +
-      `${steps} steps of batch ${batch}${o.noise ? `, noise augmentation σ ≤ ${o.noise}` : ''}${o.adversarial ? `, adversarial (L2 radius ${o.adversarial})` : ''} on ${backend}\n`,
+      `${steps} steps of batch ${batch}${o.noise ? `, noise augmentation σ ≤ ${o.noise}` : ''}${o.adversarial ? `, adversarial (L2 radius ${o.adversarial}${(o.adversarialSteps ?? 1) > 1 ? `, PGD ${o.adversarialSteps} steps` : ''})` : ''} on ${backend}\n`,
   );
   for (const note of dataset.notes) stream.write(`classifier: note: ${note}\n`);
   const rng = new Rng(seed);
@@ -95,6 +100,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
       batch,
       noise: o.noise,
       adversarial: o.adversarial,
+      adversarialSteps: o.adversarialSteps,
       rng: rng.fork(1),
       progressEvery: 25,
       onProgress: (p) => stream.write(classifierProgressLine('classifier', p)),
