@@ -16,14 +16,15 @@
  * `--clf-adv ε` trains guide A adversarially (L2 radius ε, `dggf classifier train --adversarial`),
  * in its own folder and section.
  *
- * `--clf-pgd k` makes that attack k projected steps (`--adversarial-steps`); `--clf-head flatten`
+ * `--clf-pgd k` makes that attack k projected steps (`--adversarial-steps`), `--clf-warmup f` ramps
+ * its radius up over that fraction of the steps (`--adversarial-warmup`); `--clf-head flatten`
  * gives A a flatten head instead of global average pooling (still narrower than B, other seed).
  *
  * `--clf-noise σ` trains guide A with noise augmentation (each image also gets noise of a std
  * drawn from [0, σ], `dggf classifier train --noise`), in its own folder, and writes its own
  * section ("Conditional MNIST, guide trained with noise σ"). `--no-write`: a trial that only prints.
  *
- *   npm run eval:conditional [-- --phi 0.1,0.3,1 --n 100 --run bench/runs/mnist-cpu-seed0 --clf-noise 0.5 --clf-adv 2 --clf-pgd 5 --clf-head flatten --steps 60 --no-write]
+ *   npm run eval:conditional [-- --phi 0.1,0.3,1 --n 100 --run bench/runs/mnist-cpu-seed0 --clf-noise 0.5 --clf-adv 2 --clf-pgd 3 --clf-warmup 0.2 --clf-head flatten --steps 60 --no-write]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,6 +56,8 @@ const CLF_NOISE = Number(opt('clf-noise', '0'));
 const CLF_ADV = Number(opt('clf-adv', '0'));
 const CLF_PGD = Number(opt('clf-pgd', '1'));
 const CLF_HEAD = opt('clf-head', 'gap');
+const CLF_WARMUP = Number(opt('clf-warmup', '0'));
+if (!(CLF_WARMUP >= 0 && CLF_WARMUP <= 1)) throw new Error(`--clf-warmup ${CLF_WARMUP}: expected a fraction in [0, 1]`);
 if (CLF_HEAD !== 'gap' && CLF_HEAD !== 'flatten') throw new Error(`--clf-head ${CLF_HEAD}: expected gap or flatten`);
 if (!(Number.isInteger(CLF_PGD) && CLF_PGD >= 1)) throw new Error(`--clf-pgd ${CLF_PGD}: expected an integer ≥ 1`);
 if (CLF_PGD > 1 && !(CLF_ADV > 0)) throw new Error(`--clf-pgd ${CLF_PGD}: needs --clf-adv ε > 0`);
@@ -63,6 +66,7 @@ const CLF_SUFFIX = [
   CLF_NOISE > 0 ? `-noise${CLF_NOISE}` : '',
   CLF_ADV > 0 ? `-adv${CLF_ADV}` : '',
   CLF_PGD > 1 ? `-pgd${CLF_PGD}` : '',
+  CLF_WARMUP > 0 ? `-warm${CLF_WARMUP}` : '',
 ].join('');
 const CLF_DIR = opt('classifier', path.join(HERE, 'runs', `mnist-guidance-classifier${CLF_SUFFIX}`));
 const N = Number(opt('n', '100'));
@@ -82,7 +86,7 @@ async function guidanceClassifier(ds: Parameters<typeof trainClassifier>[1]): Pr
     const { test } = classifierSplits(ds);
     return { clf, accuracy: await classifierAccuracy(clf, test.split, test.labels, test.indices) };
   }
-  console.log(`training guidance classifier A (${JSON.stringify(spec.filters)}, ${spec.head} head, seed 1, noise augmentation ${CLF_NOISE}, adversarial radius ${CLF_ADV}, ${CLF_PGD} attack step(s)) …`);
+  console.log(`training guidance classifier A (${JSON.stringify(spec.filters)}, ${spec.head} head, seed 1, noise augmentation ${CLF_NOISE}, adversarial radius ${CLF_ADV}, ${CLF_PGD} attack step(s), warm-up ${CLF_WARMUP}) …`);
   const rng = new Rng(1);
   const clf = createClassifier(spec, rng.fork(0), ds.classNames);
   const r = await trainClassifier(clf, ds, {
@@ -91,6 +95,7 @@ async function guidanceClassifier(ds: Parameters<typeof trainClassifier>[1]): Pr
     noise: CLF_NOISE,
     adversarial: CLF_ADV,
     adversarialSteps: CLF_PGD,
+    adversarialWarmup: CLF_WARMUP,
     rng: rng.fork(1),
     onProgress: (p) => console.log(`  step ${p.step}/${p.steps} loss ${p.loss.toFixed(3)} acc ${pct(p.accuracy)}`),
     progressEvery: 250,
@@ -150,7 +155,7 @@ async function main(): Promise<void> {
   const variant = [
     CLF_HEAD === 'flatten' ? 'flatten-head guide' : '',
     CLF_NOISE > 0 ? `guide trained with noise ${CLF_NOISE}` : '',
-    CLF_ADV > 0 ? `adversarially trained guide (L2 radius ${CLF_ADV}${CLF_PGD > 1 ? `, PGD ${CLF_PGD} steps` : ''})` : '',
+    CLF_ADV > 0 ? `adversarially trained guide (L2 radius ${CLF_ADV}${CLF_PGD > 1 ? `, PGD ${CLF_PGD} steps` : ''}${CLF_WARMUP > 0 ? `, radius ramped over ${100 * CLF_WARMUP}%` : ''})` : '',
   ].filter(Boolean);
   const title = variant.length ? `## Conditional MNIST, ${variant.join(', ')}` : '## Conditional MNIST (classifier guidance)';
   const gridFile = `mnist-conditional${CLF_SUFFIX}.png`;
@@ -165,7 +170,7 @@ async function main(): Promise<void> {
     '',
     `Written by \`npm run eval:conditional\` (bench/eval-conditional.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
     `Model: the \`mnist-cpu\` run of the MNIST quality section (${path.relative(path.join(HERE, '..'), RUN)}), EMA weights, ${steps} flow steps.`,
-    `Guidance classifier A: filters [16, 32, 64], ${CLF_HEAD === 'gap' ? 'global-average-pooling' : 'flatten'} head, seed 1${CLF_NOISE > 0 ? `, trained with noise augmentation σ ≤ ${CLF_NOISE}` : ''}${CLF_ADV > 0 ? `, adversarially trained (${CLF_PGD > 1 ? `PGD: ${CLF_PGD} projected steps of 2.5·ε/${CLF_PGD} within` : 'one normalised-gradient L2 step of'} radius ${CLF_ADV} per batch, \`--adversarial\`${CLF_PGD > 1 ? ' `--adversarial-steps`' : ''})` : ''} (test accuracy ${pct(A.accuracy)}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
+    `Guidance classifier A: filters [16, 32, 64], ${CLF_HEAD === 'gap' ? 'global-average-pooling' : 'flatten'} head, seed 1${CLF_NOISE > 0 ? `, trained with noise augmentation σ ≤ ${CLF_NOISE}` : ''}${CLF_ADV > 0 ? `, adversarially trained (${CLF_PGD > 1 ? `PGD: ${CLF_PGD} projected steps of 2.5·ε/${CLF_PGD} within` : 'one normalised-gradient L2 step of'} radius ${CLF_ADV} per batch, \`--adversarial\`${CLF_PGD > 1 ? ' `--adversarial-steps`' : ''}${CLF_WARMUP > 0 ? `; the radius ramped up from 0 over the first ${100 * CLF_WARMUP}% of the steps, \`--adversarial-warmup\`` : ''})` : ''} (test accuracy ${pct(A.accuracy)}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
     `${N} samples per digit, drift ∇ₓ(f′(r_θ) − φ log p_A(y|x)); goal: B assigns ≥ ${pct(GOAL)} of each digit's samples to that digit.`,
     '',
     '| φ | B: worst digit | B: mean | A (guide) mean | goal met | time |',

@@ -12,7 +12,7 @@ import { PRESETS, PRESET_NAMES } from '../config/presets.js';
 import { BACKENDS } from '../engine/index.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import { EXIT, isUserError } from './errors.js';
-import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './options.js';
+import { fraction, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './options.js';
 import { demoCommand, trainCommand } from './commands/train.js';
 import { sampleCommand } from './commands/sample.js';
 import { evalCommand } from './commands/eval.js';
@@ -171,6 +171,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--noise <σ>', 'noise augmentation: each image also gets Gaussian noise of a std drawn from [0, σ] (default 0)', nonNegativeNumber)
     .option('--adversarial <ε>', 'adversarial training: each batch moved by ε (L2, [−1, 1] pixel units) along its loss gradient (default 0); for guidance', nonNegativeNumber)
     .option('--adversarial-steps <k>', 'with --adversarial: attack steps; more than 1 is projected gradient ascent (PGD), a stronger attack, each step costing one more pass (default 1)', positiveInt)
+    .option('--adversarial-warmup <f>', 'with --adversarial: ramp the radius up from 0 over this fraction of the steps (default 0); for large radii', fraction)
     .option('--size <n>', "image side length to load the data at (default: the dataset's own)", positiveInt)
     .addOption(backendOption())
     .action((o) => run(() => classifierTrainCommand(o))());

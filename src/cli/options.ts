@@ -15,6 +15,12 @@ export function nonNegativeNumber(value: string): number {
   return v;
 }
 
+export function fraction(value: string): number {
+  const v = nonNegativeNumber(value);
+  if (v > 1) throw new InvalidArgumentError(`expected a fraction in [0, 1], got ${value}.`);
+  return v;
+}
+
 export function positiveInt(value: string): number {
   const v = Number(value);
   if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(v) || v <= 0) {

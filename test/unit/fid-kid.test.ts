@@ -358,7 +358,7 @@ test('classifier adversarial training: the L2 attack step has the radius and rai
   c.dispose();
 });
 
-test('classifier PGD attack: stays in the ball, finds a higher loss than one step; 1 step is l2AttackStep; bad step counts are refused', async () => {
+test('classifier PGD attack: stays in the ball, finds a higher loss than one step; 1 step is l2AttackStep; radius warm-up; bad options are refused', async () => {
   await initEngine('cpu');
   const ds = patchDataset();
   const rng = new Rng(5);
@@ -388,11 +388,15 @@ test('classifier PGD attack: stays in the ball, finds a higher loss than one ste
   // in training: more attack steps are a stronger attack (higher loss); 0 and fractions are refused
   const oneStep = await tinyTrainLoss(ds, { adversarial: 3 });
   assert.equal(await tinyTrainLoss(ds, { adversarial: 3, adversarialSteps: 1 }), oneStep, 'adversarialSteps 1 must be the one-step run');
+  // a radius ramped up over the whole run is a weaker attack on average: lower loss than the full radius
+  const ramped = await tinyTrainLoss(ds, { adversarial: 3, adversarialWarmup: 1 });
+  assert.ok(ramped < oneStep - 0.01, `loss with the radius ramped up (${ramped}) should be below the full radius's (${oneStep})`);
+  assert.equal(await tinyTrainLoss(ds, { adversarial: 3, adversarialWarmup: 0 }), oneStep, 'warm-up 0 must be the plain adversarial run');
   const c = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
-  for (const bad of [0, 1.5]) {
+  for (const [key, bad] of [['adversarialSteps', 0], ['adversarialSteps', 1.5], ['adversarialWarmup', -0.1], ['adversarialWarmup', 1.5]] as const) {
     await assert.rejects(
-      trainClassifier(c, ds, { steps: 1, adversarial: 1, adversarialSteps: bad }),
-      (e: Error) => e instanceof RangeError && new RegExp(`adversarialSteps is ${bad}`).test(e.message),
+      trainClassifier(c, ds, { steps: 1, adversarial: 1, [key]: bad }),
+      (e: Error) => e instanceof RangeError && e.message.includes(`${key} is ${bad}`),
     );
   }
   c.dispose();

@@ -240,9 +240,9 @@ test('dggf classifier train: a labelled folder → model.json + weights.bin, pro
   assert.deepEqual(info.filters, [4, 8]);
   // noise augmentation and adversarial training for a guide
   const robustDir = path.join(root, 'clf-robust');
-  const a = await cli(['classifier', 'train', '--data', labelled, '--out', robustDir, '--size', '8', '--steps', '4', '--batch', '8', '--filters', '4', '--noise', '0.3', '--adversarial', '0.5', '--adversarial-steps', '2', '--backend', 'cpu']);
+  const a = await cli(['classifier', 'train', '--data', labelled, '--out', robustDir, '--size', '8', '--steps', '4', '--batch', '8', '--filters', '4', '--noise', '0.3', '--adversarial', '0.5', '--adversarial-steps', '2', '--adversarial-warmup', '0.5', '--backend', 'cpu']);
   assert.equal(a.code, 0, a.stderr);
-  assert.match(a.stderr, /4 steps of batch 8, noise augmentation σ ≤ 0\.3, adversarial \(L2 radius 0\.5, PGD 2 steps\) on cpu/);
+  assert.match(a.stderr, /4 steps of batch 8, noise augmentation σ ≤ 0\.3, adversarial \(L2 radius 0\.5, PGD 2 steps, ramped up over 50% of the steps\) on cpu/);
   assert.ok(fs.existsSync(path.join(robustDir, 'model.json')));
 
   // unlabelled data, non-image data and bad options are one-line errors with exit 2
@@ -257,6 +257,8 @@ test('dggf classifier train: a labelled folder → model.json + weights.bin, pro
     [['--data', labelled, '--out', path.join(root, 'c-a'), '--adversarial', '-1'], /--adversarial/],
     [['--data', labelled, '--out', path.join(root, 'c-s'), '--adversarial', '1', '--adversarial-steps', '0'], /--adversarial-steps/],
     [['--data', labelled, '--out', path.join(root, 'c-s1'), '--adversarial-steps', '3'], /--adversarial-steps 3: needs --adversarial/],
+    [['--data', labelled, '--out', path.join(root, 'c-w'), '--adversarial', '1', '--adversarial-warmup', '2'], /--adversarial-warmup.*fraction in \[0, 1\]/],
+    [['--data', labelled, '--out', path.join(root, 'c-w1'), '--adversarial-warmup', '0.5'], /--adversarial-warmup 0\.5: needs --adversarial/],
   ];
   for (const [args, pattern] of cases) {
     const e = await cli(['classifier', 'train', ...args, '--size', '8', '--steps', '1', '--backend', 'cpu']);

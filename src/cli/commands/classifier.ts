@@ -42,6 +42,8 @@ export interface ClassifierTrainOptions {
   adversarial?: number;
   /** Attack steps of adversarial training (trainClassifier's `adversarialSteps`). */
   adversarialSteps?: number;
+  /** Radius ramp of adversarial training (trainClassifier's `adversarialWarmup`). */
+  adversarialWarmup?: number;
   size?: number;
   backend?: string;
 }
@@ -71,6 +73,9 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   if (o.adversarialSteps !== undefined && !o.adversarial) {
     throw new UsageError(`--adversarial-steps ${o.adversarialSteps}: needs --adversarial ε > 0 (the radius the attack steps within)`);
   }
+  if (o.adversarialWarmup !== undefined && !o.adversarial) {
+    throw new UsageError(`--adversarial-warmup ${o.adversarialWarmup}: needs --adversarial ε > 0 (the radius it ramps up to)`);
+  }
   const backend = await initEngine(o.backend);
   const dataset = resolveDataset(o.data, o.size !== undefined ? { imageSize: o.size } : {});
   if (!isImageDataset(dataset)) {
@@ -89,7 +94,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   const tests = dataset.test?.labels ? `${dataset.test.count} test` : 'no labelled test split (every 10th training image held out)';
   stream.write(
     `classifier: ${dataset.name}: ${dataset.train.count} training images of ${shapeText(dataset.image)}, ${classes} classes, ${tests}; ` +
-      `${steps} steps of batch ${batch}${o.noise ? `, noise augmentation σ ≤ ${o.noise}` : ''}${o.adversarial ? `, adversarial (L2 radius ${o.adversarial}${(o.adversarialSteps ?? 1) > 1 ? `, PGD ${o.adversarialSteps} steps` : ''})` : ''} on ${backend}\n`,
+      `${steps} steps of batch ${batch}${o.noise ? `, noise augmentation σ ≤ ${o.noise}` : ''}${o.adversarial ? `, adversarial (L2 radius ${o.adversarial}${(o.adversarialSteps ?? 1) > 1 ? `, PGD ${o.adversarialSteps} steps` : ''}${o.adversarialWarmup ? `, ramped up over ${100 * o.adversarialWarmup}% of the steps` : ''})` : ''} on ${backend}\n`,
   );
   for (const note of dataset.notes) stream.write(`classifier: note: ${note}\n`);
   const rng = new Rng(seed);
@@ -101,6 +106,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
       noise: o.noise,
       adversarial: o.adversarial,
       adversarialSteps: o.adversarialSteps,
+      adversarialWarmup: o.adversarialWarmup,
       rng: rng.fork(1),
       progressEvery: 25,
       onProgress: (p) => stream.write(classifierProgressLine('classifier', p)),
