@@ -20,11 +20,13 @@
  * its radius up over that fraction of the steps (`--adversarial-warmup`); `--clf-head flatten`
  * gives A a flatten head instead of global average pooling (still narrower than B, other seed).
  *
+ * `--temperature T` guides with A's softmax at temperature T (`--guidance-temperature`).
+ *
  * `--clf-noise σ` trains guide A with noise augmentation (each image also gets noise of a std
  * drawn from [0, σ], `dggf classifier train --noise`), in its own folder, and writes its own
  * section ("Conditional MNIST, guide trained with noise σ"). `--no-write`: a trial that only prints.
  *
- *   npm run eval:conditional [-- --phi 0.1,0.3,1 --n 100 --run bench/runs/mnist-cpu-seed0 --clf-noise 0.5 --clf-adv 2 --clf-pgd 3 --clf-warmup 0.2 --clf-head flatten --steps 60 --no-write]
+ *   npm run eval:conditional [-- --phi 0.1,0.3,1 --n 100 --run bench/runs/mnist-cpu-seed0 --clf-noise 0.5 --clf-adv 2 --clf-pgd 3 --clf-warmup 0.2 --clf-head flatten --temperature 3 --steps 60 --no-write]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -73,6 +75,9 @@ const N = Number(opt('n', '100'));
 const PHIS = opt('phi', '0.1,0.3,1').split(',').map(Number);
 const DIGITS = opt('digits', '0,1,2,3,4,5,6,7,8,9').split(',').map(Number);
 const GSTEPS = Number(opt('steps', '0'));
+/** Softmax temperature of guide A (`dggf sample --guidance-temperature`). */
+const TEMPERATURE = Number(opt('temperature', '1'));
+if (!(TEMPERATURE > 0 && Number.isFinite(TEMPERATURE))) throw new Error(`--temperature ${TEMPERATURE}: expected a number > 0`);
 const GOAL = 0.9;
 /** A trial: print the section, write neither bench/RESULTS.md nor the grid. */
 const NO_WRITE = flag('no-write');
@@ -139,7 +144,7 @@ async function main(): Promise<void> {
     const grid = new Float32Array(10 * 10 * per);
     const t1 = performance.now();
     for (const y of DIGITS) {
-      const term = classifierGuidanceTerm(A.clf, y, phi, model.derived.normalizer);
+      const term = classifierGuidanceTerm(A.clf, y, phi, model.derived.normalizer, { temperature: TEMPERATURE });
       const r = await model.sampleInBatches(N, { seed: 1000 * y + 7, extraTerms: [term], ...(GSTEPS ? { steps: GSTEPS } : {}) });
       clampImages(r.samples);
       acc.push((await classifySamples(judge, r.samples, N)).counts[y] / N);
@@ -156,9 +161,10 @@ async function main(): Promise<void> {
     CLF_HEAD === 'flatten' ? 'flatten-head guide' : '',
     CLF_NOISE > 0 ? `guide trained with noise ${CLF_NOISE}` : '',
     CLF_ADV > 0 ? `adversarially trained guide (L2 radius ${CLF_ADV}${CLF_PGD > 1 ? `, PGD ${CLF_PGD} steps` : ''}${CLF_WARMUP > 0 ? `, radius ramped over ${100 * CLF_WARMUP}%` : ''})` : '',
+    TEMPERATURE !== 1 ? `temperature ${TEMPERATURE}` : '',
   ].filter(Boolean);
   const title = variant.length ? `## Conditional MNIST, ${variant.join(', ')}` : '## Conditional MNIST (classifier guidance)';
-  const gridFile = `mnist-conditional${CLF_SUFFIX}.png`;
+  const gridFile = `mnist-conditional${CLF_SUFFIX}${TEMPERATURE !== 1 ? `-t${TEMPERATURE}` : ''}.png`;
   const best = rows.reduce((a, b) => (Math.min(...b.acc) > Math.min(...a.acc) ? b : a));
   if (!NO_WRITE) {
     fs.mkdirSync(path.join(HERE, '..', 'docs'), { recursive: true });
@@ -171,7 +177,7 @@ async function main(): Promise<void> {
     `Written by \`npm run eval:conditional\` (bench/eval-conditional.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
     `Model: the \`mnist-cpu\` run of the MNIST quality section (${path.relative(path.join(HERE, '..'), RUN)}), EMA weights, ${steps} flow steps.`,
     `Guidance classifier A: filters [16, 32, 64], ${CLF_HEAD === 'gap' ? 'global-average-pooling' : 'flatten'} head, seed 1${CLF_NOISE > 0 ? `, trained with noise augmentation σ ≤ ${CLF_NOISE}` : ''}${CLF_ADV > 0 ? `, adversarially trained (${CLF_PGD > 1 ? `PGD: ${CLF_PGD} projected steps of 2.5·ε/${CLF_PGD} within` : 'one normalised-gradient L2 step of'} radius ${CLF_ADV} per batch, \`--adversarial\`${CLF_PGD > 1 ? ' `--adversarial-steps`' : ''}${CLF_WARMUP > 0 ? `; the radius ramped up from 0 over the first ${100 * CLF_WARMUP}% of the steps, \`--adversarial-warmup\`` : ''})` : ''} (test accuracy ${pct(A.accuracy)}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
-    `${N} samples per digit, drift ∇ₓ(f′(r_θ) − φ log p_A(y|x)); goal: B assigns ≥ ${pct(GOAL)} of each digit's samples to that digit.`,
+    `${N} samples per digit, drift ∇ₓ(f′(r_θ) − φ log p_A(y|x))${TEMPERATURE !== 1 ? `, p_A at softmax temperature ${TEMPERATURE} (log softmax(logits/${TEMPERATURE}))` : ''}; goal: B assigns ≥ ${pct(GOAL)} of each digit's samples to that digit.`,
     '',
     '| φ | B: worst digit | B: mean | A (guide) mean | goal met | time |',
     '|---|---|---|---|---|---|',

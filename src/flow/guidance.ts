@@ -16,7 +16,7 @@
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import { DataError, type ImageShape } from '../data/types.js';
 import type { NormalizerState } from '../data/normalizer.js';
-import { ClassifierFileError, classifierLogProbs, pixelsPerImage, shapeText, type ImageClassifier } from '../nets/classifier.js';
+import { ClassifierFileError, classifierLogits, classifierLogProbs, pixelsPerImage, shapeText, type ImageClassifier } from '../nets/classifier.js';
 import type { FlowTerm } from './core.js';
 
 /**
@@ -38,6 +38,12 @@ export interface GuidanceCheck {
   image?: ImageShape;
   /** Where the classifier came from (its folder or model.json), for error messages. */
   source?: string;
+  /**
+   * Softmax temperature T of the guide (default 1): the term uses log softmax(logits/T)_y. A
+   * confident classifier's log p(y|x) stops changing once p ≈ 1, so its push fades while the
+   * image may still be ambiguous to anyone else; T > 1 keeps p below 1 and the push alive.
+   */
+  temperature?: number;
 }
 
 const isIdentity = (nz: NormalizerState): boolean => nz.mean.every((m) => m === 0) && nz.std.every((s) => s === 1);
@@ -75,12 +81,17 @@ export function classifierGuidanceTerm(
     );
   }
   if (!Number.isFinite(weight)) throw new RangeError(`classifierGuidanceTerm: weight is ${weight}, expected a finite number`);
+  const temperature = check.temperature ?? 1;
+  if (!(temperature > 0 && Number.isFinite(temperature))) {
+    throw new RangeError(`classifierGuidanceTerm: temperature is ${temperature}, expected a finite number > 0`);
+  }
   const mapping = normalizer && !isIdentity(normalizer) ? { std: normalizer.std, mean: normalizer.mean } : null;
   const logProb = (x: Tensor2D): Tensor => {
     const images = mapping ? tf.add(tf.mul(x, tf.tensor1d(mapping.std)), tf.tensor1d(mapping.mean)) : x;
-    const logProbs = classifierLogProbs(clf, images);
+    const logProbs = temperature === 1 ? classifierLogProbs(clf, images) : tf.logSoftmax(tf.div(classifierLogits(clf, images), temperature));
     return tf.reshape(tf.slice(logProbs, [0, classIndex], [-1, 1]), [-1]);
   };
   const name = clf.classNames?.[classIndex];
-  return logProbTerm(logProb, weight, `−${weight} log p(y=${name ?? classIndex}|x)`);
+  const tempered = temperature === 1 ? '' : `, T ${temperature}`;
+  return logProbTerm(logProb, weight, `−${weight} log p(y=${name ?? classIndex}|x${tempered})`);
 }

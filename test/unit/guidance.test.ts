@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { initEngine, tf, type Tensor2D } from '../../src/engine/index.js';
-import { createClassifier, classifierLogProbs, loadClassifier, saveClassifier, ClassifierFileError, type ImageClassifier } from '../../src/nets/classifier.js';
+import { createClassifier, classifierLogits, classifierLogProbs, loadClassifier, saveClassifier, ClassifierFileError, type ImageClassifier } from '../../src/nets/classifier.js';
 import { createRatioNet } from '../../src/nets/ratio-net.js';
 import { driftGradient, ratioTerm } from '../../src/flow/core.js';
 import { FlowNoise, runFlow } from '../../src/flow/index.js';
@@ -40,6 +40,42 @@ function summedPotential(term: ReturnType<typeof classifierGuidanceTerm>, v: Flo
   return tf.tidy(() => tf.sum(term.potential(tf.tensor2d(v, [n, dim]))).dataSync()[0]);
 }
 
+/**
+ * The term's drift (autodiff) against central differences of its summed potential at xs, on
+ * the coordinates away from ReLU kinks; asserts the match and returns the gradient's scale.
+ */
+function checkDriftByDifferences(term: ReturnType<typeof classifierGuidanceTerm>, xs: Float32Array, n: number, tolerance = 6e-5): { scale: number } {
+  const x = tf.tensor2d(xs, [n, dim]);
+  const grad = tf.tidy(() => driftGradient([term])(x).dataSync());
+  x.dispose();
+  // The classifier is a ReLU net: piecewise linear up to the log-softmax, so a coordinate
+  // whose ±h segment crosses a kink has one-sided differences that disagree. Those are
+  // skipped (|forward − backward| > 1e-4, above float32 rounding of ≈ 4·2.4·10⁻⁷/h); on the
+  // others the central difference must match the autodiff gradient to within what a kink
+  // closer than that could still hide (half the threshold): a wrong gradient is off by ~|g|.
+  const h = 2e-2;
+  const f0 = summedPotential(term, xs, n);
+  let worst = 0;
+  let scale = 0;
+  let checked = 0;
+  for (let k = 0; k < n * dim; k++) {
+    const plus = Float32Array.from(xs);
+    const minus = Float32Array.from(xs);
+    plus[k] += h;
+    minus[k] -= h;
+    const fp = summedPotential(term, plus, n);
+    const fm = summedPotential(term, minus, n);
+    if (Math.abs((fp - f0) / h - (f0 - fm) / h) > 1e-4) continue;
+    checked++;
+    worst = Math.max(worst, Math.abs((fp - fm) / (2 * h) - grad[k]));
+    scale = Math.max(scale, Math.abs(grad[k]));
+  }
+  assert.ok(checked >= 20, `only ${checked} of ${n * dim} coordinates away from ReLU kinks`);
+  assert.ok(scale > 1e-3, `gradient is not trivially zero (max |g| = ${scale})`);
+  assert.ok(worst <= tolerance, `max |fd − grad| = ${worst} over ${checked} coordinates (scale ${scale})`);
+  return { scale };
+}
+
 for (const backend of ['cpu', 'wasm'] as const) {
   test(`guidance term on ${backend}: potential = −log p(y|x), drift = central differences`, async () => {
     await initEngine(backend);
@@ -55,32 +91,16 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const pot = tf.tidy(() => term.potential(x).dataSync());
     const lp = tf.tidy(() => classifierLogProbs(clf, x).arraySync() as number[][]);
     assert.deepEqual(Array.from(pot, (v) => Math.round(v * 1e5)), lp.map((r) => Math.round(-r[c] * 1e5)));
-    const grad = tf.tidy(() => driftGradient([term])(x).dataSync());
-    // The classifier is a ReLU net: piecewise linear up to the log-softmax, so a coordinate
-    // whose ±h segment crosses a kink has one-sided differences that disagree. Those are
-    // skipped (|forward − backward| > 1e-4, above float32 rounding of ≈ 4·2.4·10⁻⁷/h); on the
-    // others the central difference must match the autodiff gradient to within what a kink
-    // closer than that could still hide (half the threshold): a wrong gradient is off by ~|g|.
-    const h = 2e-2;
-    const f0 = summedPotential(term, xs, n);
-    let worst = 0;
-    let scale = 0;
-    let checked = 0;
-    for (let k = 0; k < n * dim; k++) {
-      const plus = Float32Array.from(xs);
-      const minus = Float32Array.from(xs);
-      plus[k] += h;
-      minus[k] -= h;
-      const fp = summedPotential(term, plus, n);
-      const fm = summedPotential(term, minus, n);
-      if (Math.abs((fp - f0) / h - (f0 - fm) / h) > 1e-4) continue;
-      checked++;
-      worst = Math.max(worst, Math.abs((fp - fm) / (2 * h) - grad[k]));
-      scale = Math.max(scale, Math.abs(grad[k]));
-    }
-    assert.ok(checked >= 20, `only ${checked} of ${n * dim} coordinates away from ReLU kinks`);
-    assert.ok(scale > 1e-3, `gradient is not trivially zero (max |g| = ${scale})`);
-    assert.ok(worst <= 6e-5, `max |fd − grad| = ${worst} over ${checked} coordinates (scale ${scale})`);
+    const { scale } = checkDriftByDifferences(term, xs, n);
+    // a tempered guide: −log softmax(logits/T)_c, its drift checked the same way
+    const tempered = classifierGuidanceTerm(clf, c, 1, undefined, { temperature: 3 });
+    assert.match(tempered.label ?? '', /log p\(y=b\|x, T 3\)/);
+    const potT = tf.tidy(() => tempered.potential(x).dataSync());
+    const lpT = tf.tidy(() => tf.logSoftmax(tf.div(classifierLogits(clf, x), 3)).arraySync() as number[][]);
+    assert.deepEqual(Array.from(potT, (v) => Math.round(v * 1e5)), lpT.map((r) => Math.round(-r[c] * 1e5)));
+    assert.ok(potT.some((v, i) => Math.abs(v - pot[i]) > 1e-3), 'temperature 3 must change the potential');
+    // its slopes are ~1/T as large, so a kink the 1e-4 filter lets through costs relatively more
+    checkDriftByDifferences(tempered, xs, n, 1e-4);
 
     // a normaliser maps flow space to data space: ∇ₓ = std ⊙ ∇_data at x·std + mean
     const rng = new Rng(8);
@@ -163,6 +183,7 @@ test('guidance term errors: class out of range, input shape, normaliser dimensio
   });
   assert.throws(() => classifierGuidanceTerm(clf, 0, 1, { mean: [0, 0], std: [1, 1] }), /the flow has 2 dimensions, the classifier takes 6×6×1 = 36/);
   assert.throws(() => classifierGuidanceTerm(clf, 0, NaN), /weight is NaN/);
+  for (const t of [0, -1, Infinity]) assert.throws(() => classifierGuidanceTerm(clf, 0, 1, undefined, { temperature: t }), new RegExp(`temperature is ${t}`));
   clf.dispose();
 });
 
@@ -287,6 +308,7 @@ test('dggf sample --class: per-class folders, a grid with a row per class, class
   assert.ok(grid.width > 3 * 18 + 2, `grid width ${grid.width}`);
   const record = JSON.parse(fs.readFileSync(path.join(out, 'classes.json'), 'utf8'));
   assert.equal(record.guidance, 0.5);
+  assert.equal(record.temperature, 1, 'the classifier as it is unless --guidance-temperature');
   assert.equal(record.steps, 3 + 2, 'K + κ flow steps');
   assert.equal(record.seed, 7);
   assert.deepEqual(
@@ -306,6 +328,13 @@ test('dggf sample --class: per-class folders, a grid with a row per class, class
   const weaker = path.join(root, 'guided-weak');
   assert.equal((await cli([...args.map((a) => (a === '0.5' ? '0' : a)), '--out', weaker])).code, 0);
   assert.notDeepEqual(snapshot(weaker)['class-2/000000.png'], snapshot(out)['class-2/000000.png']);
+  // a tempered guide is recorded and changes the images
+  const tempered = path.join(root, 'guided-tempered');
+  const rt = await cli([...args, '--guidance-temperature', '4', '--out', tempered]);
+  assert.equal(rt.code, 0, rt.stderr);
+  assert.match(rt.stdout, /φ = 0\.5, T = 4, 5 steps/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(tempered, 'classes.json'), 'utf8')).temperature, 4);
+  assert.notDeepEqual(snapshot(tempered)['class-2/000000.png'], snapshot(out)['class-2/000000.png']);
 });
 
 test('FlowModel.sampleInBatches passes extra terms to every batch; without them nothing changes', async () => {
@@ -345,6 +374,8 @@ test('dggf sample --class errors: exit 2, one line naming the problem, run folde
     [[...base, '--out', path.join(root, 'e4'), '--class', '1'], /--class needs --classifier/],
     [[...base, '--out', path.join(root, 'e5'), '--classifier', clfDir], /--classifier needs --class/],
     [[...base, '--out', path.join(root, 'e6'), '--guidance', '1'], /--guidance needs --class/],
+    [[...base, '--out', path.join(root, 'e6t'), '--guidance-temperature', '2'], /--guidance-temperature needs --class/],
+    [[...base, '--out', path.join(root, 'e6z'), '--class', '1', '--classifier', clfDir, '--guidance-temperature', '0'], /--guidance-temperature.*> 0/],
     [[...base, '--out', path.join(root, 'e7'), '--class', '1', '--classifier', path.join(root, 'nowhere')], /nowhere\/model\.json: no such file/],
     [[...base, '--out', path.join(root, 'e8'), '--class', '1,1', '--classifier', clfDir], /class 1 is listed twice/],
     [[...base, '--out', path.join(root, 'e10'), '--class', '1', '--classifier', cfg], /tiny\.json: is a file; expected a classifier folder/],

@@ -111,6 +111,8 @@ export interface GuidedSampleOptions {
   steps: number;
   /** Guidance weight φ. */
   guidance: number;
+  /** Softmax temperature of the classifier (1: as it is). */
+  temperature: number;
   /** The classifier's model.json, recorded in classes.json and named in errors. */
   classifierFile: string;
   run: string;
@@ -121,6 +123,7 @@ export interface GuidedSampleRecord {
   run: string;
   classifier: string;
   guidance: number;
+  temperature: number;
   steps: number;
   seed: number;
   n: number;
@@ -173,7 +176,11 @@ export async function sampleImagesByClass(
   const per = pixelsPerImage(shape);
   const perClass: Float32Array[] = [];
   for (const c of classes) {
-    const term = classifierGuidanceTerm(clf, c.index, o.guidance, model.derived.normalizer, { image: shape, source: o.classifierFile });
+    const term = classifierGuidanceTerm(clf, c.index, o.guidance, model.derived.normalizer, {
+      image: shape,
+      source: o.classifierFile,
+      temperature: o.temperature,
+    });
     const { samples } = await model.sampleInBatches(o.n, { seed: o.seed, steps: o.steps, extraTerms: [term] });
     if (!samples.every(Number.isFinite)) return null;
     perClass.push(samples);
@@ -185,6 +192,7 @@ export async function sampleImagesByClass(
     run: path.resolve(o.run),
     classifier: path.resolve(o.classifierFile),
     guidance: o.guidance,
+    temperature: o.temperature,
     steps: o.steps,
     seed: o.seed,
     n: o.n,
@@ -216,7 +224,7 @@ export async function sampleImagesByClass(
   const rowLabels = classes.map((c) => Array.from(c.name ?? String(c.index)).slice(0, 16).join(''));
   writeFileAtomic(path.join(o.out, 'grid.png'), imageGridPng(grid, classes.length * cols, shape, { cols, rowLabels }));
   writeFileAtomic(path.join(o.out, 'classes.json'), JSON.stringify(record, null, 2) + '\n');
-  lines.push(`wrote ${o.n} images per class for ${classes.length} class${classes.length === 1 ? '' : 'es'} (φ = ${o.guidance}, ${o.steps} steps), grid.png and classes.json to ${o.out}`);
+  lines.push(`wrote ${o.n} images per class for ${classes.length} class${classes.length === 1 ? '' : 'es'} (φ = ${o.guidance}${o.temperature === 1 ? '' : `, T = ${o.temperature}`}, ${o.steps} steps), grid.png and classes.json to ${o.out}`);
   // the guide's own agreement says little: guidance can raise it with patterns no other classifier sees
   lines.push('note: the agreement above is the guiding classifier judging its own guidance; check the classes with an independent classifier (npm run eval:conditional does)');
   return lines;

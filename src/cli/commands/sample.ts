@@ -36,19 +36,22 @@ export interface SampleCliOptions {
   classifier?: string;
   /** Guidance weight φ (default GUIDANCE_DEFAULT). */
   guidance?: number;
+  /** Softmax temperature of the guiding classifier (default 1). */
+  guidanceTemperature?: number;
   backend?: string;
 }
 
 /** Default guidance weight φ (the authors' value). */
 export const GUIDANCE_DEFAULT = 0.1;
 
-/** --class, --classifier and --guidance: all or none of the first two; --guidance only with them. */
+/** --class, --classifier, --guidance and --guidance-temperature: all or none of the first two; the others only with them. */
 function checkGuidanceOptions(o: SampleCliOptions): boolean {
   const hasClass = o.class !== undefined;
   const hasClassifier = o.classifier !== undefined;
   if (hasClass && !hasClassifier) throw new UsageError('--class needs --classifier DIR|model.json (the classifier p(y|x) that guides the flow)');
   if (hasClassifier && !hasClass) throw new UsageError('--classifier needs --class Y[,Y2,…] (the classes to sample)');
   if (o.guidance !== undefined && !hasClass) throw new UsageError('--guidance needs --class Y and --classifier DIR|model.json');
+  if (o.guidanceTemperature !== undefined && !hasClass) throw new UsageError('--guidance-temperature needs --class Y and --classifier DIR|model.json');
   return hasClass;
 }
 
@@ -106,7 +109,16 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
       const classes = parseClassList(o.class!, clf.classes, classNamesFor(clf, o.class!, stored), classifierFile);
       const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
       const guidance = o.guidance ?? GUIDANCE_DEFAULT;
-      const lines = await sampleImagesByClass(model, image, clf, classes, { n: o.n, out: o.out, seed: o.seed, steps, guidance, classifierFile, run: o.run });
+      const lines = await sampleImagesByClass(model, image, clf, classes, {
+        n: o.n,
+        out: o.out,
+        seed: o.seed,
+        steps,
+        guidance,
+        temperature: o.guidanceTemperature ?? 1,
+        classifierFile,
+        run: o.run,
+      });
       if (!lines) {
         process.stderr.write(`dggf: the guided flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try a smaller --guidance or fewer --flow-steps)\n`);
         return EXIT.diverged;
