@@ -43,7 +43,7 @@ export { Adam } from './optim/adam.js';
 export { runFlow, ratioTerm, driftGradient } from './flow/index.js';
 export type { FlowTerm, FlowSettings, FlowResult, FlowRecording } from './flow/index.js';
 export { classifierGuidanceTerm, logProbTerm } from './flow/guidance.js';
-export type { GuidanceCheck } from './flow/guidance.js';
+export type { GuidanceOptions } from './flow/guidance.js';
 export { dataPrior, dataPriorState, isDataPrior, checkSameImageShape } from './priors/index.js';
 export type { DataPrior, DataPriorState } from './priors/index.js';
 export { loadPriorSource, priorForRun } from './priors/image-source.js';

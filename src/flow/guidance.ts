@@ -33,7 +33,7 @@ export function logProbTerm(logProb: (x: Tensor2D) => Tensor, weight: number, la
   };
 }
 
-export interface GuidanceCheck {
+export interface GuidanceOptions {
   /** The image shape of the run (its particles are flattened HWC images of this shape). */
   image?: ImageShape;
   /** Where the classifier came from (its folder or model.json), for error messages. */
@@ -53,22 +53,23 @@ const isIdentity = (nz: NormalizerState): boolean => nz.mean.every((m) => m === 
  * the flow is pushed towards images the classifier assigns to the class (see the module
  * comment for how it composes with the ratio term). x lives in the flow's space; with a
  * non-identity `normalizer` it is mapped back to data space (x·std + mean) before the
- * classifier sees it, since classifiers take [−1, 1] images.
+ * classifier sees it, since classifiers take [−1, 1] images. With `options.temperature` T the
+ * potential is −log softmax(logits/T)_y instead.
  *
  * Checks: classIndex in 0..classes−1 (DataError), the classifier's input shape equal to
- * `check.image` (ClassifierFileError) and the normaliser's dimension equal to the
- * classifier's input size; errors name `check.source` and say what was expected and found.
+ * `options.image` (ClassifierFileError) and the normaliser's dimension equal to the
+ * classifier's input size; errors name `options.source` and say what was expected and found.
  */
 export function classifierGuidanceTerm(
   clf: ImageClassifier,
   classIndex: number,
   weight: number,
   normalizer?: NormalizerState,
-  check: GuidanceCheck = {},
+  options: GuidanceOptions = {},
 ): FlowTerm {
-  const source = check.source ?? 'classifier';
+  const source = options.source ?? 'classifier';
   const per = pixelsPerImage(clf.image);
-  const want = check.image;
+  const want = options.image;
   if (want && (want.height !== clf.image.height || want.width !== clf.image.width || want.channels !== clf.image.channels)) {
     throw new ClassifierFileError(`${source}: classifier input is ${shapeText(clf.image)} images, expected ${shapeText(want)} (the run's images)`);
   }
@@ -81,7 +82,7 @@ export function classifierGuidanceTerm(
     );
   }
   if (!Number.isFinite(weight)) throw new RangeError(`classifierGuidanceTerm: weight is ${weight}, expected a finite number`);
-  const temperature = check.temperature ?? 1;
+  const temperature = options.temperature ?? 1;
   if (!(temperature > 0 && Number.isFinite(temperature))) {
     throw new RangeError(`classifierGuidanceTerm: temperature is ${temperature}, expected a finite number > 0`);
   }
