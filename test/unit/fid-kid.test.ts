@@ -312,25 +312,43 @@ test('classifier noise augmentation: 0 is the plain run, σ > 0 trains on noisie
   clf.dispose();
 });
 
-test('classifier adversarial training: the L2 attack step has the radius and raises the loss; 0 is the plain run, negative is refused', async () => {
-  await initEngine('cpu');
+/**
+ * A tiny classifier trained briefly on the patch data, n = 8 random images from `seed` with
+ * alternating labels, their one-hot labels, the batch loss at any images, and each image's L2
+ * distance from the originals: the setting of the adversarial-attack tests.
+ */
+async function attackFixture(seed: number) {
   const ds = patchDataset();
-  const rng = new Rng(3);
   const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
   await trainClassifier(clf, ds, { steps: 20, batch: 16, lr: 3e-3, seed: 2 });
   const n = 8;
   const per = SHAPE.height * SHAPE.width * SHAPE.channels;
-  const radius = 0.05;
+  const shape: [number, number, number, number] = [n, SHAPE.height, SHAPE.width, SHAPE.channels];
+  const rng = new Rng(seed);
   const xs = rng.uniformArray(n * per, -1, 1);
-  const ys = Int32Array.from({ length: n }, (_, i) => i % 2);
-  const onehot = tf.oneHot(tf.tensor1d(ys, 'int32'), 2);
+  const onehot = tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 2), 'int32'), 2);
   const lossAt = (v: Float32Array): number =>
     tf.tidy(() => tf.losses.softmaxCrossEntropy(onehot, classifierLogits(clf, tf.tensor2d(v, [n, per]))).dataSync()[0]);
-  const attacked = tf.tidy(() => l2AttackStep(clf, tf.tensor4d(xs, [n, SHAPE.height, SHAPE.width, SHAPE.channels]), onehot, radius).dataSync()) as Float32Array;
-  for (let i = 0; i < n; i++) {
-    let sq = 0;
-    for (let j = i * per; j < (i + 1) * per; j++) sq += (attacked[j] - xs[j]) ** 2;
-    assert.ok(Math.abs(Math.sqrt(sq) - radius) < 1e-4, `image ${i}: step of norm ${Math.sqrt(sq)}, expected ${radius}`);
+  const moves = (v: Float32Array): number[] =>
+    Array.from({ length: n }, (_, i) => {
+      let sq = 0;
+      for (let j = i * per; j < (i + 1) * per; j++) sq += (v[j] - xs[j]) ** 2;
+      return Math.sqrt(sq);
+    });
+  const dispose = () => {
+    onehot.dispose();
+    clf.dispose();
+  };
+  return { ds, clf, rng, n, per, shape, xs, onehot, lossAt, moves, dispose };
+}
+
+test('classifier adversarial training: the L2 attack step has the radius and raises the loss; 0 is the plain run, negative is refused', async () => {
+  await initEngine('cpu');
+  const { ds, clf, rng, n, per, shape, xs, onehot, lossAt, moves, dispose } = await attackFixture(3);
+  const radius = 0.05;
+  const attacked = tf.tidy(() => l2AttackStep(clf, tf.tensor4d(xs, shape), onehot, radius).dataSync()) as Float32Array;
+  for (const [i, norm] of moves(attacked).entries()) {
+    assert.ok(Math.abs(norm - radius) < 1e-4, `image ${i}: step of norm ${norm}, expected ${radius}`);
   }
   // the attack is the worst direction to first order: worse than random steps of the same norm
   const base = lossAt(xs);
@@ -346,8 +364,7 @@ test('classifier adversarial training: the L2 attack step has the radius and rai
     assert.ok(attackedLoss > lossAt(moved), `attack loss ${attackedLoss} ≤ random-step loss ${lossAt(moved)}`);
   }
   assert.ok(attackedLoss > base, `attack loss ${attackedLoss} ≤ clean loss ${base}`);
-  onehot.dispose();
-  clf.dispose();
+  dispose();
 
   const plain = await tinyTrainLoss(ds);
   assert.equal(await tinyTrainLoss(ds, { adversarial: 0 }), plain, 'adversarial 0 must leave the run unchanged');
@@ -360,31 +377,18 @@ test('classifier adversarial training: the L2 attack step has the radius and rai
 
 test('classifier PGD attack: stays in the ball, finds a higher loss than one step; 1 step is l2AttackStep; radius warm-up; bad options are refused', async () => {
   await initEngine('cpu');
-  const ds = patchDataset();
-  const rng = new Rng(5);
-  const clf = createClassifier({ image: SHAPE, classes: 2, ...TINY }, new Rng(0));
-  await trainClassifier(clf, ds, { steps: 20, batch: 16, lr: 3e-3, seed: 2 });
-  const n = 8;
-  const per = SHAPE.height * SHAPE.width * SHAPE.channels;
-  const shape: [number, number, number, number] = [n, SHAPE.height, SHAPE.width, SHAPE.channels];
+  const { ds, clf, shape, xs, onehot, lossAt, moves, dispose } = await attackFixture(5);
   const radius = 1.5;
-  const xs = rng.uniformArray(n * per, -1, 1);
-  const onehot = tf.oneHot(tf.tensor1d(Int32Array.from({ length: n }, (_, i) => i % 2), 'int32'), 2);
   const attack = (steps: number): Float32Array => tf.tidy(() => l2Attack(clf, tf.tensor4d(xs, shape), onehot, radius, steps).dataSync()) as Float32Array;
-  const lossAt = (v: Float32Array): number =>
-    tf.tidy(() => tf.losses.softmaxCrossEntropy(onehot, classifierLogits(clf, tf.tensor2d(v, [n, per]))).dataSync()[0]);
   const one = attack(1);
   const single = tf.tidy(() => l2AttackStep(clf, tf.tensor4d(xs, shape), onehot, radius).dataSync()) as Float32Array;
   assert.deepEqual(one, single, 'one attack step must be l2AttackStep');
   const pgd = attack(5);
-  for (let i = 0; i < n; i++) {
-    let sq = 0;
-    for (let j = i * per; j < (i + 1) * per; j++) sq += (pgd[j] - xs[j]) ** 2;
-    assert.ok(Math.sqrt(sq) <= radius * (1 + 1e-5), `image ${i}: PGD moved ${Math.sqrt(sq)}, outside the ball of ${radius}`);
+  for (const [i, norm] of moves(pgd).entries()) {
+    assert.ok(norm <= radius * (1 + 1e-5), `image ${i}: PGD moved ${norm}, outside the ball of ${radius}`);
   }
   assert.ok(lossAt(pgd) > lossAt(one), `PGD loss ${lossAt(pgd)} ≤ one-step loss ${lossAt(one)}`);
-  onehot.dispose();
-  clf.dispose();
+  dispose();
   // in training: more attack steps are a stronger attack (higher loss); 0 and fractions are refused
   const oneStep = await tinyTrainLoss(ds, { adversarial: 3 });
   assert.equal(await tinyTrainLoss(ds, { adversarial: 3, adversarialSteps: 1 }), oneStep, 'adversarialSteps 1 must be the one-step run');
