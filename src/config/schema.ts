@@ -32,6 +32,8 @@ const cnnNetSchema = z
      * default) or 'flatten' (dense over every position: the net sees where strokes are).
      */
     head: z.enum(['mean', 'flatten']).optional(),
+    /** Dense hidden layers (widths) between the head's features and the output: a nonlinear read-out. */
+    headHidden: z.array(positiveInt.max(8192)).max(8).optional(),
     /** Spectral normalisation of every kernel (W / σ(W)): a smoother ratio estimator. */
     spectralNorm: z.boolean().optional(),
   })

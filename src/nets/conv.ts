@@ -2,7 +2,8 @@
  * Convolutional ratio estimators for images. Inputs arrive flat ([n, H·W·C], HWC order, as the
  * flow moves them) and are reshaped here. Two families:
  * - `cnn`: conv3×3 (stride 1) → c₀, then conv4×4 stride 2 per further width, activation after
- *   each, global mean pool (or flatten) and dense → 1 (the small nets of our CPU presets);
+ *   each, global mean pool (or flatten), optional dense hidden layers, and dense → 1 (the small
+ *   nets of our CPU presets);
  * - `resnet`: the paper's estimators: conv3×3 stem, pre-activation residual blocks (act →
  *   conv3×3 → act → conv3×3, 1×1 shortcut when the width changes), "down" blocks average-pool
  *   both paths by 2, then act, global mean pool, dense → 1.
@@ -27,6 +28,11 @@ export interface CnnSpec {
    * 'flatten': dense over the whole last feature map, so the score depends on where things are.
    */
   head?: 'mean' | 'flatten';
+  /**
+   * Widths of dense hidden layers (each followed by the activation) between the pooled or
+   * flattened features and the output: a nonlinear read-out (absent or []: one linear dense).
+   */
+  headHidden?: number[];
   /** Spectrally normalise every kernel (conv and dense): W / σ(W), see spectral-norm.ts. */
   spectralNorm?: boolean;
 }
@@ -128,7 +134,13 @@ function buildLayers(
     for (let i = 1; i < spec.channels.length; i++) side = side.map((s) => Math.ceil(s / 2));
     const flatten = spec.head === 'flatten';
     const headIn = flatten ? side[0] * side[1] * cin : cin;
-    const out = pb.add('dense', [headIn, 1], headIn, 1);
+    let fanIn = headIn;
+    const hidden = (spec.headHidden ?? []).map((units, i) => {
+      const at = pb.add(`hidden${i}`, [fanIn, units], fanIn, units);
+      fanIn = units;
+      return at;
+    });
+    const out = pb.add('dense', [fanIn, 1], fanIn, 1);
     return {
       params: pb.params,
       forward(x, ws) {
@@ -136,7 +148,9 @@ function buildLayers(
         layers.forEach((at, i) => {
           h = act(conv(h, ws, at, i === 0 ? 1 : 2));
         });
-        return flatten ? dense(tf.reshape(h, [h.shape[0], headIn]) as Tensor2D, ws, out) : head(h, ws, out);
+        let features = (flatten ? tf.reshape(h, [h.shape[0], headIn]) : tf.mean(h, [1, 2])) as Tensor2D;
+        for (const at of hidden) features = activate(dense(features, ws, at), spec.activation) as Tensor2D;
+        return dense(features, ws, out);
       },
     };
   }
@@ -183,6 +197,7 @@ export function convActivationFloats(spec: ConvSpec): number {
       }
       total += 3 * h * w * c; // conv, mask, activation
     });
+    for (const units of spec.headHidden ?? []) total += 3 * units;
     return total;
   }
   total += h * w * spec.stem;

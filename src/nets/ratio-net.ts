@@ -33,7 +33,7 @@ export interface RatioNet {
 /** The architecture part of a run config (the input shape comes from the data). */
 export type NetConfig =
   | { type?: 'mlp'; hidden: number; depth: number; activation: Activation }
-  | { type: 'cnn'; channels: number[]; activation: Activation; head?: 'mean' | 'flatten'; spectralNorm?: boolean }
+  | { type: 'cnn'; channels: number[]; activation: Activation; head?: 'mean' | 'flatten'; headHidden?: number[]; spectralNorm?: boolean }
   | { type: 'resnet'; stem: number; blocks: ResBlockSpec[]; activation: Activation; spectralNorm?: boolean };
 
 export function isMlpSpec(spec: NetSpec): spec is MlpSpec {

@@ -28,12 +28,16 @@ const specs: ConvSpec[] = [
   { type: 'resnet', image, stem: 4, blocks: [{ channels: 4, down: false }, { channels: 6, down: true }], activation: 'silu' },
   { type: 'cnn', image, channels: [4, 6], activation: 'silu', head: 'flatten', spectralNorm: true },
   { type: 'resnet', image, stem: 4, blocks: [{ channels: 6, down: true }], activation: 'silu', spectralNorm: true },
+  { type: 'cnn', image, channels: [4, 6], activation: 'silu', head: 'flatten', headHidden: [5, 3], spectralNorm: true },
+  { type: 'cnn', image, channels: [4, 6], activation: 'silu', headHidden: [5] },
 ];
 
 for (const backend of ['cpu', 'wasm'] as const) {
   for (const spec of specs) {
     const label =
-      (spec.type === 'cnn' && spec.head ? `${spec.type} (${spec.head} head)` : spec.type) + (spec.spectralNorm ? ' with spectral norm' : '');
+      (spec.type === 'cnn' && spec.head ? `${spec.type} (${spec.head} head)` : spec.type) +
+      (spec.type === 'cnn' && spec.headHidden ? ` with dense hidden ${spec.headHidden.join('-')}` : '') +
+      (spec.spectralNorm ? ' with spectral norm' : '');
     test(`${label} ratio net on ${backend}: output [n, 1], drift = finite differences of the potential`, async () => {
       await initEngine(backend);
       const net = createRatioNet(spec, new Rng(3));
@@ -43,8 +47,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const x = tf.tensor2d(xs, [n, dim]);
       const out = net.apply(x);
       assert.deepEqual(out.shape, [n, 1]);
-      // the flatten head's dense layer reads every position of the last 4×4×6 map
-      if (spec.type === 'cnn' && spec.head === 'flatten') assert.deepEqual(net.params[net.params.length - 2].variable.shape, [4 * 4 * 6, 1]);
+      // the flatten head's first dense layer reads every position of the last map (8×8 halved
+      // per stride-2 layer; the mean head: its channels only), then any hidden layers, then one output
+      if (spec.type === 'cnn') {
+        const last = spec.channels[spec.channels.length - 1];
+        const side = 8 / 2 ** (spec.channels.length - 1);
+        const widths = [spec.head === 'flatten' ? side * side * last : last, ...(spec.headHidden ?? []), 1];
+        const dense = net.params.filter((p) => p.name.endsWith('/kernel') && p.variable.shape.length === 2).map((p) => p.variable.shape);
+        assert.deepEqual(dense, widths.slice(1).map((w, i) => [widths[i], w]));
+      }
       // SiLU is smooth, so central differences of Σ f′(out) are accurate in float32 at h = 1e-2
       const term = ratioTerm(net, 'kl', 'log-ratio');
       const grad = driftGradient([term])(x).arraySync() as number[][];
@@ -193,6 +204,13 @@ test('config: image presets pick κ from the prior; a bad net names the field', 
   assert.throws(
     () => resolveConfig({ preset: 'toy', overrides: { data: '8gaussians', net: { spectralNorm: true } }, defaults: {} }),
     /net: unknown field\(s\) for a 'mlp' net: spectralNorm/,
+  );
+  // dense hidden layers of a cnn head: positive integer widths, named when wrong
+  const fc = resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist', net: { headHidden: [128] } }, defaults: {} }).config;
+  assert.deepEqual(fc.net.type === 'cnn' && fc.net.headHidden, [128]);
+  assert.throws(
+    () => resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist', net: { headHidden: [0] } as never }, defaults: {} }),
+    /net\.headHidden\.0/,
   );
   // another net type replaces the preset's instead of mixing fields
   const mlp = resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist', net: { type: 'mlp', hidden: 32, depth: 1, activation: 'relu' } }, defaults: {} }).config;
