@@ -19,7 +19,8 @@
  * `--no-write` leaves bench/RESULTS.md alone (for quick checks).
  *
  * `--threads` (default DGGF_THREADS or min(2, cores)) sets the particle-parallel flow's threads
- * (MLP flows of ≥ 512 rows; conv-net flows from two noise chunks up; one wasm thread each).
+ * (MLP flows of ≥ 512 rows; conv-net flows from two noise chunks up; one wasm thread each),
+ * which also share a conv net's training step (its batch's two gradient blocks).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -216,7 +217,7 @@ async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Pr
     '',
     `Machine: ${machine}, load average ${load} at the start (shared machines make these noisy); Node ${process.version}; ` +
       `TF.js ${info.tfjs}. Ours: ${info.backend} backend${info.simd ? ' (SIMD)' : ''}, ` +
-      `${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (flows split by particle over the flow threads: conv nets from 2 noise chunks of 16 up). ${refNote}`,
+      `${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (flows split by particle over the flow threads: conv nets from 2 noise chunks of 16 up; a conv net's train step in 2 gradient blocks, one per thread). ${refNote}`,
     `Median of ${w.repeats} after ${w.warmup} warm-up, both engines in the same \`npm run bench\` run` +
       `${w.repeats < ITER ? ' (fewer repeats: this net is big)' : ''}. Ratio = ours / reference (lower is better for us).`,
     `Flow step: one Euler–Maruyama step x ← x − η∇ₓf′(net(x)) + νξ on ${batch} images (∇ w.r.t. x only). Train step: forward on`,

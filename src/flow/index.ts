@@ -14,7 +14,15 @@ import { parallelFlow } from './parallel/pool.js';
 export { ratioTerm, driftGradient, eulerMaruyama } from './core.js';
 export type { FlowTerm, FlowSettings, PortableTerm } from './core.js';
 export { FlowNoise, NOISE_CHUNK_ROWS, chunkSeed } from './noise.js';
-export { startFlowWorkers, stopFlowWorkers, flowWorkerCount, setParallelMinRows, PARALLEL_MIN_ROWS } from './parallel/pool.js';
+export {
+  startFlowWorkers,
+  stopFlowWorkers,
+  flowWorkerCount,
+  setParallelMinRows,
+  PARALLEL_MIN_ROWS,
+  parallelGradients,
+  gradientBlocksInWorkers,
+} from './parallel/pool.js';
 
 export interface FlowRecording {
   /** Keep a copy of the particles every this many steps (and the first and last). */

@@ -20,7 +20,8 @@ import {
 import { Adam } from '../optim/adam.js';
 import { assignParams, readParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
-import { PARALLEL_MIN_ROWS, runFlow, startFlowWorkers } from '../flow/index.js';
+import { PARALLEL_MIN_ROWS, parallelGradients, runFlow, startFlowWorkers } from '../flow/index.js';
+import { blockGradients, gradientBlocks } from '../losses/block-gradients.js';
 import { FlowModel, flowNoise, type Derived } from '../flow/model.js';
 import type { Checkpoint } from './checkpoint.js';
 
@@ -155,46 +156,37 @@ export class Trainer {
       data = noisy(data);
     }
 
-    // The Bregman losses are means of per-sample terms, so a batch too big for memory in one
-    // piece (big conv nets) gives the same loss and gradient as a weighted sum over row blocks.
+    // The loss and gradient are sums over row blocks (memory; conv nets: threads share them,
+    // src/losses/block-gradients.ts), added up in block order whatever ran each block.
     const vars = model.net.params.map((p) => p.variable);
-    const rows = Math.min(n, model.net.maxRows ?? n);
-    let value: Tensor | null = null;
-    let meanOut: Tensor | null = null;
-    let gradList: Tensor[] = [];
-    for (let start = 0; start < n; start += rows) {
-      const size = Math.min(rows, n - start);
-      const w = size / n;
-      const scaled = (t: Tensor): Tensor => (w === 1 ? t : tf.mul(t, w));
-      let blockMean: Tensor | undefined;
-      const block = tf.variableGrads(() => {
-        const nu = size === n ? flowed : tf.slice(flowed, [start, 0], [size, -1]);
-        const de = size === n ? data : tf.slice(data, [start, 0], [size, -1]);
-        const outNu = model.net.apply(nu as Tensor2D);
-        const outDe = model.net.apply(de as Tensor2D);
-        blockMean = tf.keep(scaled(tf.mean(outNu)));
-        return scaled(model.loss.compute(outNu, outDe)) as tf.Scalar;
-      }, vars);
-      const grads = vars.map((v) => block.grads[v.name]);
-      if (value === null) {
-        value = block.value;
-        meanOut = blockMean!;
-        gradList = grads;
-      } else {
-        const prev = [value, meanOut!, ...gradList];
-        value = tf.add(value, block.value);
-        meanOut = tf.add(meanOut!, blockMean!);
-        gradList = gradList.map((g, i) => tf.add(g, grads[i]));
-        tf.dispose([...prev, block.value, blockMean!, ...grads]);
+    const blocks = gradientBlocks(n, model.net);
+    const here = (b: number) => {
+      const [start, end] = blocks[b];
+      const whole = end - start === n;
+      const nu = whole ? flowed : tf.slice(flowed, [start, 0], [end - start, -1]);
+      const de = whole ? data : tf.slice(data, [start, 0], [end - start, -1]);
+      try {
+        return blockGradients(model.net, model.loss, nu as Tensor2D, de as Tensor2D, vars, (end - start) / n);
+      } finally {
+        if (!whole) tf.dispose([nu, de]);
       }
+    };
+    const results = parallelGradients(model.net, model.loss, flowed, data, vars, blocks, here) ?? blocks.map((_, b) => here(b));
+    let value: Tensor = results[0].value;
+    let meanOut: Tensor = results[0].meanOut;
+    let gradList: Tensor[] = results[0].grads;
+    for (const r of results.slice(1)) {
+      const prev = [value, meanOut, ...gradList];
+      value = tf.add(value, r.value);
+      meanOut = tf.add(meanOut, r.meanOut);
+      gradList = gradList.map((g, i) => tf.add(g, r.grads[i]));
+      tf.dispose([...prev, r.value, r.meanOut, ...r.grads]);
     }
     flowed.dispose();
     data.dispose();
     // loss, mean net output and gradient norm in one read-back
-    const packed = tf.tidy(() =>
-      tf.stack([value!, meanOut!, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]),
-    );
-    tf.dispose([value!, meanOut!]);
+    const packed = tf.tidy(() => tf.stack([value, meanOut, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]));
+    tf.dispose([value, meanOut]);
     let read: Float32Array | Int32Array | Uint8Array;
     try {
       [read] = await readAndDispose(packed);

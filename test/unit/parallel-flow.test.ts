@@ -15,6 +15,7 @@ import {
   FlowNoise,
   NOISE_CHUNK_ROWS,
   flowWorkerCount,
+  gradientBlocksInWorkers,
   ratioTerm,
   runFlow,
   setParallelMinRows,
@@ -23,6 +24,8 @@ import {
 } from '../../src/flow/index.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { resolveDataset } from '../../src/data/index.js';
+import { makeImageDataset } from '../../src/data/images/index.js';
+import { gradientBlocks } from '../../src/losses/block-gradients.js';
 import { Trainer, deriveSetup } from '../../src/train/trainer.js';
 import { readParams } from '../../src/nets/params.js';
 import { Rng } from '../../src/util/rng.js';
@@ -154,6 +157,41 @@ test('conv ratio nets flow in workers too, from two noise chunks up: same result
   two.trajectory!.forEach((t, i) => assert.deepEqual(t.points, one.trajectory![i].points, `snapshot ${t.step}`));
   x0.dispose();
   net.dispose();
+});
+
+test('conv training steps share their gradient blocks with workers: same weights as one thread, no leaks', async () => {
+  const image = { height: 8, width: 8, channels: 1 as const };
+  const rng = new Rng(31);
+  const pixels = new Uint8Array(50 * 64).map(() => rng.int(256));
+  const ds = makeImageDataset({ name: 'tiny-gray', image, train: { count: 50, pixels }, flip: false });
+  const { config } = resolveConfig({
+    preset: 'mnist-cpu',
+    overrides: { data: 'tiny-gray', batch: 12, flowSteps: 2, instanceNoise: 0.1, net: { channels: [4, 6], headHidden: [5] } },
+    defaults: {},
+  });
+  const train = async (threads: number) => {
+    await initEngine('wasm', { threads });
+    const tr = new Trainer(config, ds, await deriveSetup(config, ds));
+    const stats = [await tr.step()];
+    const tensors = tf.memory().numTensors;
+    for (let i = 1; i < 4; i++) {
+      stats.push(await tr.step());
+      assert.equal(tf.memory().numTensors, tensors, `threads=${threads}: tensors after iteration ${tr.iteration}`);
+    }
+    const params = await readParams([...tr.model.net.params, ...tr.model.ema.params]);
+    tr.dispose();
+    return { stats, params };
+  };
+  // a conv net's batch is cut in two blocks whatever the thread count (MLPs stay whole)
+  assert.deepEqual(gradientBlocks(12, { spec: { type: 'cnn', image, channels: [4], activation: 'silu' } }), [[0, 6], [6, 12]]);
+  assert.deepEqual(gradientBlocks(10, { spec: { type: 'cnn', image, channels: [4], activation: 'silu' }, maxRows: 3 }).map(([a, b]) => b - a), [3, 3, 3, 1]);
+  assert.deepEqual(gradientBlocks(600, { spec: { inputDim: 2, hidden: 8, depth: 1, activation: 'silu' } }), [[0, 600]]);
+  const one = await train(1);
+  const before = gradientBlocksInWorkers();
+  const two = await train(2);
+  assert.equal(gradientBlocksInWorkers() - before, 4, 'one block of each of the 4 steps ran in a worker');
+  assert.deepEqual(two.stats, one.stats);
+  two.params.forEach((p, i) => assert.deepEqual(p.values, one.params[i].values, p.name));
 });
 
 test('workers stop on request, restart on demand, and never keep a process alive', async () => {

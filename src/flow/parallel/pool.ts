@@ -9,7 +9,10 @@
  * main thread for good (with one warning); its rows are redone there with the same noise.
  */
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { activeBackend, flowThreads, tf, type Tensor2D } from '../../engine/index.js';
+import { activeBackend, flowThreads, tf, type Tensor, type Tensor2D } from '../../engine/index.js';
+import type { RatioNet } from '../../nets/ratio-net.js';
+import type { RatioLoss } from '../../losses/index.js';
+import type { BlockGradients } from '../../losses/block-gradients.js';
 import { driftGradient, eulerMaruyama, isSnapshotStep, type FlowSettings, type FlowTerm } from '../core.js';
 import type { FlowNoise } from '../noise.js';
 import {
@@ -19,7 +22,10 @@ import {
   STATUS_STARTING,
   type FlowJob,
   type FlowReply,
+  type GradientJob,
+  type GradientReply,
   type WorkerInit,
+  type WorkerReply,
 } from './protocol.js';
 
 /**
@@ -117,7 +123,7 @@ export function flowWorkerCount(): number {
 }
 
 /** Blocks until the worker's reply to job `id` arrives; throws if the worker fails. */
-function awaitReply(slot: Slot, id: number): FlowReply {
+function awaitReply<R extends WorkerReply>(slot: Slot, id: number): R {
   const t0 = Date.now();
   // a flow job is seconds of work at most; a silent worker past this is treated as dead
   const deadline = t0 + JOB_TIMEOUT_MS;
@@ -126,7 +132,7 @@ function awaitReply(slot: Slot, id: number): FlowReply {
     // wait below cannot miss it
     const seen = Atomics.load(slot.signal, SIGNAL_COUNT);
     for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
-      const reply = m.message as FlowReply;
+      const reply = m.message as R;
       if (reply.id === 0) throw new Error(`flow worker failed to load: ${reply.error}`);
       if (reply.id !== id) continue; // a stale reply (an earlier job that failed on our side)
       if (reply.error) throw new Error(`flow worker failed: ${reply.error}`);
@@ -180,6 +186,7 @@ export function parallelFlow(
   const jobs: { slot: Slot; id: number; from: number; to: number }[] = [];
   for (let p = 1; p < parts; p++) {
     const job: FlowJob = {
+      kind: 'flow',
       id: nextJobId++,
       terms: portable,
       x: all.slice(bounds[p] * dim, bounds[p + 1] * dim),
@@ -219,7 +226,7 @@ export function parallelFlow(
       continue;
     }
     try {
-      const reply = awaitReply(slot, id);
+      const reply = awaitReply<FlowReply>(slot, id);
       pieces.push({ x: reply.x!, trajectory: reply.trajectory ?? [] });
     } catch (e) {
       if (!disabled) disable(e);
@@ -238,4 +245,89 @@ export function parallelFlow(
     return { step, points };
   });
   return { x, trajectory };
+}
+
+let workerGradientBlocks = 0;
+
+/** Training-gradient blocks computed by workers so far (tests and benchmarks). */
+export function gradientBlocksInWorkers(): number {
+  return workerGradientBlocks;
+}
+
+/**
+ * The row blocks of a training step's gradient shared between threads: contiguous groups of
+ * blocks, the first on the main thread (`here`), the others in workers, results in block
+ * order. Null where it does not apply (one thread, a backend other than wasm, fewer than two
+ * blocks). Same results as `here` on every block, since both run the same code.
+ */
+export function parallelGradients(
+  net: RatioNet,
+  loss: RatioLoss,
+  particles: Tensor2D,
+  data: Tensor2D,
+  weights: Tensor[],
+  blocks: [number, number][],
+  here: (block: number) => BlockGradients,
+): BlockGradients[] | null {
+  const threads = flowThreads();
+  if (!isMainThread || disabled || threads < 2 || activeBackend() !== 'wasm' || blocks.length < 2) return null;
+  const parts = Math.min(threads, blocks.length);
+  try {
+    startFlowWorkers(parts - 1);
+  } catch (e) {
+    disable(e);
+    return null;
+  }
+  const [n, dim] = particles.shape;
+  const groups = Array.from({ length: parts + 1 }, (_, p) => Math.floor((p * blocks.length) / parts));
+  const nu = particles.dataSync() as Float32Array;
+  const de = data.dataSync() as Float32Array;
+  const ws = weights.map((w) => ({ values: w.dataSync() as Float32Array, shape: w.shape.slice() }));
+  const jobs: { slot: Slot; id: number; first: number; last: number }[] = [];
+  for (let p = 1; p < parts; p++) {
+    const mine = blocks.slice(groups[p], groups[p + 1]);
+    const job: GradientJob = {
+      kind: 'gradient',
+      id: nextJobId++,
+      spec: net.spec,
+      loss: loss.name,
+      weights: ws,
+      dim,
+      blocks: mine.map(([from, to]) => ({
+        particles: nu.slice(from * dim, to * dim),
+        data: de.slice(from * dim, to * dim),
+        rows: to - from,
+        w: (to - from) / n,
+      })),
+    };
+    const slot = slots[p - 1];
+    slot.worker.postMessage(job, job.blocks.flatMap((b) => [b.particles.buffer as ArrayBuffer, b.data.buffer as ArrayBuffer]));
+    jobs.push({ slot, id: job.id, first: groups[p], last: groups[p + 1] });
+  }
+  const results: BlockGradients[] = [];
+  for (let b = groups[0]; b < groups[1]; b++) results.push(here(b));
+  for (const { slot, id, first, last } of jobs) {
+    let reply: GradientReply | null = null;
+    if (!disabled) {
+      try {
+        reply = awaitReply<GradientReply>(slot, id);
+      } catch (e) {
+        if (!disabled) disable(e);
+      }
+    }
+    for (let b = first; b < last; b++) {
+      const r = reply?.blocks?.[b - first];
+      if (!r) {
+        results.push(here(b)); // a failed worker: the same block here gives the same result
+        continue;
+      }
+      workerGradientBlocks++;
+      results.push({
+        value: tf.scalar(r.value),
+        meanOut: tf.scalar(r.meanOut),
+        grads: r.grads.map((g, i) => tf.tensor(g, weights[i].shape, 'float32')),
+      });
+    }
+  }
+  return results;
 }

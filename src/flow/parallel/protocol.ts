@@ -1,10 +1,13 @@
 /**
- * Messages between the main thread and a flow worker. Jobs go by postMessage; replies come on
+ * Messages between the main thread and a flow worker (flows, and the row blocks of a training
+ * step's gradient). Jobs go by postMessage; replies come on
  * a MessagePort that the main thread reads synchronously (receiveMessageOnPort) after blocking
  * on a shared signal word (Atomics.wait), so runFlow and Trainer.step stay synchronous.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { FlowSettings, PortableTerm } from '../core.js';
+import type { NetSpec } from '../../nets/ratio-net.js';
+import type { LossName } from '../../losses/index.js';
 
 /** signal[SIGNAL_COUNT]: replies posted so far; signal[SIGNAL_STATUS]: a WorkerStatus. */
 export const SIGNAL_COUNT = 0;
@@ -23,6 +26,7 @@ export interface WorkerInit {
 }
 
 export interface FlowJob {
+  kind: 'flow';
   id: number;
   terms: PortableTerm[];
   /** This worker's particles, rows × dim, row-major; rows [firstRow, firstRow + rows) of the batch. */
@@ -44,3 +48,25 @@ export interface FlowReply {
   trajectory?: Float32Array[];
   error?: string;
 }
+
+/** Row blocks of a training step: loss and parameter gradients of the net at `weights`. */
+export interface GradientJob {
+  kind: 'gradient';
+  id: number;
+  spec: NetSpec;
+  loss: LossName;
+  weights: { values: Float32Array; shape: number[] }[];
+  /** Each block: its particle and data rows (rows × dim, row-major) and its weight rows/n. */
+  blocks: { particles: Float32Array; data: Float32Array; rows: number; w: number }[];
+  dim: number;
+}
+
+export interface GradientReply {
+  id: number;
+  /** Per block, in order: the weighted loss, the weighted mean particle output, the gradients. */
+  blocks?: { value: number; meanOut: number; grads: Float32Array[] }[];
+  error?: string;
+}
+
+export type WorkerJob = FlowJob | GradientJob;
+export type WorkerReply = FlowReply | GradientReply;

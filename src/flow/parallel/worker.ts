@@ -1,15 +1,28 @@
 /**
  * A flow worker: its own single-threaded wasm backend, running the main thread's
- * Euler–Maruyama code (../core.ts) on the rows it is sent. Started by ./pool.ts through its
+ * Euler–Maruyama code (../core.ts) on the rows it is sent, and the main thread's block
+ * gradient code (../../losses/block-gradients.ts) on the training rows it is sent. Started by ./pool.ts through its
  * bootstrap, which also marks the worker dead when it exits.
  */
 import { workerData, parentPort } from 'node:worker_threads';
 import { initEngine, tf, type Tensor } from '../../engine/index.js';
 import { createRatioNet, type RatioNet } from '../../nets/ratio-net.js';
 import { Rng } from '../../util/rng.js';
+import { getLoss } from '../../losses/index.js';
+import { blockGradients } from '../../losses/block-gradients.js';
 import { driftGradient, eulerMaruyama, isSnapshotStep, ratioTerm } from '../core.js';
 import { FlowNoise } from '../noise.js';
-import { SIGNAL_COUNT, SIGNAL_STATUS, STATUS_READY, type FlowJob, type FlowReply, type WorkerInit } from './protocol.js';
+import {
+  SIGNAL_COUNT,
+  SIGNAL_STATUS,
+  STATUS_READY,
+  type FlowJob,
+  type FlowReply,
+  type GradientJob,
+  type GradientReply,
+  type WorkerJob,
+  type WorkerInit,
+} from './protocol.js';
 
 const { port, signal } = workerData as WorkerInit;
 
@@ -22,13 +35,38 @@ function wake(): void {
 /** One net per spec; its own variables are never used: every job brings its weights. */
 const nets = new Map<string, RatioNet>();
 
+function netFor(spec: RatioNet['spec']): RatioNet {
+  const key = JSON.stringify(spec);
+  let net = nets.get(key);
+  if (!net) nets.set(key, (net = createRatioNet(spec, new Rng(0), 'worker')));
+  return net;
+}
+
+function gradients(job: GradientJob): GradientReply {
+  const created: Tensor[] = [];
+  try {
+    const net = netFor(job.spec);
+    const loss = getLoss(job.loss);
+    const ws = job.weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
+    created.push(...ws);
+    const blocks = job.blocks.map((b) => {
+      const particles = tf.tensor2d(b.particles, [b.rows, job.dim]);
+      const data = tf.tensor2d(b.data, [b.rows, job.dim]);
+      const r = blockGradients(net, loss, particles, data, ws, b.w);
+      created.push(particles, data, r.value, r.meanOut, ...r.grads);
+      return { value: r.value.dataSync()[0], meanOut: r.meanOut.dataSync()[0], grads: r.grads.map((g) => g.dataSync() as Float32Array) };
+    });
+    return { id: job.id, blocks };
+  } finally {
+    tf.dispose(created);
+  }
+}
+
 function run(job: FlowJob): FlowReply {
   const created: Tensor[] = [];
   try {
     const terms = job.terms.map((t) => {
-      const key = JSON.stringify(t.spec);
-      let net = nets.get(key);
-      if (!net) nets.set(key, (net = createRatioNet(t.spec, new Rng(0), 'worker')));
+      const net = netFor(t.spec);
       const ws = t.weights.map((w) => tf.tensor(w.values, w.shape, 'float32'));
       created.push(...ws);
       return ratioTerm(net, t.divergence, t.output, ws, t.weight);
@@ -53,11 +91,16 @@ const ready = initEngine('wasm', { threads: 1 }).then(() => {
   wake();
 });
 
-parentPort!.on('message', (job: FlowJob) => {
+parentPort!.on('message', (job: WorkerJob) => {
   ready
     .then(() => {
-      const reply = run(job);
       // wasm's dataSync returns fresh copies, so their buffers can be handed over
+      if (job.kind === 'gradient') {
+        const reply = gradients(job);
+        port.postMessage(reply, reply.blocks!.flatMap((b) => b.grads.map((g) => g.buffer as ArrayBuffer)));
+        return;
+      }
+      const reply = run(job);
       const transfer = [reply.x!, ...(reply.trajectory ?? [])].map((a) => a.buffer as ArrayBuffer);
       port.postMessage(reply, transfer);
     })

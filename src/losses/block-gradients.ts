@@ -1,0 +1,55 @@
+/**
+ * The ratio loss and its parameter gradients on one row block of a training batch. The main
+ * thread and the workers (src/flow/parallel/) both run exactly this code, so a block's result
+ * does not depend on where it ran, and a batch's sum over blocks does not depend on the thread
+ * count.
+ */
+import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { isMlpSpec, type RatioNet } from '../nets/ratio-net.js';
+import type { RatioLoss } from './index.js';
+
+export interface BlockGradients {
+  /** The block's loss × its weight (scalar). */
+  value: Tensor;
+  /** Mean net output over the block's particles × its weight (scalar). */
+  meanOut: Tensor;
+  /** ∂(value)/∂(weights), in weight order. */
+  grads: Tensor[];
+}
+
+/**
+ * Rows [start, end) of each block of a batch of n. The Bregman losses are means of per-sample
+ * terms, so the batch's loss and gradient are the sum of the blocks' with weights size/n.
+ * Blocks hold at most `maxRows` rows (memory); a conv net's batch is cut in at least
+ * `CONV_BLOCKS` blocks so that threads can share the step, whatever the thread count.
+ */
+export const CONV_BLOCKS = 2;
+
+export function gradientBlocks(n: number, net: Pick<RatioNet, 'spec' | 'maxRows'>): [number, number][] {
+  const byMemory = Math.ceil(n / Math.min(n, net.maxRows ?? n));
+  const count = Math.min(n, Math.max(byMemory, isMlpSpec(net.spec) ? 1 : CONV_BLOCKS));
+  const rows = Math.ceil(n / count);
+  const blocks: [number, number][] = [];
+  for (let start = 0; start < n; start += rows) blocks.push([start, Math.min(n, start + rows)]);
+  return blocks;
+}
+
+/** Loss, mean particle output and gradients w.r.t. `weights` of one block, each scaled by w. */
+export function blockGradients(
+  net: RatioNet,
+  loss: RatioLoss,
+  particles: Tensor2D,
+  data: Tensor2D,
+  weights: Tensor[],
+  w: number,
+): BlockGradients {
+  const scaled = (t: Tensor): Tensor => (w === 1 ? t : tf.mul(t, w));
+  let meanOut: Tensor | undefined;
+  const { value, grads } = tf.valueAndGrads((...ws: Tensor[]) => {
+    const outNu = net.apply(particles, ws);
+    const outDe = net.apply(data, ws);
+    meanOut = tf.keep(scaled(tf.mean(outNu)));
+    return scaled(loss.compute(outNu, outDe)) as tf.Scalar;
+  })(weights);
+  return { value, meanOut: meanOut!, grads };
+}
