@@ -54,7 +54,8 @@ export function ratioTerm(
   const fast = net.inputGradient;
   const spec = net.spec;
   return {
-    potential: (x) => d.fPrimeOfOutput(net.apply(x, weights), output),
+    // the weights stay fixed during a flow: what depends on them alone is computed once
+    potential: (x) => d.fPrimeOfOutput(net.applyFixed ? net.applyFixed(x, weights) : net.apply(x, weights), output),
     gradient: fast ? (x) => fast(x, (out) => d.fPrimeSlope(out, output), weights) : undefined,
     weight,
     label: `f′ ${d.label}`,

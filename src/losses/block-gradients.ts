@@ -45,9 +45,13 @@ export function blockGradients(
 ): BlockGradients {
   const scaled = (t: Tensor): Tensor => (w === 1 ? t : tf.mul(t, w));
   let meanOut: Tensor | undefined;
+  const rows = particles.shape[0];
   const { value, grads } = tf.valueAndGrads((...ws: Tensor[]) => {
-    const outNu = net.apply(particles, ws);
-    const outDe = net.apply(data, ws);
+    // one forward pass over both halves: fewer, larger kernels, and the work that depends on
+    // the weights alone (spectral normalisation) done once
+    const out = net.apply(tf.concat([particles, data]) as Tensor2D, ws);
+    const outNu = tf.slice(out, [0, 0], [rows, -1]);
+    const outDe = tf.slice(out, [rows, 0], [data.shape[0], -1]);
     meanOut = tf.keep(scaled(tf.mean(outNu)));
     return scaled(loss.compute(outNu, outDe)) as tf.Scalar;
   })(weights);

@@ -95,18 +95,45 @@ function dense(h: Tensor2D, ws: Tensor[], at: number): Tensor2D {
   return tf.add(tf.matMul(h, ws[at] as Tensor2D), ws[at + 1]) as Tensor2D;
 }
 
+export interface BuiltConvNet {
+  params: ParamList;
+  forward: (x: Tensor2D, ws: Tensor[]) => Tensor2D;
+  /**
+   * The same output for weights that stay fixed over many calls (a flow's K steps): work that
+   * depends on the weights only (spectral normalisation) is done once per set of weights and
+   * kept until other weights come, so it is not differentiable w.r.t. the weights.
+   */
+  forwardFixed: (x: Tensor2D, ws: Tensor[]) => Tensor2D;
+  /** Frees what forwardFixed keeps. */
+  release(): void;
+}
+
 /** Builds params and the forward function of a conv spec. */
-export function buildConvNet(
-  spec: ConvSpec,
-  rng: Rng,
-  prefix: string,
-): { params: ParamList; forward: (x: Tensor2D, ws: Tensor[]) => Tensor2D } {
+export function buildConvNet(spec: ConvSpec, rng: Rng, prefix: string): BuiltConvNet {
   const built = buildLayers(spec, rng, prefix);
-  if (!spec.spectralNorm) return built;
+  if (!spec.spectralNorm) return { ...built, forwardFixed: built.forward, release: () => {} };
   const isKernel = built.params.map((p) => p.name.endsWith('/kernel'));
+  const normalize = (ws: Tensor[]): Tensor[] => ws.map((w, i) => (isKernel[i] ? spectralNormalize(w) : w));
+  // One cached set, keyed by the weights' data: Variable.assign (Adam, EMA, restore) gives a
+  // variable new data, so updated weights never hit a stale entry.
+  let cached: { key: object[]; normalized: Tensor[]; owned: Tensor[] } | null = null;
+  const release = (): void => {
+    if (cached) tf.dispose(cached.owned);
+    cached = null;
+  };
   return {
     params: built.params,
-    forward: (x, ws) => built.forward(x, ws.map((w, i) => (isKernel[i] ? spectralNormalize(w) : w))),
+    forward: (x, ws) => built.forward(x, normalize(ws)),
+    forwardFixed(x, ws) {
+      const key = ws.map((w) => w.dataId);
+      if (!cached || cached.key.length !== key.length || cached.key.some((k, i) => k !== key[i])) {
+        release();
+        const normalized = normalize(ws).map((w, i) => (isKernel[i] ? tf.keep(w) : w));
+        cached = { key, normalized, owned: normalized.filter((_, i) => isKernel[i]) };
+      }
+      return built.forward(x, cached.normalized);
+    },
+    release,
   };
 }
 

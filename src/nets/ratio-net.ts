@@ -17,6 +17,12 @@ export interface RatioNet {
   /** Net output (r or log r) for a batch [n, dim] → [n, 1], using `weights` if given. */
   apply(x: Tensor2D, weights?: Tensor[]): Tensor2D;
   /**
+   * The same as `apply` for weights that stay fixed over many calls (the flow): may keep work
+   * that depends on the weights only (spectral normalisation) between calls, so it is not
+   * differentiable w.r.t. the weights. Absent: use `apply`.
+   */
+  applyFixed?(x: Tensor2D, weights?: Tensor[]): Tensor2D;
+  /**
    * Fast path for the flow: ∇ₓ Σᵢ φ(out(xᵢ)) given dφ/dout as a function of the output, by one
    * fused forward pass and a hand-written backward pass w.r.t. the input only (no tape).
    * Absent when the net has no cheap hand-written backward; callers then use autodiff.
@@ -51,13 +57,15 @@ export function netSpec(net: NetConfig, dim: number, image?: ImageShape): NetSpe
 
 export function createRatioNet(spec: NetSpec, rng: Rng, prefix = 'net'): RatioNet {
   if (isMlpSpec(spec)) return createMlp(spec, rng, prefix === 'net' ? 'mlp' : prefix);
-  const { params, forward } = buildConvNet(spec, rng, prefix);
+  const { params, forward, forwardFixed, release } = buildConvNet(spec, rng, prefix);
   return {
     spec,
     params,
     maxRows: convChunkRows(spec),
     apply: (x, weights) => forward(x, weights ?? params.map((p) => p.variable)),
+    applyFixed: (x, weights) => forwardFixed(x, weights ?? params.map((p) => p.variable)),
     dispose() {
+      release();
       for (const p of params) p.variable.dispose();
     },
   };

@@ -102,3 +102,36 @@ test('a spectrally normalised cnn computes the plain cnn with W/σ(W) kernels, a
   a.dispose();
   b.dispose();
 });
+
+test('flows reuse the normalised kernels of fixed weights (applyFixed): same output, refreshed when the weights change, freed on dispose', async () => {
+  await initEngine('wasm');
+  const image = { height: 8, width: 8, channels: 1 as const };
+  const start = tf.memory().numTensors;
+  const net = createRatioNet({ type: 'cnn', image, channels: [4, 6], activation: 'leaky_relu', head: 'flatten', headHidden: [3], spectralNorm: true }, new Rng(5));
+  const params = tf.memory().numTensors;
+  const x = tf.randomNormal([4, 64], 0, 1, 'float32', 7) as tf.Tensor2D;
+  const both = (): [Float32Array, Float32Array] =>
+    tf.tidy(() => [net.apply(x).dataSync() as Float32Array, net.applyFixed!(x).dataSync() as Float32Array]);
+  const [plain, fixed] = both();
+  assert.deepEqual(fixed, plain);
+  const kept = tf.memory().numTensors; // x and the cached normalised kernels
+  for (let i = 0; i < 3; i++) tf.tidy(() => {
+    net.applyFixed!(x);
+  });
+  assert.equal(tf.memory().numTensors, kept, 'repeated calls add nothing');
+  // an update (as Adam's and the EMA's assign) must not be served from the cache
+  const kernel = net.params.find((p) => p.name.endsWith('conv1/kernel'))!.variable;
+  tf.tidy(() => kernel.assign(tf.mul(kernel, 1.5)));
+  tf.tidy(() => kernel.assign(tf.add(kernel, tf.randomNormal(kernel.shape, 0, 0.3, 'float32', 9))));
+  const [plain2, fixed2] = both();
+  assert.deepEqual(fixed2, plain2);
+  assert.notDeepEqual(fixed2, fixed, 'the new weights changed the output');
+  assert.equal(tf.memory().numTensors, kept, 'the old cached kernels were freed');
+  // other weights passed explicitly (an EMA copy, a worker's job) are normalised for themselves
+  const other = net.params.map((p) => tf.mul(p.variable, 0.5));
+  const [a, b] = tf.tidy(() => [net.apply(x, other).dataSync(), net.applyFixed!(x, other).dataSync()]);
+  assert.deepEqual(b, a);
+  tf.dispose([x, ...other]);
+  net.dispose();
+  assert.equal(tf.memory().numTensors, start, `${params - start} params and the cache all freed`);
+});
