@@ -114,7 +114,11 @@ function buildProgram(result: { code: number }): Command {
     .option('--gif <file.gif>', 'write an animation of the flow (2-D runs; an 8×8 grid for images)')
     .option('--png <file.png>', 'write a scatter plot of the samples over the data (2-D runs)')
     .option('--class <y,…>', 'images: sample these classes (indices or class names) guided by --classifier; writes --out/class-<y>/, grid.png, classes.json')
-    .option('--classifier <dir|model.json>', 'images: the classifier p(y|x) for --class (from `dggf classifier train` or a feature net folder)')
+    .option(
+      '--classifier <dir|model.json>',
+      'images: the classifier p(y|x) for --class (from `dggf classifier train` or a feature net folder); repeat it to guide by several (their terms add up)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option('--guidance <φ>', 'images: guidance weight φ of −φ log p(y|x) with --class (default 0.1)', nonNegativeNumber)
     .option('--guidance-temperature <T>', 'images: softmax temperature of the classifier, log softmax(logits/T)_y (default 1); T > 1 keeps guiding after the classifier is sure', positiveNumber)
     .addOption(backendOption())

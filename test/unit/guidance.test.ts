@@ -318,7 +318,11 @@ test('dggf sample --class: per-class folders, a grid with a row per class, class
       [0, 'bars', 'class-0'],
     ],
   );
-  assert.ok(record.classes.every((c: { meanLogProb: number }) => Number.isFinite(c.meanLogProb)));
+  assert.deepEqual(record.classifiers, [path.resolve(clfDir, 'model.json')]);
+  for (const c of record.classes) {
+    assert.equal(c.guides.length, 1);
+    assert.ok(Number.isFinite(c.guides[0].meanLogProb) && c.guides[0].agreement >= 0 && c.guides[0].agreement <= 1);
+  }
   assert.match(r.stdout, /class 2 \(dots\): 3 images in class-2\//);
   // same seed → same bytes; guidance changes the images; an unguided sample of the run is unaffected
   const again = path.join(root, 'guided-again');
@@ -335,6 +339,16 @@ test('dggf sample --class: per-class folders, a grid with a row per class, class
   assert.match(rt.stdout, /φ = 0\.5, T = 4, 5 steps/);
   assert.equal(JSON.parse(fs.readFileSync(path.join(tempered, 'classes.json'), 'utf8')).temperature, 4);
   assert.notDeepEqual(snapshot(tempered)['class-2/000000.png'], snapshot(out)['class-2/000000.png']);
+  // two guides: both terms act (other images), both are recorded and report their agreement
+  const pair = path.join(root, 'guided-pair');
+  const rp = await cli([...args, '--classifier', path.join(root, 'clf-robust'), '--out', pair]);
+  assert.equal(rp.code, 0, rp.stderr);
+  assert.match(rp.stdout, /class 2 \(dots\): 3 images in class-2\/; the 2 guiding classifiers assign \d+\.\d% \/ \d+\.\d% to it/);
+  assert.match(rp.stdout, /2 guiding classifiers, φ = 0\.5/);
+  const pairRecord = JSON.parse(fs.readFileSync(path.join(pair, 'classes.json'), 'utf8'));
+  assert.deepEqual(pairRecord.classifiers, [path.resolve(clfDir, 'model.json'), path.resolve(root, 'clf-robust', 'model.json')]);
+  assert.ok(pairRecord.classes.every((c: { guides: unknown[] }) => c.guides.length === 2));
+  assert.notDeepEqual(snapshot(pair)['class-2/000000.png'], snapshot(out)['class-2/000000.png']);
 });
 
 test('FlowModel.sampleInBatches passes extra terms to every batch; without them nothing changes', async () => {
@@ -363,6 +377,10 @@ test('dggf sample --class errors: exit 2, one line naming the problem, run folde
   const big = createClassifier({ image: { height: 12, width: 12, channels: 1 }, classes: 3, filters: [4], featureDim: 8 }, new Rng(1));
   await saveClassifier(big, wrong);
   big.dispose();
+  const twoClasses = path.join(root, 'clf-2');
+  const two = createClassifier({ image: { height: 8, width: 8, channels: 1 }, classes: 2, filters: [4], featureDim: 8 }, new Rng(1));
+  await saveClassifier(two, twoClasses);
+  two.dispose();
   const toyRun = path.join(root, 'toy-run');
   const toy = await cli(['train', '--data', '8gaussians', '--iterations', '2', '--batch', '16', '--flow-steps', '2', '--no-report', '--out', toyRun, '--backend', 'cpu']);
   assert.equal(toy.code, 0, toy.stderr);
@@ -378,6 +396,7 @@ test('dggf sample --class errors: exit 2, one line naming the problem, run folde
     [[...base, '--out', path.join(root, 'e6z'), '--class', '1', '--classifier', clfDir, '--guidance-temperature', '0'], /--guidance-temperature.*> 0/],
     [[...base, '--out', path.join(root, 'e7'), '--class', '1', '--classifier', path.join(root, 'nowhere')], /nowhere\/model\.json: no such file/],
     [[...base, '--out', path.join(root, 'e8'), '--class', '1,1', '--classifier', clfDir], /class 1 is listed twice/],
+    [[...base, '--out', path.join(root, 'e11'), '--class', '1', '--classifier', clfDir, '--classifier', twoClasses], /clf-2\/model\.json: has 2 classes, but .*clf\/model\.json has 3; classifiers that guide together must share their classes/],
     [[...base, '--out', path.join(root, 'e10'), '--class', '1', '--classifier', cfg], /tiny\.json: is a file; expected a classifier folder/],
     [['sample', '--run', toyRun, '--n', '2', '--out', path.join(root, 'e9.csv'), '--class', '1', '--classifier', clfDir, '--backend', 'cpu'], /guidance needs an image run/],
   ];

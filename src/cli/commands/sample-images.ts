@@ -111,17 +111,22 @@ export interface GuidedSampleOptions {
   steps: number;
   /** Guidance weight φ. */
   guidance: number;
-  /** Softmax temperature of the classifier (1: as it is). */
+  /** Softmax temperature of the classifiers (1: as they are). */
   temperature: number;
-  /** The classifier's model.json, recorded in classes.json and named in errors. */
-  classifierFile: string;
   run: string;
+}
+
+/** A guiding classifier and its model.json (recorded in classes.json, named in errors). */
+export interface Guide {
+  clf: ImageClassifier;
+  file: string;
 }
 
 /** The record written to DIR/classes.json. */
 export interface GuidedSampleRecord {
   run: string;
-  classifier: string;
+  /** The guiding classifiers' model.json files; each adds −φ log p(y|x) to the potential. */
+  classifiers: string[];
   guidance: number;
   temperature: number;
   steps: number;
@@ -133,10 +138,8 @@ export interface GuidedSampleRecord {
     index: number;
     name?: string;
     folder: string;
-    /** Mean log p(y|x) of the samples under the guiding classifier (not an independent judge). */
-    meanLogProb: number;
-    /** Fraction of the samples the guiding classifier assigns (argmax) to the class. */
-    guidingClassifierAgreement: number;
+    /** Per guiding classifier (not independent judges): mean log p(y|x) of the samples, and the fraction it assigns (argmax) to the class. */
+    guides: { classifier: string; meanLogProb: number; agreement: number }[];
   }[];
 }
 
@@ -162,26 +165,24 @@ async function classifierView(clf: ImageClassifier, images: Float32Array, n: num
 
 /**
  * Classifier-guided sampling: for each class, n images flowed with the ratio term plus
- * −φ log p(y|x) (all classes from the same seed), written as DIR/class-<index>/000000.png …,
+ * −φ log p(y|x) for each guiding classifier (all classes from the same seed), written as DIR/class-<index>/000000.png …,
  * DIR/grid.png (one row per class, up to 10 columns) and DIR/classes.json. Nothing is written
  * when a flow diverges (returns null); otherwise the lines to print.
  */
 export async function sampleImagesByClass(
   model: FlowModel,
   shape: ImageShape,
-  clf: ImageClassifier,
+  guides: Guide[],
   classes: GuidedClass[],
   o: GuidedSampleOptions,
 ): Promise<string[] | null> {
   const per = pixelsPerImage(shape);
   const perClass: Float32Array[] = [];
   for (const c of classes) {
-    const term = classifierGuidanceTerm(clf, c.index, o.guidance, model.derived.normalizer, {
-      image: shape,
-      source: o.classifierFile,
-      temperature: o.temperature,
-    });
-    const { samples } = await model.sampleInBatches(o.n, { seed: o.seed, steps: o.steps, extraTerms: [term] });
+    const terms = guides.map((g) =>
+      classifierGuidanceTerm(g.clf, c.index, o.guidance, model.derived.normalizer, { image: shape, source: g.file, temperature: o.temperature }),
+    );
+    const { samples } = await model.sampleInBatches(o.n, { seed: o.seed, steps: o.steps, extraTerms: terms });
     if (!samples.every(Number.isFinite)) return null;
     perClass.push(samples);
   }
@@ -190,7 +191,7 @@ export async function sampleImagesByClass(
   const grid = new Float32Array(classes.length * cols * per);
   const record: GuidedSampleRecord = {
     run: path.resolve(o.run),
-    classifier: path.resolve(o.classifierFile),
+    classifiers: guides.map((g) => path.resolve(g.file)),
     guidance: o.guidance,
     temperature: o.temperature,
     steps: o.steps,
@@ -207,24 +208,22 @@ export async function sampleImagesByClass(
     const samples = perClass[k];
     for (let i = 0; i < o.n; i++) writeFileAtomic(path.join(dir, numberedPngName(i, o.n)), imagePng(samples, i, shape));
     grid.set(samples.subarray(0, cols * per), k * cols * per);
-    const view = await classifierView(clf, samples, o.n, c.index);
-    record.classes.push({
-      index: c.index,
-      ...(c.name !== undefined ? { name: c.name } : {}),
-      folder,
-      meanLogProb: view.meanLogProb,
-      guidingClassifierAgreement: view.agreement,
-    });
+    const views = [];
+    for (const g of guides) views.push({ classifier: path.resolve(g.file), ...(await classifierView(g.clf, samples, o.n, c.index)) });
+    record.classes.push({ index: c.index, ...(c.name !== undefined ? { name: c.name } : {}), folder, guides: views });
     const label = c.name !== undefined && c.name !== String(c.index) ? `${c.index} (${c.name})` : String(c.index);
+    const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
     lines.push(
-      `class ${label}: ${o.n} images in ${folder}/; the guiding classifier assigns ${(100 * view.agreement).toFixed(1)}% to it ` +
-        `(mean log p(y|x) ${view.meanLogProb.toFixed(3)})`,
+      `class ${label}: ${o.n} images in ${folder}/; ` +
+        (views.length === 1
+          ? `the guiding classifier assigns ${pct(views[0].agreement)} to it (mean log p(y|x) ${views[0].meanLogProb.toFixed(3)})`
+          : `the ${views.length} guiding classifiers assign ${views.map((v) => pct(v.agreement)).join(' / ')} to it`),
     );
   }
   const rowLabels = classes.map((c) => Array.from(c.name ?? String(c.index)).slice(0, 16).join(''));
   writeFileAtomic(path.join(o.out, 'grid.png'), imageGridPng(grid, classes.length * cols, shape, { cols, rowLabels }));
   writeFileAtomic(path.join(o.out, 'classes.json'), JSON.stringify(record, null, 2) + '\n');
-  lines.push(`wrote ${o.n} images per class for ${classes.length} class${classes.length === 1 ? '' : 'es'} (φ = ${o.guidance}${o.temperature === 1 ? '' : `, T = ${o.temperature}`}, ${o.steps} steps), grid.png and classes.json to ${o.out}`);
+  lines.push(`wrote ${o.n} images per class for ${classes.length} class${classes.length === 1 ? '' : 'es'} (${guides.length > 1 ? `${guides.length} guiding classifiers, ` : ''}φ = ${o.guidance}${o.temperature === 1 ? '' : `, T = ${o.temperature}`}, ${o.steps} steps), grid.png and classes.json to ${o.out}`);
   // the guide's own agreement says little: guidance can raise it with patterns no other classifier sees
   lines.push('note: the agreement above is the guiding classifier judging its own guidance; check the classes with an independent classifier (npm run eval:conditional does)');
   return lines;

@@ -14,7 +14,7 @@ import { Rng } from '../../util/rng.js';
 import { UsageError, EXIT } from '../errors.js';
 import { readStoredRun } from '../../train/run-folder.js';
 import { getLoss } from '../../losses/index.js';
-import { checkImageOutDir, parseClassList, sampleImages, sampleImagesByClass } from './sample-images.js';
+import { checkImageOutDir, parseClassList, sampleImages, sampleImagesByClass, type Guide } from './sample-images.js';
 import { loadClassifier, type ImageClassifier } from '../../nets/classifier.js';
 import { isImageDataset } from '../../data/types.js';
 import { datasetOptions } from '../../config/resolve.js';
@@ -32,8 +32,8 @@ export interface SampleCliOptions {
   png?: string;
   /** Classes to sample, comma-separated indices or names (classifier guidance). */
   class?: string;
-  /** The guiding classifier: its folder or its model.json. */
-  classifier?: string;
+  /** The guiding classifiers (each a folder or a model.json); several: their terms add up. */
+  classifier?: string[];
   /** Guidance weight φ (default GUIDANCE_DEFAULT). */
   guidance?: number;
   /** Softmax temperature of the guiding classifier (default 1). */
@@ -47,7 +47,7 @@ export const GUIDANCE_DEFAULT = 0.1;
 /** --class, --classifier, --guidance and --guidance-temperature: all or none of the first two; the others only with them. */
 function checkGuidanceOptions(o: SampleCliOptions): boolean {
   const hasClass = o.class !== undefined;
-  const hasClassifier = o.classifier !== undefined;
+  const hasClassifier = o.classifier !== undefined && o.classifier.length > 0;
   if (hasClass && !hasClassifier) throw new UsageError('--class needs --classifier DIR|model.json (the classifier p(y|x) that guides the flow)');
   if (hasClassifier && !hasClass) throw new UsageError('--classifier needs --class Y[,Y2,…] (the classes to sample)');
   if (o.guidance !== undefined && !hasClass) throw new UsageError('--guidance needs --class Y and --classifier DIR|model.json');
@@ -99,24 +99,33 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
   }
   await initEngine(o.backend);
   const { model } = loadRun(o.run);
-  let clf: ImageClassifier | undefined;
+  const guides: Guide[] = [];
   try {
     const dim = stored.derived.dim;
     if (image && guided) {
-      const folder = classifierDir(o.classifier!, '--classifier');
-      const classifierFile = path.join(folder, 'model.json');
-      clf = await loadClassifier(folder, { image });
-      const classes = parseClassList(o.class!, clf.classes, classNamesFor(clf, o.class!, stored), classifierFile);
+      for (const spec of o.classifier!) {
+        const folder = classifierDir(spec, '--classifier');
+        guides.push({ clf: await loadClassifier(folder, { image }), file: path.join(folder, 'model.json') });
+      }
+      const [first, ...others] = guides;
+      for (const g of others) {
+        if (g.clf.classes !== first.clf.classes) {
+          throw new UsageError(`${g.file}: has ${g.clf.classes} classes, but ${first.file} has ${first.clf.classes}; classifiers that guide together must share their classes`);
+        }
+        if (first.clf.classNames && g.clf.classNames && g.clf.classNames.some((name, i) => name !== first.clf.classNames![i])) {
+          throw new UsageError(`${g.file}: its class names differ from those of ${first.file}; classifiers that guide together must share their classes`);
+        }
+      }
+      const classes = parseClassList(o.class!, first.clf.classes, classNamesFor(first.clf, o.class!, stored), first.file);
       const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
       const guidance = o.guidance ?? GUIDANCE_DEFAULT;
-      const lines = await sampleImagesByClass(model, image, clf, classes, {
+      const lines = await sampleImagesByClass(model, image, guides, classes, {
         n: o.n,
         out: o.out,
         seed: o.seed,
         steps,
         guidance,
         temperature: o.guidanceTemperature ?? 1,
-        classifierFile,
         run: o.run,
       });
       if (!lines) {
@@ -170,7 +179,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
     }
     return EXIT.ok;
   } finally {
-    clf?.dispose();
+    for (const g of guides) g.clf.dispose();
     model.dispose();
   }
 }
