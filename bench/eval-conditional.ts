@@ -85,7 +85,8 @@ const N = Number(opt('n', '100'));
  * only when every set of every digit reaches it, so a digit near the threshold shows up.
  */
 const SETS = Number(opt('sets', '4'));
-if (!(Number.isInteger(SETS) && SETS >= 1)) throw new Error(`--sets ${SETS}: expected an integer ≥ 1`);
+// at most 10 sets: set 10 of digit y would reuse the seed of set 0 of digit y + 1
+if (!(Number.isInteger(SETS) && SETS >= 1 && SETS <= 10)) throw new Error(`--sets ${SETS}: expected an integer from 1 to 10`);
 const PHIS = opt('phi', '15').split(',').map(Number);
 const DIGITS = opt('digits', '0,1,2,3,4,5,6,7,8,9').split(',').map(Number);
 const GSTEPS = Number(opt('steps', '0'));

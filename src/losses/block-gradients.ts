@@ -57,3 +57,15 @@ export function blockGradients(
   })(weights);
   return { value, meanOut: meanOut!, grads };
 }
+
+/** `here(0) … here(count − 1)` in order; on an error, frees the blocks already computed. */
+export function blocksInOrder(count: number, here: (block: number) => BlockGradients): BlockGradients[] {
+  const results: BlockGradients[] = [];
+  try {
+    for (let b = 0; b < count; b++) results.push(here(b));
+  } catch (e) {
+    tf.dispose(results.flatMap((r) => [r.value, r.meanOut, ...r.grads]));
+    throw e;
+  }
+  return results;
+}

@@ -116,9 +116,9 @@ export function buildConvNet(spec: ConvSpec, rng: Rng, prefix: string): BuiltCon
   const normalize = (ws: Tensor[]): Tensor[] => ws.map((w, i) => (isKernel[i] ? spectralNormalize(w) : w));
   // One cached set, keyed by the weights' data: Variable.assign (Adam, EMA, restore) gives a
   // variable new data, so updated weights never hit a stale entry.
-  let cached: { key: object[]; normalized: Tensor[]; owned: Tensor[] } | null = null;
+  let cached: { key: object[]; kernels: (Tensor | null)[] } | null = null;
   const release = (): void => {
-    if (cached) tf.dispose(cached.owned);
+    if (cached) tf.dispose(cached.kernels.filter((k): k is Tensor => k !== null));
     cached = null;
   };
   return {
@@ -128,10 +128,11 @@ export function buildConvNet(spec: ConvSpec, rng: Rng, prefix: string): BuiltCon
       const key = ws.map((w) => w.dataId);
       if (!cached || cached.key.length !== key.length || cached.key.some((k, i) => k !== key[i])) {
         release();
-        const normalized = normalize(ws).map((w, i) => (isKernel[i] ? tf.keep(w) : w));
-        cached = { key, normalized, owned: normalized.filter((_, i) => isKernel[i]) };
+        cached = { key, kernels: ws.map((w, i) => (isKernel[i] ? tf.keep(spectralNormalize(w)) : null)) };
       }
-      return built.forward(x, cached.normalized);
+      // only the normalised kernels come from the cache; everything else is the caller's
+      const kernels = cached.kernels;
+      return built.forward(x, ws.map((w, i) => kernels[i] ?? w));
     },
     release,
   };

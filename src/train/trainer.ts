@@ -21,7 +21,7 @@ import { Adam } from '../optim/adam.js';
 import { assignParams, readParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
 import { PARALLEL_MIN_ROWS, parallelGradients, runFlow, startFlowWorkers } from '../flow/index.js';
-import { blockGradients, gradientBlocks } from '../losses/block-gradients.js';
+import { blockGradients, blocksInOrder, gradientBlocks, type BlockGradients } from '../losses/block-gradients.js';
 import { FlowModel, flowNoise, type Derived } from '../flow/model.js';
 import type { Checkpoint } from './checkpoint.js';
 
@@ -171,7 +171,13 @@ export class Trainer {
         if (!whole) tf.dispose([nu, de]);
       }
     };
-    const results = parallelGradients(model.net, model.loss, flowed, data, vars, blocks, here) ?? blocks.map((_, b) => here(b));
+    let results: BlockGradients[];
+    try {
+      results = parallelGradients(model.net, model.loss, flowed, data, vars, blocks, here) ?? blocksInOrder(blocks.length, here);
+    } finally {
+      flowed.dispose();
+      data.dispose();
+    }
     let value: Tensor = results[0].value;
     let meanOut: Tensor = results[0].meanOut;
     let gradList: Tensor[] = results[0].grads;
@@ -182,8 +188,6 @@ export class Trainer {
       gradList = gradList.map((g, i) => tf.add(g, r.grads[i]));
       tf.dispose([...prev, r.value, r.meanOut, ...r.grads]);
     }
-    flowed.dispose();
-    data.dispose();
     // loss, mean net output and gradient norm in one read-back
     const packed = tf.tidy(() => tf.stack([value, meanOut, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]));
     tf.dispose([value, meanOut]);

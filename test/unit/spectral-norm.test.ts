@@ -115,6 +115,8 @@ test('flows reuse the normalised kernels of fixed weights (applyFixed): same out
   const [plain, fixed] = both();
   assert.deepEqual(fixed, plain);
   const kept = tf.memory().numTensors; // x and the cached normalised kernels
+  const kernels = net.params.filter((p) => p.name.endsWith('/kernel')).length;
+  assert.equal(kept - params, 1 + kernels, 'x plus one cached normalised tensor per kernel');
   for (let i = 0; i < 3; i++) tf.tidy(() => {
     net.applyFixed!(x);
   });

@@ -112,11 +112,15 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
         if (g.clf.classes !== first.clf.classes) {
           throw new UsageError(`${g.file}: has ${g.clf.classes} classes, but ${first.file} has ${first.clf.classes}; classifiers that guide together must share their classes`);
         }
-        if (first.clf.classNames && g.clf.classNames && g.clf.classNames.some((name, i) => name !== first.clf.classNames![i])) {
-          throw new UsageError(`${g.file}: its class names differ from those of ${first.file}; classifiers that guide together must share their classes`);
+      }
+      // class names come from whichever guide has them; all that have them must agree
+      const named = guides.find((g) => g.clf.classNames) ?? first;
+      for (const g of guides) {
+        if (g.clf.classNames && g.clf.classNames.some((name, i) => name !== named.clf.classNames![i])) {
+          throw new UsageError(`${g.file}: its class names differ from those of ${named.file}; classifiers that guide together must share their classes`);
         }
       }
-      const classes = parseClassList(o.class!, first.clf.classes, classNamesFor(first.clf, o.class!, stored), first.file);
+      const classes = parseClassList(o.class!, named.clf.classes, classNamesFor(named.clf, o.class!, stored), named.file);
       const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
       const guidance = o.guidance ?? GUIDANCE_DEFAULT;
       const lines = await sampleImagesByClass(model, image, guides, classes, {

@@ -12,7 +12,7 @@ import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, type Messag
 import { activeBackend, flowThreads, tf, type Tensor, type Tensor2D } from '../../engine/index.js';
 import type { RatioNet } from '../../nets/ratio-net.js';
 import type { RatioLoss } from '../../losses/index.js';
-import type { BlockGradients } from '../../losses/block-gradients.js';
+import { blocksInOrder, type BlockGradients } from '../../losses/block-gradients.js';
 import { driftGradient, eulerMaruyama, isSnapshotStep, type FlowSettings, type FlowTerm } from '../core.js';
 import type { FlowNoise } from '../noise.js';
 import {
@@ -133,22 +133,22 @@ function awaitReply<R extends WorkerReply>(slot: Slot, id: number): R {
     const seen = Atomics.load(slot.signal, SIGNAL_COUNT);
     for (let m = receiveMessageOnPort(slot.port); m; m = receiveMessageOnPort(slot.port)) {
       const reply = m.message as R;
-      if (reply.id === 0) throw new Error(`flow worker failed to load: ${reply.error}`);
+      if (reply.id === 0) throw new Error(`worker failed to load: ${reply.error}`);
       if (reply.id !== id) continue; // a stale reply (an earlier job that failed on our side)
-      if (reply.error) throw new Error(`flow worker failed: ${reply.error}`);
+      if (reply.error) throw new Error(`worker failed: ${reply.error}`);
       return reply;
     }
     const status = Atomics.load(slot.signal, SIGNAL_STATUS);
-    if (status === STATUS_DEAD) throw new Error('flow worker exited');
-    if (status === STATUS_STARTING && Date.now() - t0 > STARTUP_TIMEOUT_MS) throw new Error('flow worker did not start');
-    if (Date.now() > deadline) throw new Error(`flow worker did not reply within ${JOB_TIMEOUT_MS / 1000} s`);
+    if (status === STATUS_DEAD) throw new Error('worker exited');
+    if (status === STATUS_STARTING && Date.now() - t0 > STARTUP_TIMEOUT_MS) throw new Error('worker did not start');
+    if (Date.now() > deadline) throw new Error(`worker did not reply within ${JOB_TIMEOUT_MS / 1000} s`);
     Atomics.wait(slot.signal, SIGNAL_COUNT, seen, 1000);
   }
 }
 
 function disable(e: unknown): void {
   disabled = true;
-  process.emitWarning(`particle-parallel flow disabled, continuing on the main thread: ${(e as Error).message ?? e}`);
+  process.emitWarning(`worker threads disabled (flows and training steps continue on the main thread): ${(e as Error).message ?? e}`);
   void stopFlowWorkers();
 }
 
@@ -304,8 +304,23 @@ export function parallelGradients(
     slot.worker.postMessage(job, job.blocks.flatMap((b) => [b.particles.buffer as ArrayBuffer, b.data.buffer as ArrayBuffer]));
     jobs.push({ slot, id: job.id, first: groups[p], last: groups[p + 1] });
   }
-  const results: BlockGradients[] = [];
-  for (let b = groups[0]; b < groups[1]; b++) results.push(here(b));
+  const results = blocksInOrder(groups[1] - groups[0], (b) => here(groups[0] + b));
+  try {
+    collect(results, jobs, weights, here);
+  } catch (e) {
+    tf.dispose(results.flatMap((r) => [r.value, r.meanOut, ...r.grads]));
+    throw e;
+  }
+  return results;
+}
+
+/** Appends the workers' blocks to `results` in order, redoing here those of a failed worker. */
+function collect(
+  results: BlockGradients[],
+  jobs: { slot: Slot; id: number; first: number; last: number }[],
+  weights: Tensor[],
+  here: (block: number) => BlockGradients,
+): void {
   for (const { slot, id, first, last } of jobs) {
     let reply: GradientReply | null = null;
     if (!disabled) {
@@ -329,5 +344,4 @@ export function parallelGradients(
       });
     }
   }
-  return results;
 }

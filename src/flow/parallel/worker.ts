@@ -52,8 +52,9 @@ function gradients(job: GradientJob): GradientReply {
     const blocks = job.blocks.map((b) => {
       const particles = tf.tensor2d(b.particles, [b.rows, job.dim]);
       const data = tf.tensor2d(b.data, [b.rows, job.dim]);
+      created.push(particles, data);
       const r = blockGradients(net, loss, particles, data, ws, b.w);
-      created.push(particles, data, r.value, r.meanOut, ...r.grads);
+      created.push(r.value, r.meanOut, ...r.grads);
       return { value: r.value.dataSync()[0], meanOut: r.meanOut.dataSync()[0], grads: r.grads.map((g) => g.dataSync() as Float32Array) };
     });
     return { id: job.id, blocks };
