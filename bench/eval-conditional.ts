@@ -2,16 +2,19 @@
  * `npm run eval:conditional`: class-conditional MNIST by classifier guidance, judged by a
  * second classifier. Too slow for `npm test`.
  *
- * - The model: the `mnist-cpu` run of `npm run eval:mnist` (trained here first if missing).
- * - Guidance classifier A (defaults: the recipe that meets the goal): filters [16, 32, 64],
- *   flatten head, seed 1, adversarially trained against a 3-step PGD attack of L2 radius 4
- *   ramped up over the first 20% of the 1,500 steps; trained here once, in a folder named by
- *   its options (bench/runs/mnist-guidance-classifier-flatten-adv4-pgd3-warm0.2).
+ * - The model (`--run`): the `mnist-cpu` run of `npm run eval:mnist` (trained here first if
+ *   missing). The recorded figures are on the earlier preset's run (2,500 iterations, no dense
+ *   hidden layer, FID 3.68): `--run bench/runs/mnist-cpu-2500-seed0`.
+ * - Guidance classifiers A (defaults: the recipe that meets the goal): two guides, each filters
+ *   [16, 32, 64], flatten head, seed 1, adversarially trained against a 3-step PGD attack of L2
+ *   radius 4 and 5 respectively, ramped up over the first 20% of the 1,500 steps, guiding
+ *   together (their terms added, φ 7.5 each); each is trained here once, in a folder named by
+ *   its options (bench/runs/mnist-guidance-classifier-flatten-adv4-pgd3-warm0.2, …-adv5-…).
  * - Judge B: our MNIST feature net (filters [32, 64, 128], flatten head, plain training,
  *   seed 0), so a different seed, width and training from A.
  * For each digit, `--sets` (default 4) sets of 100 samples, each from its own sample seed, flowed
- * with ∇ₓ(f′(r_θ) − φ log p_A(y|x)), A's softmax at temperature T (default 3), for each φ asked
- * (default 15); goal: B assigns ≥ 90% of each digit's samples to that digit, in every set (one
+ * with ∇ₓ(f′(r_θ) − φ Σ_A log p_A(y|x)), A's softmax at temperature T (default 3), for each φ
+ * asked (default 7.5); goal: B assigns ≥ 90% of each digit's samples to that digit, in every set (one
  * lucky set does not meet it). The unconditional samples of the same run are classified too
  * (their spread over digits). Figures go to bench/RESULTS.md (a "Conditional MNIST" section
  * named by the guide's options), the per-class grid of the best φ to docs/mnist-conditional*.png.
@@ -24,7 +27,7 @@
  * measured: `--clf-head gap --clf-adv 0 --temperature 1 --phi 0.1,1,3`. `--no-write`: a trial
  * that only prints.
  *
- *   npm run eval:conditional [-- --phi 3,15 --n 100 --sets 4 --run bench/runs/mnist-cpu-seed0 --clf-noise 0.5 --clf-adv 2 --clf-pgd 3 --clf-warmup 0.2 --clf-steps 3000 --clf-head flatten --temperature 3 --steps 60 --no-write]
+ *   npm run eval:conditional [-- --phi 3,15 --n 100 --sets 4 --run bench/runs/mnist-cpu-2500-seed0 --clf-noise 0.5 --clf-adv 2 --clf-pgd 3 --clf-warmup 0.2 --clf-steps 3000 --clf-head flatten --temperature 3 --steps 60 --no-write]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,7 +57,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RUN = opt('run', path.join(HERE, 'runs', 'mnist-cpu-seed0'));
 const CLF_NOISE = Number(opt('clf-noise', '0'));
 /** Adversarial radius of each guide: several (`--clf-adv 4,5`) guide together, their terms added. */
-const CLF_ADVS = opt('clf-adv', '4').split(',').map(Number);
+const CLF_ADVS = opt('clf-adv', '4,5').split(',').map(Number);
 if (!CLF_ADVS.every((r) => r >= 0 && Number.isFinite(r))) throw new Error(`--clf-adv ${CLF_ADVS.join(',')}: expected radii ≥ 0`);
 const ADVERSARIAL = CLF_ADVS.some((r) => r > 0);
 const CLF_PGD = ADVERSARIAL ? Number(opt('clf-pgd', '3')) : 1;
@@ -87,7 +90,7 @@ const N = Number(opt('n', '100'));
 const SETS = Number(opt('sets', '4'));
 // at most 10 sets: set 10 of digit y would reuse the seed of set 0 of digit y + 1
 if (!(Number.isInteger(SETS) && SETS >= 1 && SETS <= 10)) throw new Error(`--sets ${SETS}: expected an integer from 1 to 10`);
-const PHIS = opt('phi', '15').split(',').map(Number);
+const PHIS = opt('phi', '7.5').split(',').map(Number);
 const DIGITS = opt('digits', '0,1,2,3,4,5,6,7,8,9').split(',').map(Number);
 const GSTEPS = Number(opt('steps', '0'));
 /** Softmax temperature of guide A (`dggf sample --guidance-temperature`). */
@@ -149,6 +152,7 @@ async function main(): Promise<void> {
 
   const { model } = loadRun(RUN);
   const steps = model.config.flowSteps + model.config.sampleExtraSteps;
+  const runConfig = { iterations: model.config.iterations, net: model.config.net };
   const t0 = performance.now();
   const uncond = await model.sampleInBatches(DIGITS.length === 10 ? 1000 : 10, { seed: 4242 });
   const hu = await classifySamples(judge, clampImages(uncond.samples));
@@ -214,7 +218,7 @@ async function main(): Promise<void> {
     `${title} — ${date}`,
     '',
     `Written by \`npm run eval:conditional\` (bench/eval-conditional.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
-    `Model: the \`mnist-cpu\` run of the MNIST quality section (${path.relative(path.join(HERE, '..'), RUN)}), EMA weights, ${steps} flow steps.`,
+    `Model: the \`mnist-cpu\` run ${path.relative(path.join(HERE, '..'), RUN)} (${runConfig.iterations} iterations, net ${JSON.stringify(runConfig.net)}), EMA weights, ${steps} flow steps.`,
     `${CLF_ADVS.length > 1 ? `${CLF_ADVS.length} guidance classifiers A guiding together (their terms added), one per radius below, each` : 'Guidance classifier A'}: filters [16, 32, 64], ${CLF_HEAD === 'gap' ? 'global-average-pooling' : 'flatten'} head, seed 1${CLF_NOISE > 0 ? `, trained with noise augmentation σ ≤ ${CLF_NOISE}` : ''}${ADVERSARIAL ? `, adversarially trained (${CLF_PGD > 1 ? `PGD: ${CLF_PGD} projected steps of 2.5·ε/${CLF_PGD} within` : 'one normalised-gradient L2 step of'} radius ${CLF_ADVS.join(' / ')} per batch, \`--adversarial\`${CLF_PGD > 1 ? ' `--adversarial-steps`' : ''}${CLF_WARMUP > 0 ? `; the radius ramped up from 0 over the first ${100 * CLF_WARMUP}% of the steps, \`--adversarial-warmup\`` : ''})` : ''} (test accuracy ${accuracies}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
     `${SETS} set(s) of ${N} samples per digit (set s from sample seed 1000·digit + 7 + 100·s), drift ∇ₓ(f′(r_θ) − φ ${CLF_ADVS.length > 1 ? 'Σ_A log p_A(y|x)' : 'log p_A(y|x)'})${TEMPERATURE !== 1 ? `, p_A at softmax temperature ${TEMPERATURE} (log softmax(logits/${TEMPERATURE}))` : ''}; goal: B assigns ≥ ${pct(GOAL)} of each digit's samples to that digit, in every set.`,
     '',
