@@ -2,7 +2,8 @@
  * The page's stand-in for src/flow/parallel/pool.ts (substituted by web/vite.config.ts). The
  * particle-parallel flow uses Node worker threads; a page has none of those, so every flow
  * takes runFlow's main-thread path — the same Euler–Maruyama code (src/flow/core.ts) — and
- * gives the same result as the split one.
+ * gives the same result as the split one; training steps compute their gradient blocks in
+ * order on the page's thread, as with one thread in Node.
  */
 import type * as Pool from '../../../src/flow/parallel/pool.js';
 
@@ -19,6 +20,22 @@ export function flowWorkerCount(): number {
 export function parallelFlow(): null {
   return null;
 }
+/** Always null: the caller computes the gradient blocks itself. */
+export function parallelGradients(): null {
+  return null;
+}
+export function gradientBlocksInWorkers(): number {
+  return 0;
+}
 
 // keep this stand-in in step with the real module's exports
-({ PARALLEL_MIN_ROWS, setParallelMinRows, startFlowWorkers, stopFlowWorkers, flowWorkerCount, parallelFlow }) satisfies typeof Pool;
+({
+  PARALLEL_MIN_ROWS,
+  setParallelMinRows,
+  startFlowWorkers,
+  stopFlowWorkers,
+  flowWorkerCount,
+  parallelFlow,
+  parallelGradients,
+  gradientBlocksInWorkers,
+}) satisfies typeof Pool;
