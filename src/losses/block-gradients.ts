@@ -58,13 +58,18 @@ export function blockGradients(
   return { value, meanOut: meanOut!, grads };
 }
 
+/** Frees every tensor of the given block results. */
+export function disposeBlocks(results: BlockGradients[]): void {
+  tf.dispose(results.flatMap((r) => [r.value, r.meanOut, ...r.grads]));
+}
+
 /** `here(0) … here(count − 1)` in order; on an error, frees the blocks already computed. */
 export function blocksInOrder(count: number, here: (block: number) => BlockGradients): BlockGradients[] {
   const results: BlockGradients[] = [];
   try {
     for (let b = 0; b < count; b++) results.push(here(b));
   } catch (e) {
-    tf.dispose(results.flatMap((r) => [r.value, r.meanOut, ...r.grads]));
+    disposeBlocks(results);
     throw e;
   }
   return results;

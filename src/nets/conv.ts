@@ -147,7 +147,8 @@ function buildLayers(
   const pb = new ParamBuilder(rng, prefix);
   const toImage = (x: Tensor2D): Tensor4D => tf.reshape(x, [x.shape[0], height, width, channels]) as Tensor4D;
   const act = (t: Tensor): Tensor4D => activate(t, spec.activation) as Tensor4D;
-  const head = (h: Tensor4D, ws: Tensor[], at: number): Tensor2D => dense(tf.mean(h, [1, 2]) as Tensor2D, ws, at);
+  const meanPool = (h: Tensor4D): Tensor2D => tf.mean(h, [1, 2]) as Tensor2D;
+  const head = (h: Tensor4D, ws: Tensor[], at: number): Tensor2D => dense(meanPool(h), ws, at);
 
   if (spec.type === 'cnn') {
     if (spec.channels.length === 0) throw new Error('a cnn needs at least one conv layer');
@@ -176,7 +177,7 @@ function buildLayers(
         layers.forEach((at, i) => {
           h = act(conv(h, ws, at, i === 0 ? 1 : 2));
         });
-        let features = (flatten ? tf.reshape(h, [h.shape[0], headIn]) : tf.mean(h, [1, 2])) as Tensor2D;
+        let features = flatten ? (tf.reshape(h, [h.shape[0], headIn]) as Tensor2D) : meanPool(h);
         for (const at of hidden) features = activate(dense(features, ws, at), spec.activation) as Tensor2D;
         return dense(features, ws, out);
       },

@@ -12,7 +12,7 @@ import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, type Messag
 import { activeBackend, flowThreads, tf, type Tensor, type Tensor2D } from '../../engine/index.js';
 import type { RatioNet } from '../../nets/ratio-net.js';
 import type { RatioLoss } from '../../losses/index.js';
-import { blocksInOrder, type BlockGradients } from '../../losses/block-gradients.js';
+import { blocksInOrder, disposeBlocks, type BlockGradients } from '../../losses/block-gradients.js';
 import { driftGradient, eulerMaruyama, isSnapshotStep, type FlowSettings, type FlowTerm } from '../core.js';
 import type { FlowNoise } from '../noise.js';
 import {
@@ -308,7 +308,7 @@ export function parallelGradients(
   try {
     collect(results, jobs, weights, here);
   } catch (e) {
-    tf.dispose(results.flatMap((r) => [r.value, r.meanOut, ...r.grads]));
+    disposeBlocks(results);
     throw e;
   }
   return results;
