@@ -7,7 +7,8 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { makeImageDataset, resolveDataset, type ImageDataset, type ImageShape, type PointDataset } from '../src/data/index.js';
 import type { RunConfigInput } from '../src/config/schema.js';
 import { Trainer, deriveSetup } from '../src/train/trainer.js';
-import { FlowNoise, runFlow } from '../src/flow/index.js';
+import { runFlow } from '../src/flow/index.js';
+import { flowNoise } from '../src/flow/model.js';
 import { Rng } from '../src/util/rng.js';
 
 export interface IterationOptions {
@@ -59,7 +60,7 @@ export async function timeIterations(
     // the flow alone, same size, for the split
     const x0 = tf.tensor2d(rng.normalArray(config.batch * ds.dim), [config.batch, ds.dim]);
     const t2 = performance.now();
-    const r = await runFlow(x0, [tr.model.ratioTerm(true)], { steps: config.flowSteps, eta: config.eta, noise: config.noise }, new FlowNoise(rng.nextU32()));
+    const r = await runFlow(x0, [tr.model.ratioTerm(true)], { steps: config.flowSteps, eta: config.eta, noise: config.noise }, flowNoise(rng.nextU32(), tr.derived));
     await r.x.data();
     const t3 = performance.now();
     tf.dispose([x0, r.x]);

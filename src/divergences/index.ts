@@ -21,6 +21,8 @@ export interface Divergence {
   fPrimeOfOutput(out: Tensor, output: NetOutput): Tensor;
   /** d f′(out) / d out, elementwise (for hand-written input gradients). */
   fPrimeSlope(out: Tensor, output: NetOutput): Tensor;
+  /** The same slope for one output value (the fused CPU kernels' drift). */
+  fPrimeSlopeAt(out: number, output: NetOutput): number;
   /** Which net outputs this divergence can be driven by. */
   outputs: readonly NetOutput[];
 }
@@ -34,6 +36,7 @@ const chi2: Divergence = {
   fPrime: (r) => 2 * r,
   fPrimeOfOutput: (out, output) => tf.mul(2, output === 'ratio' ? out : tf.exp(out)),
   fPrimeSlope: (out, output) => (output === 'ratio' ? tf.fill(out.shape, 2) : tf.mul(2, tf.exp(out))),
+  fPrimeSlopeAt: (out, output) => (output === 'ratio' ? 2 : 2 * Math.exp(out)),
   outputs: ['ratio', 'log-ratio'],
 };
 
@@ -44,6 +47,7 @@ const kl: Divergence = {
   fPrime: (r) => Math.log(r),
   fPrimeOfOutput: (out) => out,
   fPrimeSlope: (out) => tf.onesLike(out),
+  fPrimeSlopeAt: () => 1,
   outputs: ['log-ratio'],
 };
 
@@ -56,6 +60,7 @@ const js: Divergence = {
   fPrimeOfOutput: (out) => tf.neg(tf.softplus(tf.neg(out))),
   // d/ds log σ(s) = σ(−s)
   fPrimeSlope: (out) => tf.sigmoid(tf.neg(out)),
+  fPrimeSlopeAt: (out) => 1 / (1 + Math.exp(out)),
   outputs: ['log-ratio'],
 };
 
@@ -66,6 +71,7 @@ const logd: Divergence = {
   fPrime: (r) => softplus(Math.log(r)),
   fPrimeOfOutput: (out) => tf.softplus(out),
   fPrimeSlope: (out) => tf.sigmoid(out),
+  fPrimeSlopeAt: (out) => 1 / (1 + Math.exp(-out)),
   outputs: ['log-ratio'],
 };
 

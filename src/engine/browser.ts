@@ -16,6 +16,12 @@ import { installBatchMatMulTransposed } from './kernels/batch-matmul-transposed.
 
 export * from './tf.js'; // tf and the tensor types, as ./index.js exports them
 export { readAndDispose } from './read.js';
+export { FusedMlp, fusedMlp } from './fused-mlp.js';
+export { setFusedKernels, fusedKernelsEnabled, fusedKernelsApply } from './gemm-kernels.js';
+export type { FusedNet } from './gemm-kernels.js';
+export { FusedCnn, fusedCnn, fusedCnnSupports } from './fused-cnn.js';
+export type { FusedCnnSpec, ConvLayerWeights } from './fused-cnn.js';
+export type { DenseLayer } from './fused-mlp.js';
 
 export const BROWSER_BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackendChoice = (typeof BROWSER_BACKENDS)[number];

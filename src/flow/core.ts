@@ -30,11 +30,25 @@ export interface FlowTerm {
   /** Expensive per particle (conv nets): split across threads from two noise chunks up. */
   heavy?: boolean;
   /**
+   * The term's ∇ₓ (weight not applied) on plain row-major arrays, with what it depends on read
+   * now, by our fused CPU kernels; null (or absent) where they do not apply.
+   */
+  arrays?(): ArrayGradient | null;
+  /**
    * A snapshot of the term as plain data (weights read now), for the particle-parallel flow.
    * Terms without it (e.g. guidance by a classifier) keep the flow on the main thread.
    */
   portable?(): PortableTerm;
 }
+
+/** ∇ₓ on plain row-major arrays: x [rows, dim] → [rows, dim] (a new array). */
+export type ArrayGradient = (x: Float32Array, rows: number) => Float32Array;
+
+/**
+ * The drift ∇ₓΦ of a set of terms on tensors, and, where every term has one, on plain arrays
+ * (`arrays()`, evaluated once: it reads the weights then, so call it when the flow starts).
+ */
+export type Drift = ((x: Tensor2D) => Tensor2D) & { arrays?: () => ArrayGradient | null };
 
 export interface FlowSettings {
   steps: number;
@@ -60,6 +74,16 @@ export function ratioTerm(
     weight,
     label: `f′ ${d.label}`,
     maxRows: net.maxRows,
+    arrays: net.fused
+      ? () => {
+          const fused = net.fused!(weights);
+          if (!fused) return null;
+          const slope = (out: Float32Array, into: Float32Array): void => {
+            for (let i = 0; i < out.length; i++) into[i] = d.fPrimeSlopeAt(out[i], output);
+          };
+          return (x, rows) => fused.inputGradient(x, rows, slope);
+        }
+      : undefined,
     portable: () => ({
       kind: 'net-ratio',
       spec,
@@ -77,7 +101,7 @@ export function ratioTerm(
 }
 
 /** ∇ₓ of the summed weighted potential, per particle: [n, dim]. */
-export function driftGradient(terms: FlowTerm[]): (x: Tensor2D) => Tensor2D {
+export function driftGradient(terms: FlowTerm[]): Drift {
   if (terms.length === 0) throw new Error('a flow needs at least one term');
   const weighted = (t: Tensor, w: number): Tensor => (w === 1 ? t : tf.mul(t, w));
   const direct = terms.filter((t) => t.gradient);
@@ -97,7 +121,32 @@ export function driftGradient(terms: FlowTerm[]): (x: Tensor2D) => Tensor2D {
   const limits = terms.map((t) => t.maxRows ?? Infinity);
   const maxRows = Math.min(...limits);
   // the drift is per particle, so row chunks give the same result with bounded memory
-  return (x) => (x.shape[0] <= maxRows ? whole(x) : inRowChunks(x, maxRows, whole));
+  const drift: Drift = (x) => (x.shape[0] <= maxRows ? whole(x) : inRowChunks(x, maxRows, whole));
+  if (terms.every((t) => t.arrays)) {
+    let made: ArrayGradient | null | undefined;
+    drift.arrays = () => {
+      if (made === undefined) made = arrayDrift(terms);
+      return made;
+    };
+  }
+  return drift;
+}
+
+/** The weighted sum of the terms' array gradients (float32 rounding as on the engine), or null. */
+function arrayDrift(terms: FlowTerm[]): ArrayGradient | null {
+  const parts = terms.map((t) => t.arrays!());
+  if (parts.some((p) => !p)) return null;
+  return (x, rows) => {
+    let total: Float32Array | null = null;
+    parts.forEach((part, i) => {
+      const g = part!(x, rows);
+      const w = Math.fround(terms[i].weight);
+      if (w !== 1) for (let j = 0; j < g.length; j++) g[j] = Math.fround(g[j] * w);
+      if (!total) total = g;
+      else for (let j = 0; j < g.length; j++) total[j] = Math.fround(total[j] + g[j]);
+    });
+    return total!;
+  };
 }
 
 /** f applied to consecutive row blocks of x (each ≤ rows), results concatenated; per-block temporaries freed. */
@@ -125,11 +174,13 @@ export function isSnapshotStep(k: number, every: number, steps: number): boolean
  */
 export function eulerMaruyama(
   x0: Tensor2D,
-  grad: (x: Tensor2D) => Tensor2D,
+  grad: Drift,
   settings: FlowSettings,
   nextNoise: (() => Float32Array) | null,
   observe?: (x: Tensor2D, k: number) => void,
 ): Tensor2D {
+  const onArrays = grad.arrays?.() ?? null;
+  if (onArrays) return eulerMaruyamaOnArrays(x0, onArrays, settings, nextNoise, observe);
   const shape = x0.shape;
   let x = tf.clone(x0);
   observe?.(x, 0);
@@ -144,4 +195,45 @@ export function eulerMaruyama(
     observe?.(x, k);
   }
   return x;
+}
+
+/**
+ * `eulerMaruyama` with the drift on plain arrays (fused CPU kernels): the same update, rounded
+ * to float32 after each operation as the engine does. `observe` still sees tensors (made only
+ * when there is an observer).
+ */
+function eulerMaruyamaOnArrays(
+  x0: Tensor2D,
+  grad: ArrayGradient,
+  settings: FlowSettings,
+  nextNoise: (() => Float32Array) | null,
+  observe?: (x: Tensor2D, k: number) => void,
+): Tensor2D {
+  const [rows, dim] = x0.shape;
+  const eta = Math.fround(settings.eta);
+  const nu = Math.fround(settings.noise);
+  const show = (values: Float32Array, k: number): void => {
+    if (!observe) return;
+    const t = tf.tensor2d(values, [rows, dim]);
+    try {
+      observe(t, k);
+    } finally {
+      t.dispose();
+    }
+  };
+  // a fresh array per step: a tensor made from one may share its memory (cpu backend)
+  let x = (x0.dataSync() as Float32Array).slice();
+  show(x, 0);
+  for (let k = 1; k <= settings.steps; k++) {
+    const xi = settings.noise > 0 && nextNoise ? nextNoise() : null;
+    const g = grad(x, rows);
+    const next = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const stepped = Math.fround(x[i] - Math.fround(g[i] * eta));
+      next[i] = xi ? Math.fround(stepped + Math.fround(xi[i] * nu)) : stepped;
+    }
+    x = next;
+    show(x, k);
+  }
+  return tf.tensor2d(x, [rows, dim]);
 }

@@ -6,6 +6,7 @@
  */
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import { isMlpSpec, type RatioNet } from '../nets/ratio-net.js';
+import type { MlpNet } from '../nets/mlp.js';
 import type { RatioLoss } from './index.js';
 
 export interface BlockGradients {
@@ -46,6 +47,33 @@ export function blockGradients(
   const scaled = (t: Tensor): Tensor => (w === 1 ? t : tf.mul(t, w));
   let meanOut: Tensor | undefined;
   const rows = particles.shape[0];
+  // (MLPs only: a conv net's fused form has no parameter gradients)
+  const fused = isMlpSpec(net.spec) ? (net as MlpNet).fused(weights) : null;
+  if (fused) {
+    // MLPs on our fused CPU kernels: forward and parameter gradients there, the loss (a
+    // function of the outputs alone) and its gradient w.r.t. the outputs on the engine
+    const x = new Float32Array((rows + data.shape[0]) * particles.shape[1]);
+    x.set(particles.dataSync() as Float32Array);
+    x.set(data.dataSync() as Float32Array, particles.size);
+    const outputs = tf.tensor2d(fused.forward(x, rows + data.shape[0]), [rows + data.shape[0], 1]);
+    try {
+      const { value, grad } = tf.valueAndGrad((out: Tensor) => {
+        const outNu = tf.slice(out, [0, 0], [rows, -1]);
+        const outDe = tf.slice(out, [rows, 0], [data.shape[0], -1]);
+        meanOut = tf.keep(scaled(tf.mean(outNu)));
+        return scaled(loss.compute(outNu, outDe)) as tf.Scalar;
+      })(outputs);
+      const dOut = grad.dataSync() as Float32Array;
+      grad.dispose();
+      const grads = fused.parameterGradients(dOut).flatMap((layer, i) => [
+        tf.tensor(layer.kernel, weights[2 * i].shape, 'float32'),
+        tf.tensor(layer.bias, weights[2 * i + 1].shape, 'float32'),
+      ]);
+      return { value, meanOut: meanOut!, grads };
+    } finally {
+      outputs.dispose();
+    }
+  }
   const { value, grads } = tf.valueAndGrads((...ws: Tensor[]) => {
     // one forward pass over both halves: fewer, larger kernels, and the work that depends on
     // the weights alone (spectral normalisation) done once

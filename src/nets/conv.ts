@@ -9,11 +9,11 @@
  *   both paths by 2, then act, global mean pool, dense → 1.
  * Weights and biases start at U(±1/√fan_in), as PyTorch's Conv2d/Linear defaults.
  */
-import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../engine/index.js';
+import { tf, fusedCnn, fusedKernelsApply, type FusedCnn, type Tensor, type Tensor2D, type Tensor4D } from '../engine/index.js';
 import type { Rng } from '../util/rng.js';
 import type { ImageShape } from '../data/types.js';
 import type { ParamList } from './params.js';
-import { activate, type Activation } from './mlp.js';
+import { activate, reluSlope, type Activation } from './mlp.js';
 import { spectralNormalize } from './spectral-norm.js';
 
 export interface CnnSpec {
@@ -106,12 +106,14 @@ export interface BuiltConvNet {
   forwardFixed: (x: Tensor2D, ws: Tensor[]) => Tensor2D;
   /** Frees what forwardFixed keeps. */
   release(): void;
+  /** The weights forwardFixed computes with (spectrally normalised kernels from its cache). */
+  fixedWeights(ws: Tensor[]): Tensor[];
 }
 
 /** Builds params and the forward function of a conv spec. */
 export function buildConvNet(spec: ConvSpec, rng: Rng, prefix: string): BuiltConvNet {
   const built = buildLayers(spec, rng, prefix);
-  if (!spec.spectralNorm) return { ...built, forwardFixed: built.forward, release: () => {} };
+  if (!spec.spectralNorm) return { ...built, forwardFixed: built.forward, release: () => {}, fixedWeights: (ws) => ws };
   const isKernel = built.params.map((p) => p.name.endsWith('/kernel'));
   const normalize = (ws: Tensor[]): Tensor[] => ws.map((w, i) => (isKernel[i] ? spectralNormalize(w) : w));
   // One cached set, keyed by the weights' data: Variable.assign (Adam, EMA, restore) gives a
@@ -121,19 +123,23 @@ export function buildConvNet(spec: ConvSpec, rng: Rng, prefix: string): BuiltCon
     if (cached) tf.dispose(cached.kernels.filter((k): k is Tensor => k !== null));
     cached = null;
   };
+  const fixedWeights = (ws: Tensor[]): Tensor[] => {
+    const key = ws.map((w) => w.dataId);
+    if (!cached || cached.key.length !== key.length || cached.key.some((k, i) => k !== key[i])) {
+      release();
+      cached = { key, kernels: ws.map((w, i) => (isKernel[i] ? tf.keep(spectralNormalize(w)) : null)) };
+    }
+    // only the normalised kernels come from the cache; everything else is the caller's
+    const kernels = cached.kernels;
+    return ws.map((w, i) => kernels[i] ?? w);
+  };
   return {
     params: built.params,
     forward: (x, ws) => built.forward(x, normalize(ws)),
     forwardFixed(x, ws) {
-      const key = ws.map((w) => w.dataId);
-      if (!cached || cached.key.length !== key.length || cached.key.some((k, i) => k !== key[i])) {
-        release();
-        cached = { key, kernels: ws.map((w, i) => (isKernel[i] ? tf.keep(spectralNormalize(w)) : null)) };
-      }
-      // only the normalised kernels come from the cache; everything else is the caller's
-      const kernels = cached.kernels;
-      return built.forward(x, ws.map((w, i) => kernels[i] ?? w));
+      return built.forward(x, fixedWeights(ws));
     },
+    fixedWeights,
     release,
   };
 }
@@ -248,4 +254,27 @@ export function convActivationFloats(spec: ConvSpec): number {
  */
 export function convChunkRows(spec: ConvSpec, budgetFloats = 256 * 2 ** 20): number {
   return Math.max(1, Math.floor(budgetFloats / (3 * convActivationFloats(spec))));
+}
+
+/**
+ * A `cnn` net with weights `ws` (as forwardFixed uses them) on the fused CPU kernels, or null
+ * where they do not apply (ResNets, smooth activations, widths not a multiple of 4, GPUs).
+ */
+export function fusedConvNet(spec: ConvSpec, ws: Tensor[]): FusedCnn | null {
+  const slope = reluSlope(spec.activation);
+  if (spec.type !== 'cnn' || slope === null || !fusedKernelsApply()) return null;
+  const values = ws.map((w) => w.dataSync() as Float32Array);
+  let at = 0;
+  let cin: number = spec.image.channels;
+  const convs = spec.channels.map((cout, i) => {
+    const layer = { kernel: values[at], bias: values[at + 1], size: i === 0 ? 3 : 4, stride: i === 0 ? 1 : 2, cin, cout };
+    at += 2;
+    cin = cout;
+    return layer;
+  });
+  const dense = ws.slice(at).flatMap((w, j) => (j % 2 === 0 ? [{ kernel: values[at + j], bias: values[at + j + 1], fanIn: w.shape[0], fanOut: w.shape[1] ?? 1 }] : []));
+  return fusedCnn(
+    { height: spec.image.height, width: spec.image.width, channels: spec.image.channels, convs, head: spec.head === 'flatten' ? 'flatten' : 'mean', dense },
+    slope,
+  );
 }

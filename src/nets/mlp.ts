@@ -3,7 +3,7 @@
  * authors' toy MLP. Initialised like PyTorch's nn.Linear (U(±1/√fan_in) for weights and bias)
  * from our seeded RNG.
  */
-import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { tf, fusedMlp, type FusedMlp, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { Rng } from '../util/rng.js';
 import type { ParamList } from './params.js';
 import type { RatioNet } from './ratio-net.js';
@@ -37,6 +37,19 @@ export function activate(x: Tensor, act: Activation): Tensor {
 
 export interface MlpNet extends RatioNet {
   spec: MlpSpec;
+  /**
+   * The net with `weights` (default: its variables) read now, as a FusedMlp on our own wasm
+   * kernels, or null where they do not apply (GPU backend, smooth activation, turned off).
+   */
+  fused(weights?: Tensor[]): FusedMlp | null;
+}
+
+/**
+ * The slope of act(z) = max(z, slope·z) for the piecewise-linear activations (ReLU 0,
+ * LeakyReLU 0.2), which the fused CPU kernels run; null for the smooth ones.
+ */
+export function reluSlope(act: Activation): number | null {
+  return FAST_GRADIENT[act]?.slope ?? null;
 }
 
 /** Piecewise-linear activations act(z) = z ⊙ step(z, slope): the mask is also act′(z). */
@@ -97,6 +110,19 @@ export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): MlpNet {
           return g as Tensor2D;
         }
       : undefined,
+    fused(weights) {
+      const ws = weights ?? params.map((p) => p.variable);
+      const sizes = layerSizes(spec);
+      return fusedMlp(
+        sizes.map(([fanIn, fanOut], i) => ({
+          fanIn,
+          fanOut,
+          kernel: ws[2 * i].dataSync() as Float32Array,
+          bias: ws[2 * i + 1].dataSync() as Float32Array,
+        })),
+        fast ? fast.slope : null,
+      );
+    },
     dispose() {
       for (const p of params) p.variable.dispose();
     },

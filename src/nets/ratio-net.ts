@@ -2,12 +2,12 @@
  * The ratio estimator r_θ (or log r_θ) behind one interface, whatever its architecture: an MLP
  * for points, a CNN or ResNet for images. The flow and the trainer only see `RatioNet`.
  */
-import type { Tensor, Tensor2D } from '../engine/index.js';
+import type { FusedNet, Tensor, Tensor2D } from '../engine/index.js';
 import type { ImageShape } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
 import type { ParamList } from './params.js';
 import { createMlp, type Activation, type MlpSpec } from './mlp.js';
-import { buildConvNet, convChunkRows, type ConvSpec, type ResBlockSpec } from './conv.js';
+import { buildConvNet, convChunkRows, fusedConvNet, type ConvSpec, type ResBlockSpec } from './conv.js';
 
 export type NetSpec = MlpSpec | ConvSpec;
 
@@ -28,6 +28,11 @@ export interface RatioNet {
    * Absent when the net has no cheap hand-written backward; callers then use autodiff.
    */
   inputGradient?(x: Tensor2D, dPhi: (out: Tensor) => Tensor, weights?: Tensor[]): Tensor2D;
+  /**
+   * The net with `weights` read now, on our fused CPU kernels (MLPs), or null where they do
+   * not apply. Absent: the net has no such form.
+   */
+  fused?(weights?: Tensor[]): FusedNet | null;
   /**
    * Most rows one forward + backward pass should take at once (big conv nets: the wasm heap
    * is 4 GiB); callers split larger batches. Absent: no limit.
@@ -57,13 +62,14 @@ export function netSpec(net: NetConfig, dim: number, image?: ImageShape): NetSpe
 
 export function createRatioNet(spec: NetSpec, rng: Rng, prefix = 'net'): RatioNet {
   if (isMlpSpec(spec)) return createMlp(spec, rng, prefix === 'net' ? 'mlp' : prefix);
-  const { params, forward, forwardFixed, release } = buildConvNet(spec, rng, prefix);
+  const { params, forward, forwardFixed, release, fixedWeights } = buildConvNet(spec, rng, prefix);
   return {
     spec,
     params,
     maxRows: convChunkRows(spec),
     apply: (x, weights) => forward(x, weights ?? params.map((p) => p.variable)),
     applyFixed: (x, weights) => forwardFixed(x, weights ?? params.map((p) => p.variable)),
+    fused: (weights) => (spec.type === 'cnn' ? fusedConvNet(spec, fixedWeights(weights ?? params.map((p) => p.variable))) : null),
     dispose() {
       release();
       for (const p of params) p.variable.dispose();
