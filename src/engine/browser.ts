@@ -20,8 +20,9 @@ export { FusedMlp, fusedMlp } from './fused-mlp.js';
 export { setFusedKernels, fusedKernelsEnabled, fusedKernelsApply } from './gemm-kernels.js';
 export type { FusedNet } from './gemm-kernels.js';
 export { FusedCnn, fusedCnn, fusedCnnSupports } from './fused-cnn.js';
+export { LinearMap } from './linear-map.js';
 export type { FusedCnnSpec, ConvLayerWeights } from './fused-cnn.js';
-export type { DenseLayer } from './fused-mlp.js';
+export type { DenseLayer, LayerGradients } from './fused-mlp.js';
 
 export const BROWSER_BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackendChoice = (typeof BROWSER_BACKENDS)[number];

@@ -9,6 +9,12 @@
  */
 import { ensureBytes, fusedKernelsApply, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
 
+/** A layer's gradients, shaped as its kernel and bias. */
+export interface LayerGradients {
+  kernel: Float32Array;
+  bias: Float32Array;
+}
+
 /** One dense layer: kernel [fanIn, fanOut] row-major, bias [fanOut]. */
 export interface DenseLayer {
   kernel: Float32Array;
@@ -200,11 +206,11 @@ export class FusedMlp {
 
   /**
    * Back-propagates the output gradient (in the last buffer) through the layers: with
-   * `withParams`, each layer's kernel and bias gradients (into dw, db) and nothing below the
-   * first layer; else only the gradients w.r.t. each layer's input, down to the net's input,
-   * whose buffer address is returned. g_{i−1} = (g_i · W_iᵀ) ⊙ act′ of layer i−1's output.
+   * `withParams`, each layer's kernel and bias gradients (into dw, db); with `withInput`, down
+   * to the net's input, whose gradient's buffer address is returned (else -1).
+   * g_{i−1} = (g_i · W_iᵀ) ⊙ act′ of layer i−1's output.
    */
-  private backward(ws: Workspace, rows: number, withParams: boolean): number {
+  private backward(ws: Workspace, rows: number, withParams: boolean, withInput: boolean): number {
     let g = ws.hBufs[ws.layers.length - 1];
     let ping = 0;
     for (let i = ws.layers.length - 1; i >= 0; i--) {
@@ -213,8 +219,8 @@ export class FusedMlp {
       if (withParams) {
         ws.k.gemmTransposedA(input, g, l.dw, rows, l.inP, l.outP, 0);
         ws.k.columnSums(g, l.db, rows, l.outP, 0);
-        if (i === 0) break;
       }
+      if (i === 0 && !withInput) return -1;
       const next = ws.gBufs[ping];
       ping ^= 1;
       ws.k.gemm(g, l.wt, next, rows, l.outP, l.inP, 0, 0, 0);
@@ -236,20 +242,29 @@ export class FusedMlp {
    * net's last `forward` call (whose activations the workspace must still hold). Sums over the
    * rows in order.
    */
-  parameterGradients(dOut: Float32Array): { kernel: Float32Array; bias: Float32Array }[] {
+  parameterGradients(dOut: Float32Array): LayerGradients[] {
     const ws = this.ws;
     const rows = ws.owner === this ? ws.forwardRows : -1;
     if (rows < 0 || dOut.length !== rows) {
       throw new Error(`FusedMlp: parameterGradients needs dL/dout for the rows of this net's last forward pass (${Math.max(rows, 0)}), got ${dOut.length}`);
     }
     this.setOutputGradient(ws, dOut);
-    this.backward(ws, rows, true);
+    this.backward(ws, rows, true, false);
     const f = new Float32Array(ws.k.memory.buffer);
     return ws.layers.map((l) => {
       const kernel = new Float32Array(l.fanIn * l.fanOut);
       for (let r = 0; r < l.fanIn; r++) kernel.set(f.subarray(l.dw / 4 + r * l.outP, l.dw / 4 + r * l.outP + l.fanOut), r * l.fanOut);
       return { kernel, bias: f.slice(l.db / 4, l.db / 4 + l.fanOut) };
     });
+  }
+
+  private readInputGradient(ws: Workspace, g: number, rows: number): Float32Array {
+    const { fanIn, inP } = ws.layers[0];
+    const f = new Float32Array(ws.k.memory.buffer, g, rows * inP);
+    const grad = new Float32Array(rows * fanIn);
+    if (inP === fanIn) grad.set(f);
+    else for (let r = 0; r < rows; r++) for (let c = 0; c < fanIn; c++) grad[r * fanIn + c] = f[r * inP + c];
+    return grad;
   }
 
   /**
@@ -263,12 +278,6 @@ export class FusedMlp {
     const coef = new Float32Array(rows);
     slope(out, coef);
     this.setOutputGradient(ws, coef);
-    const g = this.backward(ws, rows, false);
-    const { fanIn, inP } = ws.layers[0];
-    const f = new Float32Array(ws.k.memory.buffer, g, rows * inP);
-    const grad = new Float32Array(rows * fanIn);
-    if (inP === fanIn) grad.set(f);
-    else for (let r = 0; r < rows; r++) for (let c = 0; c < fanIn; c++) grad[r * fanIn + c] = f[r * inP + c];
-    return grad;
+    return this.readInputGradient(ws, this.backward(ws, rows, false, true), rows);
   }
 }

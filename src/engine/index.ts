@@ -10,5 +10,6 @@ export { FusedMlp, fusedMlp } from './fused-mlp.js';
 export { setFusedKernels, fusedKernelsEnabled, fusedKernelsApply } from './gemm-kernels.js';
 export type { FusedNet } from './gemm-kernels.js';
 export { FusedCnn, fusedCnn, fusedCnnSupports } from './fused-cnn.js';
+export { LinearMap } from './linear-map.js';
 export type { FusedCnnSpec, ConvLayerWeights } from './fused-cnn.js';
-export type { DenseLayer } from './fused-mlp.js';
+export type { DenseLayer, LayerGradients } from './fused-mlp.js';

@@ -6,7 +6,6 @@
  */
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import { isMlpSpec, type RatioNet } from '../nets/ratio-net.js';
-import type { MlpNet } from '../nets/mlp.js';
 import type { RatioLoss } from './index.js';
 
 export interface BlockGradients {
@@ -47,11 +46,10 @@ export function blockGradients(
   const scaled = (t: Tensor): Tensor => (w === 1 ? t : tf.mul(t, w));
   let meanOut: Tensor | undefined;
   const rows = particles.shape[0];
-  // (MLPs only: a conv net's fused form has no parameter gradients)
-  const fused = isMlpSpec(net.spec) ? (net as MlpNet).fused(weights) : null;
+  const fused = net.fusedTraining?.(weights);
   if (fused) {
-    // MLPs on our fused CPU kernels: forward and parameter gradients there, the loss (a
-    // function of the outputs alone) and its gradient w.r.t. the outputs on the engine
+    // on our fused CPU kernels: forward and parameter gradients there, the loss (a function of
+    // the outputs alone) and its gradient w.r.t. the outputs on the engine
     const x = new Float32Array((rows + data.shape[0]) * particles.shape[1]);
     x.set(particles.dataSync() as Float32Array);
     x.set(data.dataSync() as Float32Array, particles.size);
@@ -65,11 +63,7 @@ export function blockGradients(
       })(outputs);
       const dOut = grad.dataSync() as Float32Array;
       grad.dispose();
-      const grads = fused.parameterGradients(dOut).flatMap((layer, i) => [
-        tf.tensor(layer.kernel, weights[2 * i].shape, 'float32'),
-        tf.tensor(layer.bias, weights[2 * i + 1].shape, 'float32'),
-      ]);
-      return { value, meanOut: meanOut!, grads };
+      return { value, meanOut: meanOut!, grads: fused.gradients(dOut) };
     } finally {
       outputs.dispose();
     }

@@ -77,6 +77,18 @@ export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): MlpNet {
   });
   const nLayers = params.length / 2;
   const fast = FAST_GRADIENT[spec.activation];
+  const fused = (weights?: Tensor[]): FusedMlp | null => {
+    const ws = weights ?? params.map((p) => p.variable);
+    return fusedMlp(
+      layerSizes(spec).map(([fanIn, fanOut], i) => ({
+        fanIn,
+        fanOut,
+        kernel: ws[2 * i].dataSync() as Float32Array,
+        bias: ws[2 * i + 1].dataSync() as Float32Array,
+      })),
+      fast ? fast.slope : null,
+    );
+  };
   return {
     spec,
     params,
@@ -110,18 +122,18 @@ export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): MlpNet {
           return g as Tensor2D;
         }
       : undefined,
-    fused(weights) {
-      const ws = weights ?? params.map((p) => p.variable);
-      const sizes = layerSizes(spec);
-      return fusedMlp(
-        sizes.map(([fanIn, fanOut], i) => ({
-          fanIn,
-          fanOut,
-          kernel: ws[2 * i].dataSync() as Float32Array,
-          bias: ws[2 * i + 1].dataSync() as Float32Array,
-        })),
-        fast ? fast.slope : null,
-      );
+    fused,
+    fusedTraining(weights) {
+      const net = fused(weights);
+      if (!net) return null;
+      return {
+        forward: (x, rows) => net.forward(x, rows),
+        gradients: (dOut) =>
+          net.parameterGradients(dOut).flatMap((layer, i) => [
+            tf.tensor(layer.kernel, weights[2 * i].shape, 'float32'),
+            tf.tensor(layer.bias, weights[2 * i + 1].shape, 'float32'),
+          ]),
+      };
     },
     dispose() {
       for (const p of params) p.variable.dispose();

@@ -34,11 +34,24 @@ export interface RatioNet {
    */
   fused?(weights?: Tensor[]): FusedNet | null;
   /**
+   * A training pass on the fused CPU kernels with `weights` (as trained, before any spectral
+   * normalisation), or null where they do not apply. Absent: the net has no such form.
+   */
+  fusedTraining?(weights: Tensor[]): FusedTraining | null;
+  /**
    * Most rows one forward + backward pass should take at once (big conv nets: the wasm heap
    * is 4 GiB); callers split larger batches. Absent: no limit.
    */
   maxRows?: number;
   dispose(): void;
+}
+
+/** One training pass on the fused kernels: outputs, then the loss's gradients w.r.t. the weights. */
+export interface FusedTraining {
+  /** Net outputs for x [rows, inputs]: [rows]. */
+  forward(x: Float32Array, rows: number): Float32Array;
+  /** Gradients w.r.t. the weights (new tensors, in weight order) given dL/dout for the rows of `forward`. */
+  gradients(dOut: Float32Array): Tensor[];
 }
 
 /** The architecture part of a run config (the input shape comes from the data). */

@@ -8,6 +8,7 @@
  * state names its source; the images are loaded by the Node side (./image-source.ts).
  */
 import type { Rng } from '../util/rng.js';
+import { LinearMap, fusedKernelsEnabled } from '../engine/index.js';
 import { DataError, type ImageDataset, type ImageShape } from '../data/types.js';
 import { makeImageDataset } from '../data/images/dataset.js';
 import { engineMeanCovariance, fitLowRankGaussian, type LowRankFactors } from './low-rank.js';
@@ -118,6 +119,13 @@ export function cholesky(a: Float64Array, dim: number): Float64Array {
   return l;
 }
 
+/** The transpose of a row-major [rows × cols] matrix. */
+function transposed(a: ArrayLike<number>, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+  return t;
+}
+
 function clampInPlace(a: Float32Array, lo: number, hi: number): Float32Array {
   for (let i = 0; i < a.length; i++) a[i] = a[i] < lo ? lo : a[i] > hi ? hi : a[i];
   return a;
@@ -127,17 +135,25 @@ function gaussianFromFactors(dim: number, mean: ArrayLike<number>, chol: ArrayLi
   // factors rounded to float32 once, as stored, so a fitted prior and one read back from a run agree
   const m = Float64Array.from(Float32Array.from(mean));
   const l = Float64Array.from(Float32Array.from(chol));
+  let map: LinearMap | undefined;
   return {
     name: 'data-gaussian',
     dim,
     sample(n, rng) {
       const z = rng.normalArray(n * dim);
-      const out = new Float32Array(n * dim);
-      for (let i = 0; i < n; i++) {
-        for (let a = 0; a < dim; a++) {
-          let s = m[a];
-          for (let b = 0; b <= a; b++) s += l[a * dim + b] * z[i * dim + b];
-          out[i * dim + a] = s;
+      let out: Float32Array;
+      if (fusedKernelsEnabled()) {
+        // x = m + L z per row, i.e. rows z · Lᵀ + m: one GEMM on our kernels (float32)
+        map ??= new LinearMap(transposed(l, dim, dim), m, dim, dim);
+        out = map.apply(z, n);
+      } else {
+        out = new Float32Array(n * dim);
+        for (let i = 0; i < n; i++) {
+          for (let a = 0; a < dim; a++) {
+            let s = m[a];
+            for (let b = 0; b <= a; b++) s += l[a * dim + b] * z[i * dim + b];
+            out[i * dim + a] = s;
+          }
         }
       }
       return clamp ? clampInPlace(out, -1, 1) : out;
@@ -151,20 +167,29 @@ function lowRankGaussian(s: LowRankGaussianState): Prior {
   const m = Float32Array.from(s.mean);
   const w = Float32Array.from(s.factor);
   const d = Float32Array.from(s.diagStd);
+  let map: LinearMap | undefined;
   return {
     name: 'data-gaussian',
     dim,
     sample(n, rng) {
       const z = rng.normalArray(n * rank);
       const e = rng.normalArray(n * dim);
-      const out = new Float32Array(n * dim);
-      for (let i = 0; i < n; i++) {
-        const zi = i * rank;
-        for (let a = 0; a < dim; a++) {
-          let v = m[a] + d[a] * e[i * dim + a];
-          const row = a * rank;
-          for (let k = 0; k < rank; k++) v += w[row + k] * z[zi + k];
-          out[i * dim + a] = v;
+      let out: Float32Array;
+      if (fusedKernelsEnabled()) {
+        // rows z · Wᵀ + m on our kernels (float32), then + d ⊙ e
+        map ??= new LinearMap(transposed(w, dim, rank), m, rank, dim);
+        out = map.apply(z, n);
+        for (let i = 0; i < n * dim; i++) out[i] += d[i % dim] * e[i];
+      } else {
+        out = new Float32Array(n * dim);
+        for (let i = 0; i < n; i++) {
+          const zi = i * rank;
+          for (let a = 0; a < dim; a++) {
+            let v = m[a] + d[a] * e[i * dim + a];
+            const row = a * rank;
+            for (let k = 0; k < rank; k++) v += w[row + k] * z[zi + k];
+            out[i * dim + a] = v;
+          }
         }
       }
       return s.clamp ? clampInPlace(out, -1, 1) : out;
