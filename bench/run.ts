@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineInfo, initEngine } from '../src/engine/index.js';
+import { engineInfo, fusedKernelsEnabled, initEngine } from '../src/engine/index.js';
 import type { ImageShape } from '../src/data/index.js';
 import type { RunConfigInput } from '../src/config/schema.js';
 
@@ -59,6 +59,13 @@ function selectedWorkloads(): Set<WorkloadName> {
     hit.forEach((w) => out.add(w));
   }
   return out;
+}
+
+/** Which kernels our side ran (the fused ones can be turned off with DGGF_FUSED=0 for a comparison). */
+function kernelsNote(): string {
+  return fusedKernelsEnabled()
+    ? 'Kernels: our fused WebAssembly SIMD kernels for MLPs (flow and training step), cnn flows and Gaussian priors; TF.js for the rest.'
+    : 'Kernels: TF.js only (DGGF_FUSED=0).';
 }
 
 const oursIteration = (preset: string, o: Omit<IterationOptions, 'repeats' | 'warmup'> & Partial<Pick<IterationOptions, 'repeats' | 'warmup'>> = {}): Promise<Timing> =>
@@ -134,7 +141,7 @@ async function paperToy(env: Env): Promise<void> {
   const section = [
     `## paper-toy iteration (MLP 64×3, batch 1024, K = 200, LSIF-χ²) — ${date}`,
     '',
-    `Machine: ${machine}; Node ${process.version}; TF.js ${info.tfjs}. Median of ${ITER} iterations after ${WARMUP} warm-up,`,
+    `Machine: ${machine}; Node ${process.version}; TF.js ${info.tfjs}. ${kernelsNote()} Median of ${ITER} iterations after ${WARMUP} warm-up,`,
     'both engines in the same `npm run bench` run. Ratio = ours / reference (lower is better for us).',
     '',
     '| engine | ms/iteration | flow (K steps) | train step | ours/ref |',
@@ -216,7 +223,7 @@ async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Pr
     `## CNN steps: ${w.preset} (${w.net}, batch ${batch}) — ${date}`,
     '',
     `Machine: ${machine}, load average ${load} at the start (shared machines make these noisy); Node ${process.version}; ` +
-      `TF.js ${info.tfjs}. Ours: ${info.backend} backend${info.simd ? ' (SIMD)' : ''}, ` +
+      `TF.js ${info.tfjs}. ${kernelsNote()} Ours: ${info.backend} backend${info.simd ? ' (SIMD)' : ''}, ` +
       `${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (flows split by particle over the flow threads: conv nets from 2 noise chunks of 16 up; a conv net's train step in 2 gradient blocks, one per thread). ${refNote}`,
     `Median of ${w.repeats} after ${w.warmup} warm-up, both engines in the same \`npm run bench\` run` +
       `${w.repeats < ITER ? ' (fewer repeats: this net is big)' : ''}. Ratio = ours / reference (lower is better for us).`,

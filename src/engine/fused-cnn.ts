@@ -10,7 +10,7 @@
  * Images are HWC rows ([rows, H·W·C]) as the flow moves them. Every image is computed on its
  * own, in the same order of operations, so a row's result does not depend on its batch.
  */
-import { ensureBytes, fusedKernelsApply, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
+import { alignBytes, ensureBytes, fusedKernelsApply, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
 import { FusedMlp, type DenseLayer } from './fused-mlp.js';
 
 /** One convolution: kernel [size, size, cin, cout] (TF.js layout), bias [cout], 'same' padding. */
@@ -83,7 +83,7 @@ class ConvWorkspace {
 
   constructor(spec: FusedCnnSpec) {
     this.k = newKernels();
-    let at = pad4(this.k.heapBase() + 15);
+    let at = alignBytes(this.k.heapBase());
     let [h, w, c] = [spec.height, spec.width, spec.channels];
     this.convs = spec.convs.map((l) => {
       const y = samePadding(h, l.size, l.stride);

@@ -7,7 +7,7 @@
  * Used on the CPU backends (wasm, cpu) only; GPUs keep TF.js. Every width is padded to a
  * multiple of 4 with zeros, which changes no result.
  */
-import { ensureBytes, fusedKernelsApply, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
+import { alignBytes, ensureBytes, fusedKernelsApply, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
 
 /** A layer's gradients, shaped as its kernel and bias. */
 export interface LayerGradients {
@@ -67,7 +67,7 @@ class Workspace {
 
   constructor(sizes: [number, number][]) {
     this.k = newKernels();
-    let at = pad4(this.k.heapBase() + 15);
+    let at = alignBytes(this.k.heapBase());
     this.layers = sizes.map(([fanIn, fanOut]) => {
       const inP = pad4(fanIn);
       const outP = pad4(fanOut);

@@ -51,6 +51,12 @@ export function ensureBytes(k: GemmKernels, bytes: number): void {
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / PAGE));
 }
 
+/**
+ * A byte address rounded up to a cache line: buffers start there, so the kernels' 16-byte
+ * vector loads never straddle two lines.
+ */
+export const alignBytes = (at: number): number => Math.ceil(at / 64) * 64;
+
 /** n rounded up to a multiple of 4 (the kernels' vector width). */
 export const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
 

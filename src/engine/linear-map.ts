@@ -4,7 +4,7 @@
  * covariance factor, which in plain JavaScript cost more than a fifth of an MNIST iteration.
  * Float32 arithmetic throughout.
  */
-import { ensureBytes, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
+import { alignBytes, ensureBytes, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
 
 export class LinearMap {
   private readonly k: GemmKernels;
@@ -23,7 +23,7 @@ export class LinearMap {
     if (kernel.length !== fanIn * fanOut || bias.length !== fanOut) throw new Error(`LinearMap: expected a ${fanIn}×${fanOut} kernel and ${fanOut} biases`);
     this.k = newKernels();
     this.outP = pad4(fanOut);
-    this.w = pad4(this.k.heapBase() + 15);
+    this.w = alignBytes(this.k.heapBase());
     this.b = this.w + 4 * fanIn * this.outP;
     this.rowsBase = this.b + 4 * this.outP;
     ensureBytes(this.k, this.rowsBase);
@@ -36,7 +36,7 @@ export class LinearMap {
   apply(x: Float32Array, rows: number): Float32Array {
     if (x.length !== rows * this.fanIn) throw new Error(`LinearMap: expected ${rows}×${this.fanIn} inputs, got ${x.length} values`);
     const xAt = this.rowsBase;
-    const yAt = xAt + 4 * rows * this.fanIn;
+    const yAt = alignBytes(xAt + 4 * rows * this.fanIn);
     ensureBytes(this.k, yAt + 4 * rows * this.outP);
     new Float32Array(this.k.memory.buffer, xAt, rows * this.fanIn).set(x);
     this.k.gemm(xAt, this.w, yAt, rows, this.fanIn, this.outP, this.b, 0, 0);
