@@ -263,6 +263,7 @@ export function convChunkRows(spec: ConvSpec, budgetFloats = 256 * 2 ** 20): num
 export function fusedConvNet(spec: ConvSpec, ws: Tensor[]): FusedCnn | null {
   const slope = reluSlope(spec.activation);
   if (spec.type !== 'cnn' || slope === null || !fusedKernelsApply()) return null;
+  if (!spec.channels.every((c) => c % 4 === 0)) return null; // (fusedCnnSupports, before reading the weights)
   const values = ws.map((w) => w.dataSync() as Float32Array);
   let at = 0;
   let cin: number = spec.image.channels;
