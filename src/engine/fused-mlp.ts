@@ -98,6 +98,9 @@ class Workspace {
     this.gBufs = [at, at + 4 * rows * widest];
     at += 8 * rows * widest;
     ensureBytes(this.k, at);
+    // the new buffers overlap the old ones: clear them, so that padding columns (which loads
+    // never write) hold zeros, not a non-finite value from an earlier batch
+    this.k.zero(this.rowsBase, (at - this.rowsBase) / 4);
     this.capacity = rows;
     this.forwardRows = -1;
   }

@@ -30,17 +30,28 @@ export interface GemmKernels {
   zero(p: number, count: number): void;
 }
 
-let compiled: object | null = null;
+let compiled: object | null | undefined;
+
+/** The compiled module, or null where this WebAssembly cannot compile it (no SIMD). */
+function kernelModule(): object | null {
+  if (compiled === undefined) {
+    try {
+      const text = atob(WASM_BASE64);
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+      compiled = new wasm.Module(bytes);
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
 
 /** A new instance of the kernels, with its own (empty) memory. */
 export function newKernels(): GemmKernels {
-  if (!compiled) {
-    const text = atob(WASM_BASE64);
-    const bytes = new Uint8Array(text.length);
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    compiled = new wasm.Module(bytes);
-  }
-  return new wasm.Instance(compiled, {}).exports as unknown as GemmKernels;
+  const module = kernelModule();
+  if (!module) throw new Error('our WebAssembly SIMD kernels do not compile here (no WebAssembly SIMD?)');
+  return new wasm.Instance(module, {}).exports as unknown as GemmKernels;
 }
 
 const PAGE = 65536;
@@ -62,15 +73,21 @@ export const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 let enabled = true;
 
-/** Turns the fused kernels off (tests compare them with the TF.js path) or back on. */
+/**
+ * Turns the fused kernels off (tests compare them with the TF.js path) or back on, in this
+ * thread only: flow workers follow DGGF_FUSED, which they inherit at start.
+ */
 export function setFusedKernels(on: boolean): void {
   enabled = on;
 }
 
-/** Whether callers should use the fused kernels (on by default; DGGF_FUSED=0 turns them off). */
+/**
+ * Whether callers should use the fused kernels: on by default where they compile;
+ * DGGF_FUSED=0 turns them off.
+ */
 export function fusedKernelsEnabled(): boolean {
   const env = typeof process !== 'undefined' ? process.env?.DGGF_FUSED : undefined;
-  return enabled && env !== '0';
+  return enabled && env !== '0' && kernelModule() !== null;
 }
 
 /** Backends whose tensors live in CPU memory: there the fused kernels beat TF.js's small ops. */

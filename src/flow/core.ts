@@ -46,7 +46,7 @@ export type ArrayGradient = (x: Float32Array, rows: number) => Float32Array;
 
 /**
  * The drift ∇ₓΦ of a set of terms on tensors, and, where every term has one, on plain arrays
- * (`arrays()`, evaluated once: it reads the weights then, so call it when the flow starts).
+ * (`arrays()` reads the weights as they are when it is called: once per flow).
  */
 export type Drift = ((x: Tensor2D) => Tensor2D) & { arrays?: () => ArrayGradient | null };
 
@@ -122,13 +122,7 @@ export function driftGradient(terms: FlowTerm[]): Drift {
   const maxRows = Math.min(...limits);
   // the drift is per particle, so row chunks give the same result with bounded memory
   const drift: Drift = (x) => (x.shape[0] <= maxRows ? whole(x) : inRowChunks(x, maxRows, whole));
-  if (terms.every((t) => t.arrays)) {
-    let made: ArrayGradient | null | undefined;
-    drift.arrays = () => {
-      if (made === undefined) made = arrayDrift(terms);
-      return made;
-    };
-  }
+  if (terms.every((t) => t.arrays)) drift.arrays = () => arrayDrift(terms);
   return drift;
 }
 

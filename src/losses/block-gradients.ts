@@ -63,7 +63,15 @@ export function blockGradients(
       })(outputs);
       const dOut = grad.dataSync() as Float32Array;
       grad.dispose();
-      return { value, meanOut: meanOut!, grads: fused.gradients(dOut) };
+      try {
+        return { value, meanOut: meanOut!, grads: fused.gradients(dOut) };
+      } catch (e) {
+        value.dispose();
+        throw e;
+      }
+    } catch (e) {
+      meanOut?.dispose(); // (kept by the loss closure)
+      throw e;
     } finally {
       outputs.dispose();
     }

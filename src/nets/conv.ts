@@ -256,14 +256,18 @@ export function convChunkRows(spec: ConvSpec, budgetFloats = 256 * 2 ** 20): num
   return Math.max(1, Math.floor(budgetFloats / (3 * convActivationFloats(spec))));
 }
 
+/** Whether fusedConvNet can take this net (checked before its weights are read or normalised). */
+export function fusedConvNetApplies(spec: ConvSpec): spec is CnnSpec {
+  return spec.type === 'cnn' && reluSlope(spec.activation) !== null && spec.channels.every((c) => c % 4 === 0) && fusedKernelsApply();
+}
+
 /**
  * A `cnn` net with weights `ws` (as forwardFixed uses them) on the fused CPU kernels, or null
  * where they do not apply (ResNets, smooth activations, widths not a multiple of 4, GPUs).
  */
 export function fusedConvNet(spec: ConvSpec, ws: Tensor[]): FusedCnn | null {
   const slope = reluSlope(spec.activation);
-  if (spec.type !== 'cnn' || slope === null || !fusedKernelsApply()) return null;
-  if (!spec.channels.every((c) => c % 4 === 0)) return null; // (fusedCnnSupports, before reading the weights)
+  if (!fusedConvNetApplies(spec) || slope === null) return null;
   const values = ws.map((w) => w.dataSync() as Float32Array);
   let at = 0;
   let cin: number = spec.image.channels;

@@ -7,7 +7,7 @@ import type { ImageShape } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
 import type { ParamList } from './params.js';
 import { createMlp, type Activation, type MlpSpec } from './mlp.js';
-import { buildConvNet, convChunkRows, fusedConvNet, type ConvSpec, type ResBlockSpec } from './conv.js';
+import { buildConvNet, convChunkRows, fusedConvNet, fusedConvNetApplies, type ConvSpec, type ResBlockSpec } from './conv.js';
 
 export type NetSpec = MlpSpec | ConvSpec;
 
@@ -82,7 +82,7 @@ export function createRatioNet(spec: NetSpec, rng: Rng, prefix = 'net'): RatioNe
     maxRows: convChunkRows(spec),
     apply: (x, weights) => forward(x, weights ?? params.map((p) => p.variable)),
     applyFixed: (x, weights) => forwardFixed(x, weights ?? params.map((p) => p.variable)),
-    fused: (weights) => (spec.type === 'cnn' ? fusedConvNet(spec, fixedWeights(weights ?? params.map((p) => p.variable))) : null),
+    fused: (weights) => (fusedConvNetApplies(spec) ? fusedConvNet(spec, fixedWeights(weights ?? params.map((p) => p.variable))) : null),
     dispose() {
       release();
       for (const p of params) p.variable.dispose();

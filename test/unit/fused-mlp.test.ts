@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FusedMlp, initEngine, setFusedKernels, tf, type Tensor2D } from '../../src/engine/index.js';
 import { createMlp, type Activation, type MlpNet } from '../../src/nets/mlp.js';
-import { FlowNoise, driftGradient, ratioTerm, runFlow } from '../../src/flow/index.js';
+import { FlowNoise, driftGradient, eulerMaruyama, ratioTerm, runFlow } from '../../src/flow/index.js';
 import { DIVERGENCES, getDivergence, type NetOutput } from '../../src/divergences/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertRowsIndependent, maxRelErr } from '../helpers/fused.js';
@@ -211,4 +211,42 @@ test('fused MLPs of one shape share a workspace without mixing their weights or 
   assert.equal(a.parameterGradients(new Float32Array(10).fill(1)).length, 3);
   netA.dispose();
   netB.dispose();
+});
+
+test('a workspace that grows starts clean: a non-finite batch does not leak into later ones', async () => {
+  await initEngine('cpu');
+  const rng = new Rng(38);
+  const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'leaky_relu' }, rng); // input padded 2 → 4
+  const fused = fusedOf(net);
+  const bad = new Float32Array(5 * 2).fill(Infinity);
+  fused.forward(bad, 5);
+  const x = rng.normalArray(300 * 2); // grows the buffers over the old ones
+  const out = fused.forward(x, 300);
+  assert.ok(out.every(Number.isFinite), 'finite outputs after a non-finite batch');
+  const want = tf.tidy(() => net.apply(tf.tensor2d(x, [300, 2])).dataSync());
+  assert.ok(maxRelErr(out, want) < 1e-5);
+  net.dispose();
+});
+
+test('a drift reused across weight updates flows with the current weights (arrays read per flow)', async () => {
+  await initEngine('cpu');
+  const rng = new Rng(39);
+  const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'relu' }, rng);
+  const drift = driftGradient([ratioTerm(net, 'kl', 'log-ratio')]);
+  const x0 = tf.tensor2d(rng.normalArray(40 * 2), [40, 2]);
+  const settings = { steps: 3, eta: 0.5, noise: 0 };
+  const flow = (g: ReturnType<typeof driftGradient>): Float32Array => {
+    const x = eulerMaruyama(x0, g, settings, null);
+    const v = x.dataSync().slice() as Float32Array;
+    x.dispose();
+    return v;
+  };
+  const before = flow(drift);
+  net.params[0].variable.assign(tf.mul(net.params[0].variable, 3));
+  const reused = flow(drift);
+  const fresh = flow(driftGradient([ratioTerm(net, 'kl', 'log-ratio')]));
+  assert.deepEqual(Array.from(reused), Array.from(fresh));
+  assert.notDeepEqual(Array.from(reused), Array.from(before));
+  x0.dispose();
+  net.dispose();
 });
