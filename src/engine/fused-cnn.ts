@@ -260,15 +260,14 @@ export class FusedCnn {
       let ping = 0;
       for (let l = L; l >= 0; l--) {
         const c = ws.convs[l];
-        const below = l > 0 ? ws.convs[l - 1] : null;
-        const input = below ? ws.hBufs[l - 1] + 4 * b * below.outH * below.outW * below.cout : ws.xBuf + 4 * b * this.pixels;
         const inSize = c.inH * c.inW * c.cin;
         const dst = l === 0 ? ws.dxBuf + 4 * b * this.pixels : ws.gImage[ping];
         ping ^= 1;
         k.gemm(g, c.wt, ws.col, c.outH * c.outW, c.cout, c.Kp, 0, 0, 0);
         k.zero(dst, inSize);
         k.col2im(ws.col, dst, c.inH, c.inW, c.cin, c.outH, c.outW, c.size, c.size, c.stride, c.stride, c.padTop, c.padLeft, c.Kp);
-        if (below) k.maskByActivation(dst, input, inSize, this.slope);
+        // ⊙ act′ of the layer below's output (the images themselves have no activation)
+        if (l > 0) k.maskByActivation(dst, ws.hBufs[l - 1] + 4 * b * inSize, inSize, this.slope);
         g = dst;
       }
     }

@@ -7,7 +7,7 @@
  * Used on the CPU backends (wasm, cpu) only; GPUs keep TF.js. Every width is padded to a
  * multiple of 4 with zeros, which changes no result.
  */
-import { alignBytes, ensureBytes, fusedKernelsApply, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
+import { alignBytes, copyRows, ensureBytes, fusedKernelsApply, newKernels, pad4, type GemmKernels } from './gemm-kernels.js';
 
 /** A layer's gradients, shaped as its kernel and bias. */
 export interface LayerGradients {
@@ -175,9 +175,7 @@ export class FusedMlp {
     const { fanIn, inP } = this.ws.layers[0];
     if (x.length !== rows * fanIn) throw new Error(`FusedMlp: expected ${rows}×${fanIn} inputs, got ${x.length} values`);
     const ws = this.bind(rows);
-    const f = new Float32Array(ws.k.memory.buffer, ws.xBuf, rows * inP);
-    if (inP === fanIn) f.set(x);
-    else for (let r = 0; r < rows; r++) f.set(x.subarray(r * fanIn, (r + 1) * fanIn), r * inP);
+    copyRows(x, fanIn, new Float32Array(ws.k.memory.buffer, ws.xBuf, rows * inP), inP, rows, fanIn);
     return ws;
   }
 
@@ -208,22 +206,22 @@ export class FusedMlp {
   }
 
   /**
-   * Back-propagates the output gradient (in the last buffer) through the layers: with
-   * `withParams`, each layer's kernel and bias gradients (into dw, db); with `withInput`, down
-   * to the net's input, whose gradient's buffer address is returned (else -1).
+   * Back-propagates the output gradient (in the last buffer) through the layers: for `params`,
+   * into each layer's kernel and bias gradients (dw, db), stopping at the first layer; else
+   * down to the net's input, whose gradient's buffer address is returned.
    * g_{i−1} = (g_i · W_iᵀ) ⊙ act′ of layer i−1's output.
    */
-  private backward(ws: Workspace, rows: number, withParams: boolean, withInput: boolean): number {
+  private backward(ws: Workspace, rows: number, params: boolean): number {
     let g = ws.hBufs[ws.layers.length - 1];
     let ping = 0;
     for (let i = ws.layers.length - 1; i >= 0; i--) {
       const l = ws.layers[i];
       const input = i > 0 ? ws.hBufs[i - 1] : ws.xBuf;
-      if (withParams) {
+      if (params) {
         ws.k.gemmTransposedA(input, g, l.dw, rows, l.inP, l.outP, 0);
         ws.k.columnSums(g, l.db, rows, l.outP, 0);
+        if (i === 0) break;
       }
-      if (i === 0 && !withInput) return -1;
       const next = ws.gBufs[ping];
       ping ^= 1;
       ws.k.gemm(g, l.wt, next, rows, l.outP, l.inP, 0, 0, 0);
@@ -252,21 +250,19 @@ export class FusedMlp {
       throw new Error(`FusedMlp: parameterGradients needs dL/dout for the rows of this net's last forward pass (${Math.max(rows, 0)}), got ${dOut.length}`);
     }
     this.setOutputGradient(ws, dOut);
-    this.backward(ws, rows, true, false);
+    this.backward(ws, rows, true);
     const f = new Float32Array(ws.k.memory.buffer);
     return ws.layers.map((l) => {
       const kernel = new Float32Array(l.fanIn * l.fanOut);
-      for (let r = 0; r < l.fanIn; r++) kernel.set(f.subarray(l.dw / 4 + r * l.outP, l.dw / 4 + r * l.outP + l.fanOut), r * l.fanOut);
+      copyRows(f.subarray(l.dw / 4), l.outP, kernel, l.fanOut, l.fanIn, l.fanOut);
       return { kernel, bias: f.slice(l.db / 4, l.db / 4 + l.fanOut) };
     });
   }
 
   private readInputGradient(ws: Workspace, g: number, rows: number): Float32Array {
     const { fanIn, inP } = ws.layers[0];
-    const f = new Float32Array(ws.k.memory.buffer, g, rows * inP);
     const grad = new Float32Array(rows * fanIn);
-    if (inP === fanIn) grad.set(f);
-    else for (let r = 0; r < rows; r++) for (let c = 0; c < fanIn; c++) grad[r * fanIn + c] = f[r * inP + c];
+    copyRows(new Float32Array(ws.k.memory.buffer, g, rows * inP), inP, grad, fanIn, rows, fanIn);
     return grad;
   }
 
@@ -281,6 +277,6 @@ export class FusedMlp {
     const coef = new Float32Array(rows);
     slope(out, coef);
     this.setOutputGradient(ws, coef);
-    return this.readInputGradient(ws, this.backward(ws, rows, false, true), rows);
+    return this.readInputGradient(ws, this.backward(ws, rows, false), rows);
   }
 }

@@ -68,6 +68,18 @@ export function ensureBytes(k: GemmKernels, bytes: number): void {
  */
 export const alignBytes = (at: number): number => Math.ceil(at / 64) * 64;
 
+/**
+ * Copies `rows` rows of `cols` values from src (rows `srcStride` apart) into dst (rows
+ * `dstStride` apart): between the kernels' padded layouts and callers' packed arrays.
+ */
+export function copyRows(src: Float32Array, srcStride: number, dst: Float32Array, dstStride: number, rows: number, cols: number): void {
+  if (srcStride === cols && dstStride === cols) {
+    dst.set(src.subarray(0, rows * cols));
+    return;
+  }
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) dst[r * dstStride + c] = src[r * srcStride + c];
+}
+
 /** n rounded up to a multiple of 4 (the kernels' vector width). */
 export const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
 

@@ -1,6 +1,6 @@
 /** Shared checks of the fused CPU nets (src/engine/fused-*.ts). */
 import assert from 'node:assert/strict';
-import type { FusedNet } from '../../src/engine/index.js';
+import { setFusedKernels, type FusedNet } from '../../src/engine/index.js';
 
 /** max |got − want| over max |want| (the scale floored at 1e-6). */
 export function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
@@ -24,5 +24,25 @@ export function assertRowsIndependent(fused: FusedNet, x: Float32Array, rows: nu
   for (const [from, to] of ranges) {
     const part = fused.inputGradient(x.slice(from * width, to * width), to - from, slope);
     assert.deepEqual(Array.from(part), Array.from(all.subarray(from * width, to * width)), `rows ${from}..${to}`);
+  }
+}
+
+/** fn's result with our fused kernels turned off in this thread (TF.js and plain loops only). */
+export function withoutFusedKernels<T>(fn: () => T): T {
+  setFusedKernels(false);
+  try {
+    return fn();
+  } finally {
+    setFusedKernels(true);
+  }
+}
+
+/** The same for an asynchronous fn (the kernels stay off until it settles). */
+export async function withoutFusedKernelsAsync<T>(fn: () => Promise<T>): Promise<T> {
+  setFusedKernels(false);
+  try {
+    return await fn();
+  } finally {
+    setFusedKernels(true);
   }
 }

@@ -7,13 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FusedCnn, initEngine, setFusedKernels, tf, type Tensor2D } from '../../src/engine/index.js';
+import { FusedCnn, initEngine, tf, type Tensor2D } from '../../src/engine/index.js';
 import { createRatioNet, type RatioNet } from '../../src/nets/ratio-net.js';
 import type { CnnSpec, ConvSpec } from '../../src/nets/conv.js';
 import { FlowNoise, driftGradient, ratioTerm, runFlow } from '../../src/flow/index.js';
 import { getDivergence } from '../../src/divergences/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertRowsIndependent, maxRelErr } from '../helpers/fused.js';
+import { assertRowsIndependent, maxRelErr, withoutFusedKernelsAsync } from '../helpers/fused.js';
 
 const cnn = (image: CnnSpec['image'], rest: Omit<CnnSpec, 'type' | 'image'>): CnnSpec => ({ type: 'cnn', image, ...rest });
 
@@ -115,13 +115,7 @@ test('a conv-net flow on the fused kernels follows the TF.js flow (wasm) and lea
   const before = tf.memory().numTensors;
   const fusedRun = await flow();
   assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
-  setFusedKernels(false);
-  let tfRun: Float32Array;
-  try {
-    tfRun = await flow();
-  } finally {
-    setFusedKernels(true);
-  }
+  const tfRun = await withoutFusedKernelsAsync(flow);
   assert.ok(maxRelErr(fusedRun, tfRun) < 1e-4, `final particles: ${maxRelErr(fusedRun, tfRun)}`);
   assert.ok(maxRelErr(fusedRun, x0.dataSync()) > 1e-2, 'the particles moved');
   x0.dispose();

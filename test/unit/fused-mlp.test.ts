@@ -6,12 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FusedMlp, initEngine, setFusedKernels, tf, type Tensor2D } from '../../src/engine/index.js';
+import { FusedMlp, initEngine, tf, type Tensor2D } from '../../src/engine/index.js';
 import { createMlp, type Activation, type MlpNet } from '../../src/nets/mlp.js';
 import { FlowNoise, driftGradient, eulerMaruyama, ratioTerm, runFlow } from '../../src/flow/index.js';
 import { DIVERGENCES, getDivergence, type NetOutput } from '../../src/divergences/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertRowsIndependent, maxRelErr } from '../helpers/fused.js';
+import { assertRowsIndependent, maxRelErr, withoutFusedKernels, withoutFusedKernelsAsync } from '../helpers/fused.js';
 import { LOSSES, getLoss } from '../../src/losses/index.js';
 import { blockGradients, disposeBlocks, type BlockGradients } from '../../src/losses/block-gradients.js';
 
@@ -105,13 +105,10 @@ test('fused MLP errors name the mismatch; smooth activations and the off switch 
   const ok = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'leaky_relu' }, rng);
   assert.throws(() => fusedOf(ok).forward(new Float32Array(5), 3), /expected 3×2 inputs, got 5/);
   assert.equal(typeof driftGradient([ratioTerm(ok, 'kl', 'log-ratio')]).arrays?.(), 'function');
-  setFusedKernels(false);
-  try {
+  withoutFusedKernels(() => {
     assert.equal(ok.fused(), null);
     assert.equal(driftGradient([ratioTerm(ok, 'kl', 'log-ratio')]).arrays?.() ?? null, null);
-  } finally {
-    setFusedKernels(true);
-  }
+  });
   for (const activation of ['silu', 'tanh'] as const) {
     const smooth = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation }, rng);
     assert.equal(smooth.fused(), null, activation);
@@ -136,13 +133,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const before = tf.memory().numTensors;
     const fusedRun = await flow();
     assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
-    setFusedKernels(false);
-    let tfRun: Awaited<ReturnType<typeof flow>>;
-    try {
-      tfRun = await flow();
-    } finally {
-      setFusedKernels(true);
-    }
+    const tfRun = await withoutFusedKernelsAsync(flow);
     assert.equal(fusedRun.trajectory.length, 4); // steps 0, 4, 8, 12
     assert.ok(maxRelErr(fusedRun.x, tfRun.x) < 1e-4, `final particles: ${maxRelErr(fusedRun.x, tfRun.x)}`);
     fusedRun.trajectory.forEach((s, i) => assert.ok(maxRelErr(s, tfRun.trajectory[i]) < 1e-4, `snapshot ${i}`));
@@ -171,13 +162,7 @@ test('a training block of an MLP on the fused kernels gives the TF.js loss, mean
       const before = tf.memory().numTensors;
       const fused = read(blockGradients(net, getLoss(name), particles, data, weights, 0.75));
       assert.equal(tf.memory().numTensors, before, `${name}: no tensors left behind`);
-      setFusedKernels(false);
-      let ref: ReturnType<typeof read>;
-      try {
-        ref = read(blockGradients(net, getLoss(name), particles, data, weights, 0.75));
-      } finally {
-        setFusedKernels(true);
-      }
+      const ref = withoutFusedKernels(() => read(blockGradients(net, getLoss(name), particles, data, weights, 0.75)));
       assert.ok(Math.abs(fused.value - ref.value) <= 1e-5 * Math.max(1, Math.abs(ref.value)), `${name} loss ${fused.value} vs ${ref.value}`);
       assert.ok(Math.abs(fused.meanOut - ref.meanOut) <= 1e-5 * Math.max(1, Math.abs(ref.meanOut)), `${name} mean output`);
       assert.equal(fused.grads.length, weights.length);

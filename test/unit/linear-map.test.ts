@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinearMap, setFusedKernels } from '../../src/engine/index.js';
+import { LinearMap } from '../../src/engine/index.js';
 import { priorFromState } from '../../src/priors/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { maxRelErr } from '../helpers/fused.js';
+import { maxRelErr, withoutFusedKernels } from '../helpers/fused.js';
 
 test('LinearMap matches a float64 reference: widths on and off multiples of 4, batch sizes, one row', () => {
   const rng = new Rng(51);
@@ -49,13 +49,7 @@ test('full and low-rank Gaussian priors draw the same points with and without ou
   for (const state of states) {
     const prior = priorFromState(state);
     const fused = prior.sample(37, new Rng(7));
-    setFusedKernels(false);
-    let plain: Float32Array;
-    try {
-      plain = priorFromState(state).sample(37, new Rng(7));
-    } finally {
-      setFusedKernels(true);
-    }
+    const plain = withoutFusedKernels(() => priorFromState(state).sample(37, new Rng(7)));
     assert.ok(maxRelErr(fused, plain) < 1e-5, 'rank' in state ? 'low rank' : 'full');
     assert.ok(maxRelErr(fused, new Rng(7).normalArray(37 * dim)) > 0.1, 'the draws are transformed');
   }
