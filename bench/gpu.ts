@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { engineInfo, initEngine, readAndDispose, tf } from '../src/engine/index.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import { netSpec, createRatioNet } from '../src/nets/ratio-net.js';
-import { driftGradient, ratioTerm } from '../src/flow/index.js';
+import { ratioTerm } from '../src/flow/index.js';
+import { driftGradient } from '../src/engine/tfjs/drift.js';
 import { getLoss } from '../src/losses/index.js';
 import { Rng } from '../src/util/rng.js';
 import type { ImageShape } from '../src/data/index.js';
@@ -50,7 +51,7 @@ interface Check {
 /** Runs `make` on the reference backend and on webgpu; relative max error of every output. */
 async function parity(name: string, make: () => tf.Tensor[], reference: 'cpu' | 'wasm' = 'cpu', tol = 1e-3): Promise<Check> {
   const read = async (backend: 'cpu' | 'wasm' | 'webgpu'): Promise<Float32Array[]> => {
-    await initEngine(backend);
+    await initEngine(backend, { engine: 'tfjs' });
     return (await readAndDispose(...make())) as Float32Array[];
   };
   const ref = await read(reference);
@@ -120,14 +121,14 @@ async function main(): Promise<void> {
   const image = SIZES[PRESET];
   if (!image) throw new Error(`--preset ${PRESET}: expected one of ${Object.keys(SIZES).join(', ')}`);
   if (BATCHES.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`--batches ${opt('batches', '')}: expected positive integers, e.g. 64,128`);
-  await initEngine('webgpu');
+  await initEngine('webgpu', { engine: 'tfjs' });
   const info = await engineInfo();
   console.log(`dggf GPU check — ${info.gpu ?? 'unknown adapter'}; TF.js ${info.tfjs} webgpu; Node ${info.node}`);
 
   const checks = flag('skip-check') ? [] : await correctness(image);
   for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: relative error ${c.relativeError.toExponential(2)} (tolerance ${c.tolerance})`);
 
-  await initEngine('webgpu');
+  await initEngine('webgpu', { engine: 'tfjs' });
   const ds = syntheticImages(`synthetic-${PRESET}`, image);
   const rows: { batch: number; flow_ms: number; train_ms: number; iteration_ms: number }[] = [];
   console.log(`\n${PRESET} on webgpu: one flow step and one train step (Trainer.step with K = 1 minus a flow step), median of ${REPEATS} after 1 warm-up`);

@@ -2,8 +2,8 @@
  * dggf — Deep Generative Wasserstein Gradient Flows (DGGF / FDRL) in TypeScript.
  * The library behind the `dggf` command; see README.md for a tour.
  */
-export { initEngine, engineInfo, tf } from './engine/index.js';
-export type { BackendChoice, BackendName, EngineInfo } from './engine/index.js';
+export { initEngine, engineInfo, activeEngine, ENGINES, tf } from './engine/index.js';
+export type { BackendChoice, BackendName, EngineInfo, EngineChoice, EngineName } from './engine/index.js';
 
 export { DIVERGENCES, getDivergence } from './divergences/index.js';
 export type { Divergence, DivergenceName, NetOutput } from './divergences/index.js';
@@ -40,8 +40,8 @@ export type {
 } from './nets/classifier.js';
 export { Adam } from './optim/adam.js';
 
-export { runFlow, ratioTerm, driftGradient } from './flow/index.js';
-export type { FlowTerm, FlowSettings, FlowResult, FlowRecording } from './flow/index.js';
+export { runFlow, drift, ratioTerm } from './flow/index.js';
+export type { FlowTerm, RatioTerm, ClassifierTerm, PotentialTerm, FlowSettings, FlowResult, FlowRecording } from './flow/index.js';
 export { classifierGuidanceTerm, logProbTerm } from './flow/guidance.js';
 export type { GuidanceOptions } from './flow/guidance.js';
 export { dataPrior, dataPriorState, isDataPrior, checkSameImageShape } from './priors/index.js';

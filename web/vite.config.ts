@@ -6,7 +6,7 @@
  * three substitutions made by the `dggf-browser` plugin below, so that no Node built-in is
  * bundled:
  *   src/engine/index.ts        → src/engine/browser.ts   (browser backends: WebGPU/WebGL/wasm/cpu)
- *   src/flow/parallel/pool.ts  → web/src/shims/flow-pool.ts (no worker threads: main-thread flow)
+ *   src/engine/tfjs/parallel/pool.ts → web/src/shims/flow-pool.ts (no worker threads: main-thread flow)
  *   node:fs in src/data/csv.ts → web/src/shims/node-fs.ts  (the page parses CSV text, reads no files)
  * Any other node: import reached from src/ fails the build, naming the importer.
  */
@@ -22,7 +22,7 @@ const WEBGPU_MODULE = 'virtual:dggf-webgpu';
 
 const SUBSTITUTES = new Map<string, string>([
   [path.join(SRC, 'engine', 'index.ts'), path.join(SRC, 'engine', 'browser.ts')],
-  [path.join(SRC, 'flow', 'parallel', 'pool.ts'), path.join(WEB, 'src', 'shims', 'flow-pool.ts')],
+  [path.join(SRC, 'engine', 'tfjs', 'parallel', 'pool.ts'), path.join(WEB, 'src', 'shims', 'flow-pool.ts')],
 ]);
 const NODE_FS_SHIM = path.join(WEB, 'src', 'shims', 'node-fs.ts');
 

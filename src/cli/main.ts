@@ -9,7 +9,7 @@ import { LOSSES } from '../losses/index.js';
 import { PRIORS } from '../priors/index.js';
 import { ACTIVATIONS } from '../nets/mlp.js';
 import { PRESETS, PRESET_NAMES } from '../config/presets.js';
-import { BACKENDS } from '../engine/index.js';
+import { BACKENDS, ENGINES } from '../engine/index.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import { EXIT, isUserError } from './errors.js';
 import { fraction, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './options.js';
@@ -29,7 +29,11 @@ const atLeastTwo = (v: string): number => {
 };
 
 const backendOption = (): Option =>
-  new Option('--backend <name>', 'tensor backend (default: DGGF_BACKEND or auto)').argParser(oneOf(BACKENDS));
+  new Option('--backend <name>', 'TF.js backend (default: DGGF_BACKEND or auto)').argParser(oneOf(BACKENDS));
+const engineOption = (): Option =>
+  new Option('--engine <name>', 'engine for flows and training steps: ort (ONNX Runtime) | tfjs (default: DGGF_ENGINE or auto)').argParser(
+    oneOf(ENGINES),
+  );
 
 function buildProgram(result: { code: number }): Command {
   const program = new Command('dggf')
@@ -50,6 +54,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--out <dir>', 'output run folder', './dggf-demo')
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .addOption(backendOption())
+    .addOption(engineOption())
     .action((o) => run(() => demoCommand(o))());
 
   const presetHelp = PRESET_NAMES.map((n) => `${n}: ${PRESETS[n].description}`).join('; ');
@@ -96,6 +101,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--no-normalize', 'train on the raw coordinates (default for paper-toy)')
     .option('--no-report', 'skip report.html at the end')
     .addOption(backendOption())
+    .addOption(engineOption())
     .action((o, cmd: Command) => {
       // commander sets normalize=true by default because of --no-normalize; keep only explicit use
       for (const key of ['normalize', 'flip']) if (cmd.getOptionValueSource(key) !== 'cli') delete o[key];
@@ -122,6 +128,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--guidance <φ>', 'images: guidance weight φ of −φ log p(y|x) with --class (default 0.1)', nonNegativeNumber)
     .option('--guidance-temperature <T>', 'images: softmax temperature of the classifier, log softmax(logits/T)_y (default 1); T > 1 keeps guiding after the classifier is sure', positiveNumber)
     .addOption(backendOption())
+    .addOption(engineOption())
     .action((o) => run(() => sampleCommand(o))());
 
   program
@@ -133,6 +140,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--seed <s>', 'random seed', nonNegativeInt, 0)
     .option('--flow-steps <k>', 'flow steps (default: K of the run)', positiveInt)
     .addOption(backendOption())
+    .addOption(engineOption())
     .action((o) => run(() => evalCommand(o))());
 
   program
@@ -158,6 +166,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .option('--size <n>', 'image side length to load the data at (default: the dataset\'s own)', positiveInt)
     .addOption(backendOption())
+    .addOption(engineOption())
     .action((o) => run(() => featuresTrainCommand(o))());
 
   const classifier = program
@@ -179,6 +188,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--adversarial-warmup <f>', 'with --adversarial: ramp the radius up from 0 over this fraction of the steps (default 0); for large radii', fraction)
     .option('--size <n>', "image side length to load the data at (default: the dataset's own)", positiveInt)
     .addOption(backendOption())
+    .addOption(engineOption())
     .action((o) => run(() => classifierTrainCommand(o))());
 
   program
@@ -195,6 +205,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--steps <k>', "flow steps (default: the run's K + κ; κ is 0 for --prior-data runs unless --extra-steps set it)", positiveInt)
     .option('--seed <s>', 'random seed of the flow noise', nonNegativeInt, 0)
     .addOption(backendOption())
+    .addOption(engineOption())
     .action((o) => run(() => translateCommand(o))());
 
   program
@@ -202,6 +213,7 @@ function buildProgram(result: { code: number }): Command {
     .description('show the tensor backend, threads and versions')
     .option('--json', 'print JSON')
     .addOption(backendOption())
+    .addOption(engineOption())
     .action((o) => run(() => infoCommand(o))());
 
   return program;

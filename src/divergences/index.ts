@@ -2,7 +2,7 @@
  * f-divergences of the functional F(q) = ∫p f(q/p): f for reference and f′ as a function of the
  * ratio net's output. The flow's potential is f′(r_θ(x)) (constants dropped).
  */
-import { tf, type Tensor } from '../engine/index.js';
+import { tf, tfjsOps, type Tensor, type TensorOps } from '../engine/index.js';
 
 export const DIVERGENCES = ['kl', 'js', 'logd', 'chi2'] as const;
 export type DivergenceName = (typeof DIVERGENCES)[number];
@@ -17,7 +17,9 @@ export interface Divergence {
   f(r: number): number;
   /** f′(r) with constants dropped, as used for the drift potential. */
   fPrime(r: number): number;
-  /** f′ applied to a tensor of net outputs. */
+  /** f′ of the net outputs, on any engine (the flow's potential per particle). */
+  fPrimeOf<T>(ops: TensorOps<T>, out: T, output: NetOutput): T;
+  /** f′ applied to a tensor of net outputs (TF.js). */
   fPrimeOfOutput(out: Tensor, output: NetOutput): Tensor;
   /** d f′(out) / d out, elementwise (for hand-written input gradients). */
   fPrimeSlope(out: Tensor, output: NetOutput): Tensor;
@@ -34,7 +36,8 @@ const chi2: Divergence = {
   label: 'Pearson χ²',
   f: (r) => (r - 1) ** 2,
   fPrime: (r) => 2 * r,
-  fPrimeOfOutput: (out, output) => tf.mul(2, output === 'ratio' ? out : tf.exp(out)),
+  fPrimeOf: (ops, out, output) => ops.scale(output === 'ratio' ? out : ops.exp(out), 2),
+  fPrimeOfOutput: (out, output) => chi2.fPrimeOf(tfjsOps, out, output),
   fPrimeSlope: (out, output) => (output === 'ratio' ? tf.fill(out.shape, 2) : tf.mul(2, tf.exp(out))),
   fPrimeSlopeAt: (out, output) => (output === 'ratio' ? 2 : 2 * Math.exp(out)),
   outputs: ['ratio', 'log-ratio'],
@@ -45,6 +48,7 @@ const kl: Divergence = {
   label: 'KL',
   f: (r) => r * Math.log(r),
   fPrime: (r) => Math.log(r),
+  fPrimeOf: (_ops, out) => out,
   fPrimeOfOutput: (out) => out,
   fPrimeSlope: (out) => tf.onesLike(out),
   fPrimeSlopeAt: () => 1,
@@ -57,7 +61,8 @@ const js: Divergence = {
   f: (r) => r * Math.log(r) - (r + 1) * Math.log((r + 1) / 2),
   fPrime: (r) => Math.log(r / (1 + r)),
   // log σ(s) = −softplus(−s)
-  fPrimeOfOutput: (out) => tf.neg(tf.softplus(tf.neg(out))),
+  fPrimeOf: (ops, out) => ops.neg(ops.softplus(ops.neg(out))),
+  fPrimeOfOutput: (out) => js.fPrimeOf(tfjsOps, out, 'log-ratio'),
   // d/ds log σ(s) = σ(−s)
   fPrimeSlope: (out) => tf.sigmoid(tf.neg(out)),
   fPrimeSlopeAt: (out) => 1 / (1 + Math.exp(out)),
@@ -69,6 +74,7 @@ const logd: Divergence = {
   label: 'logD',
   f: (r) => (r + 1) * Math.log(r + 1) - 2 * Math.log(2),
   fPrime: (r) => softplus(Math.log(r)),
+  fPrimeOf: (ops, out) => ops.softplus(out),
   fPrimeOfOutput: (out) => tf.softplus(out),
   fPrimeSlope: (out) => tf.sigmoid(out),
   fPrimeSlopeAt: (out) => 1 / (1 + Math.exp(-out)),

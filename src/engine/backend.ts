@@ -99,17 +99,20 @@ export async function webgpuAdapterName(): Promise<string | null> {
 
 export interface EngineOptions {
   /**
-   * Threads for the particle-parallel flow (main thread + workers, wasm backend only);
-   * default DGGF_THREADS or min(2, cores). Omitted: the current setting stays.
+   * Threads: ONNX Runtime's pool, or the TF.js engine's particle-parallel flow (main thread +
+   * workers, wasm backend only); default DGGF_THREADS, else each engine's own (ONNX Runtime:
+   * the available cores; TF.js: min(2, cores)). Omitted: the current setting stays.
    */
   threads?: number;
+  /** The engine: 'ort' | 'tfjs' | 'auto' (default DGGF_ENGINE, else auto: ONNX Runtime where it loads). */
+  engine?: string;
 }
 
 /**
- * Start the engine once per process. `choice` defaults to DGGF_BACKEND or `auto`.
+ * Start the TF.js backend once per process. `choice` defaults to DGGF_BACKEND or `auto`.
  * Returns the backend in use.
  */
-export async function initEngine(choice?: string, opts: EngineOptions = {}): Promise<BackendName> {
+export async function initBackend(choice?: string, opts: EngineOptions = {}): Promise<BackendName> {
   const wanted = (choice ?? process.env.DGGF_BACKEND ?? 'auto') as BackendChoice;
   if (!BACKENDS.includes(wanted)) {
     throw new EngineError(`unknown backend '${wanted}' (expected one of ${BACKENDS.join(', ')})`);

@@ -12,6 +12,8 @@
  * use it anyway.
  */
 import { tf } from './tf.js';
+import type { Engine } from './engine.js';
+import { tfjsEngine } from './tfjs/engine.js';
 import { installBatchMatMulTransposed } from './kernels/batch-matmul-transposed.js';
 
 export * from './tf.js'; // tf and the tensor types, as ./index.js exports them
@@ -152,4 +154,13 @@ export async function initBrowserEngine(choice: string = 'auto', opts: BrowserEn
 /** The backend started by initBrowserEngine, or null. */
 export function activeBrowserBackend(): BrowserEngineInfo | null {
   return active;
+}
+export { tfjsOps } from './tfjs-ops.js';
+export type { TensorOps, ImageDims } from './tensor-ops.js';
+export { ENGINES } from './engine.js';
+export type { Engine, EngineName, EngineChoice, FlowRecording, FlowResult, TrainingGradients } from './engine.js';
+
+/** The engine of a page: TF.js on the page's backend (ONNX Runtime's Node package is not for pages). */
+export function activeEngine(): Engine {
+  return tfjsEngine;
 }

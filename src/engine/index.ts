@@ -1,6 +1,9 @@
 export { tf } from './tf.js';
 export type { Tensor, Tensor2D, Tensor4D, Variable } from './tf.js';
-export { initEngine, activeBackend, nodeBackendAvailable, webgpuAdapterName, BACKENDS, EngineError } from './backend.js';
+export { initBackend, activeBackend, nodeBackendAvailable, webgpuAdapterName, BACKENDS, EngineError } from './backend.js';
+export { initEngine, activeEngine, ortUnavailableReason } from './engines.js';
+export { ENGINES } from './engine.js';
+export type { Engine, EngineName, EngineChoice, FlowRecording, FlowResult, TrainingGradients } from './engine.js';
 export type { BackendChoice, BackendName, EngineOptions } from './backend.js';
 export { flowThreads } from './threads.js';
 export { engineInfo } from './info.js';
@@ -13,3 +16,5 @@ export { FusedCnn, fusedCnn, fusedCnnSupports } from './fused-cnn.js';
 export { LinearMap } from './linear-map.js';
 export type { FusedCnnSpec, ConvLayerWeights } from './fused-cnn.js';
 export type { DenseLayer, LayerGradients } from './fused-mlp.js';
+export { tfjsOps } from './tfjs-ops.js';
+export type { TensorOps, ImageDims } from './tensor-ops.js';

@@ -4,10 +4,18 @@ import os from 'node:os';
 import { tf } from './tf.js';
 import { activeBackend, nodeBackendAvailable, webgpuAdapterName } from './backend.js';
 import { flowThreads } from './threads.js';
+import { activeEngine, ortUnavailableReason } from './engines.js';
 
 const require = createRequire(import.meta.url);
 
 export interface EngineInfo {
+  /** The engine running flows and training steps: 'ort' (ONNX Runtime) or 'tfjs'. */
+  engine: string;
+  /** ONNX Runtime: its version, execution provider and intra-op threads. */
+  ort?: { version: string; provider: string; threads: number };
+  /** Why ONNX Runtime is not the engine, when auto passed it over. */
+  ortUnavailable?: string;
+  /** The TF.js backend (the rest of the library, and the tfjs engine). */
   backend: string | null;
   tfjsBackend: string;
   simd: boolean | null;
@@ -50,7 +58,13 @@ export async function engineInfo(): Promise<EngineInfo> {
     wasmThreads = wasm.getThreadsCount ? wasm.getThreadsCount() : 1;
     threads = flowThreads();
   }
+  const engine = activeEngine().name;
+  const ort = engine === 'ort' ? (await import('./ort/runtime.js')).runtimeInfo() : undefined;
+  const why = ortUnavailableReason();
   return {
+    engine,
+    ...(ort ? { ort } : {}),
+    ...(why ? { ortUnavailable: why } : {}),
     backend,
     tfjsBackend: tf.getBackend(),
     simd,

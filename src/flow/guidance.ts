@@ -10,27 +10,23 @@
  *   - any other net/divergence pair (e.g. LSIF nets with χ², f′(r) = 2(r − 1)): the same
  *     additive composition f′(r_θ) − φ·log p(y|x). It is not a tilt of the χ² flow's target by
  *     p(y|x)^φ, only the sum of the two drifts; φ then trades the two off on different scales.
- * Guidance terms have no `portable` snapshot, so a guided flow runs on the main thread; their
- * gradient comes from autodiff in `driftGradient`.
+ * The engine compiles a classifier term from the classifier's layers (ONNX Runtime) or runs
+ * its TF.js model (TF.js engine); a `logProbTerm` is a TF.js function and runs on TF.js.
  */
 import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import { DataError, type ImageShape } from '../data/types.js';
 import type { NormalizerState } from '../data/normalizer.js';
-import { ClassifierFileError, classifierLogits, classifierLogProbs, pixelsPerImage, shapeText, type ImageClassifier } from '../nets/classifier.js';
-import type { FlowTerm } from './core.js';
+import { ClassifierFileError, pixelsPerImage, shapeText, type ImageClassifier } from '../nets/classifier.js';
+import type { ClassifierTerm, PotentialTerm } from './terms.js';
 
 /**
  * −log-probability as a flow term: potential(x) = −logProb(x) per particle, weighted by
  * `weight` (φ). `logProb` maps particles [n, dim] to [n] (or [n, 1]) and must be
- * differentiable in x: the drift takes its gradient by autodiff. Main thread only.
+ * differentiable in x: the drift takes its gradient by TF.js autodiff (on the TF.js engine).
  */
-export function logProbTerm(logProb: (x: Tensor2D) => Tensor, weight: number, label = `−${weight} log p(·|x)`): FlowTerm {
+export function logProbTerm(logProb: (x: Tensor2D) => Tensor, weight: number, label = `−${weight} log p(·|x)`): PotentialTerm {
   if (!Number.isFinite(weight)) throw new RangeError(`logProbTerm: weight is ${weight}, expected a finite number`);
-  return {
-    potential: (x) => tf.neg(logProb(x)),
-    weight,
-    label,
-  };
+  return { kind: 'potential', potential: (x) => tf.neg(logProb(x)), weight, label };
 }
 
 export interface GuidanceOptions {
@@ -66,7 +62,7 @@ export function classifierGuidanceTerm(
   weight: number,
   normalizer?: NormalizerState,
   options: GuidanceOptions = {},
-): FlowTerm {
+): ClassifierTerm {
   const source = options.source ?? 'classifier';
   const per = pixelsPerImage(clf.image);
   const want = options.image;
@@ -87,12 +83,16 @@ export function classifierGuidanceTerm(
     throw new RangeError(`classifierGuidanceTerm: temperature is ${temperature}, expected a finite number > 0`);
   }
   const mapping = normalizer && !isIdentity(normalizer) ? { std: normalizer.std, mean: normalizer.mean } : null;
-  const logProb = (x: Tensor2D): Tensor => {
-    const images = mapping ? tf.add(tf.mul(x, tf.tensor1d(mapping.std)), tf.tensor1d(mapping.mean)) : x;
-    const logProbs = temperature === 1 ? classifierLogProbs(clf, images) : tf.logSoftmax(tf.div(classifierLogits(clf, images), temperature));
-    return tf.reshape(tf.slice(logProbs, [0, classIndex], [-1, 1]), [-1]);
-  };
   const name = clf.classNames?.[classIndex];
   const tempered = temperature === 1 ? '' : `, T ${temperature}`;
-  return logProbTerm(logProb, weight, `−${weight} log p(y=${name ?? classIndex}|x${tempered})`);
+  return {
+    kind: 'classifier',
+    model: clf.model,
+    image: clf.image,
+    classIndex,
+    temperature,
+    mapping,
+    weight,
+    label: `−${weight} log p(y=${name ?? classIndex}|x${tempered})`,
+  };
 }

@@ -2,7 +2,7 @@
  * A trained (or training) DGGF model: the ratio net with its EMA copy, the prior, the data
  * normaliser and the flow settings. Samples by flowing prior draws with the EMA weights.
  */
-import { readAndDispose, tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { activeEngine, tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { createRatioNet, netSpec, type RatioNet } from '../nets/ratio-net.js';
 import type { ImageShape } from '../data/types.js';
@@ -12,7 +12,6 @@ import { priorFromState, type Prior, type PriorState } from '../priors/index.js'
 import { denormalize, normalize, type NormalizerState } from '../data/normalizer.js';
 import { Rng } from '../util/rng.js';
 import { FlowNoise, ratioTerm, runFlow, type FlowTerm } from './index.js';
-import { inRowChunks } from './core.js';
 
 /** Rows per noise chunk for images: batches of 64 split into 4 chunks, so 2 threads share a flow. */
 export const IMAGE_NOISE_CHUNK_ROWS = 16;
@@ -98,11 +97,9 @@ export class FlowModel {
     return this.loss.output === 'log-ratio';
   }
 
-  /** Net outputs for a batch, in row blocks when the net limits its batch (memory). */
-  output(x: Tensor2D, weights?: Tensor[]): Tensor2D {
-    const rows = this.net.maxRows;
-    // a forward pass alone keeps about a third of what forward + backward does
-    return rows && x.shape[0] > 3 * rows ? inRowChunks(x, 3 * rows, (b) => this.net.apply(b, weights)) : this.net.apply(x, weights);
+  /** Net outputs [n] for a batch, on the engine, with the EMA weights (the online ones with `online`). */
+  async outputs(x: Tensor2D, online = false): Promise<Float32Array> {
+    return activeEngine().outputs(this.net, online ? undefined : this.ema.variables, x);
   }
 
   /** The ratio term of the flow's potential with online or EMA weights. */
@@ -122,17 +119,17 @@ export class FlowModel {
     try {
       result = await runFlow(x0, terms, { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
         trajectoryEvery: opts.trajectoryEvery,
-        logRatio: opts.klCurve && this.logRatioNet ? (x: Tensor2D) => this.output(x, weights) : undefined,
+        meanOutput: Boolean(opts.klCurve && this.logRatioNet),
       });
     } finally {
       x0.dispose();
     }
-    const { values: raw, meanOut } = await this.readFlowed(result.x, weights);
+    const { values: raw, meanOut } = await this.readFlowed(result.x, opts.online, result.meanOutputs?.at(-1));
     const nz = this.derived.normalizer;
     return {
       samples: denormalize(raw, dim, nz),
       trajectory: result.trajectory?.map((t) => ({ step: t.step, points: denormalize(t.points, dim, nz) })),
-      kl: result.kl,
+      kl: result.meanOutputs,
       ...(this.logRatioNet ? { klEstimate: meanOut } : { chi2Estimate: meanOut - 1 }),
     };
   }
@@ -205,7 +202,7 @@ export class FlowModel {
       } finally {
         x.dispose();
       }
-      const flowed = await this.readFlowed(result.x, weights);
+      const flowed = await this.readFlowed(result.x, opts.online);
       out.set(flowed.values, start * dim);
       estimate += flowed.meanOut * m;
       if (result.trajectory) {
@@ -221,17 +218,21 @@ export class FlowModel {
     };
   }
 
-  /** Reads flowed particles and the mean net output over them back from the engine; disposes `x`. */
-  private async readFlowed(x: Tensor2D, weights: Tensor[] | undefined): Promise<{ values: Float32Array; meanOut: number }> {
-    let mean: Tensor;
+  /**
+   * Reads flowed particles back, with the mean net output over them (`known` when the flow
+   * recorded it already); disposes `x`.
+   */
+  private async readFlowed(x: Tensor2D, online: boolean | undefined, known?: number): Promise<{ values: Float32Array; meanOut: number }> {
     try {
-      mean = tf.tidy(() => tf.mean(this.output(x, weights)));
-    } catch (e) {
+      let meanOut = known;
+      if (meanOut === undefined) {
+        const out = await this.outputs(x, online);
+        meanOut = out.reduce((a, v) => a + v, 0) / out.length;
+      }
+      return { values: (await x.data()) as Float32Array, meanOut };
+    } finally {
       x.dispose();
-      throw e;
     }
-    const [values, m] = await readAndDispose(x, mean);
-    return { values: values as Float32Array, meanOut: m[0] };
   }
 
   dispose(): void {

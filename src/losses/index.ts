@@ -2,7 +2,7 @@
  * Bregman density-ratio losses. Numerator samples are the flowed particles x̃ (from q),
  * denominator samples the data x (from p); the minimiser is r = q/p.
  */
-import { tf, type Tensor } from '../engine/index.js';
+import { tfjsOps, type Tensor, type TensorOps } from '../engine/index.js';
 import { getDivergence, type DivergenceName, type NetOutput } from '../divergences/index.js';
 
 export const LOSSES = ['lsif', 'lr', 'kl'] as const;
@@ -13,7 +13,9 @@ export interface RatioLoss {
   label: string;
   /** The net output this loss trains. */
   output: NetOutput;
-  /** Loss from net outputs on particles (numerator) and data (denominator); scalar tensor. */
+  /** The loss from net outputs on particles (numerator) and data (denominator), on any engine: a scalar. */
+  of<T>(ops: TensorOps<T>, outParticles: T, outData: T): T;
+  /** The same on TF.js tensors. */
   compute(outParticles: Tensor, outData: Tensor): Tensor;
   /** The same loss on plain numbers, for tests. */
   computeScalar(outParticles: number[], outData: number[]): number;
@@ -26,7 +28,8 @@ const lsif: RatioLoss = {
   name: 'lsif',
   label: 'LSIF',
   output: 'ratio',
-  compute: (nu, de) => tf.sub(tf.mean(tf.mul(0.5, tf.square(de))), tf.mean(nu)),
+  of: (ops, nu, de) => ops.sub(ops.mean(ops.scale(ops.square(de), 0.5)), ops.mean(nu)),
+  compute: (nu, de) => lsif.of(tfjsOps, nu, de),
   computeScalar: (nu, de) => mean(de.map((r) => 0.5 * r * r)) - mean(nu),
 };
 
@@ -34,7 +37,8 @@ const lr: RatioLoss = {
   name: 'lr',
   label: 'LR (logistic)',
   output: 'log-ratio',
-  compute: (nu, de) => tf.add(tf.mean(tf.softplus(de)), tf.mean(tf.softplus(tf.neg(nu)))),
+  of: (ops, nu, de) => ops.add(ops.mean(ops.softplus(de)), ops.mean(ops.softplus(ops.neg(nu)))),
+  compute: (nu, de) => lr.of(tfjsOps, nu, de),
   computeScalar: (nu, de) => mean(de.map(softplus)) + mean(nu.map((s) => softplus(-s))),
 };
 
@@ -42,7 +46,8 @@ const klLoss: RatioLoss = {
   name: 'kl',
   label: 'KL (KLIEP form)',
   output: 'log-ratio',
-  compute: (nu, de) => tf.sub(tf.mean(tf.exp(de)), tf.mean(nu)),
+  of: (ops, nu, de) => ops.sub(ops.mean(ops.exp(de)), ops.mean(nu)),
+  compute: (nu, de) => klLoss.of(tfjsOps, nu, de),
   computeScalar: (nu, de) => mean(de.map(Math.exp)) - mean(nu),
 };
 

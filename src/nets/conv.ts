@@ -9,12 +9,12 @@
  *   both paths by 2, then act, global mean pool, dense → 1.
  * Weights and biases start at U(±1/√fan_in), as PyTorch's Conv2d/Linear defaults.
  */
-import { tf, fusedCnn, fusedKernelsApply, type FusedCnn, type Tensor, type Tensor2D, type Tensor4D } from '../engine/index.js';
+import { tf, fusedCnn, fusedKernelsApply, tfjsOps, type FusedCnn, type Tensor, type Tensor2D, type TensorOps } from '../engine/index.js';
 import type { Rng } from '../util/rng.js';
 import type { ImageShape } from '../data/types.js';
 import type { ParamList } from './params.js';
-import { activate, reluSlope, type Activation } from './mlp.js';
-import { spectralNormalize } from './spectral-norm.js';
+import { activation, reluSlope, type Activation } from './activations.js';
+import { spectralNormalize, spectralNormalizeWith } from './spectral-norm.js';
 
 export interface CnnSpec {
   type: 'cnn';
@@ -56,43 +56,120 @@ export interface ResNetSpec {
 
 export type ConvSpec = CnnSpec | ResNetSpec;
 
-interface ConvLayer {
-  kernel: number;
-  cin: number;
-  cout: number;
-  stride: number;
+/** One weight tensor of a net: its name (without the net prefix), shape and fan-in (for its initial scale). */
+interface ParamSlot {
+  name: string;
+  shape: number[];
+  fanIn: number;
 }
 
-class ParamBuilder {
-  readonly params: ParamList = [];
-  constructor(
-    private readonly rng: Rng,
-    private readonly prefix: string,
-  ) {}
+/**
+ * A conv net's weights (kernel and bias per layer, in order) and its forward pass over them,
+ * written once for every engine: x [n, H·W·C] → [n, 1].
+ */
+interface ConvLayout {
+  slots: ParamSlot[];
+  forward<T>(ops: TensorOps<T>, x: T, ws: T[]): T;
+}
 
-  /** Adds kernel + bias with U(±1/√fan_in); returns their indices in the weight list. */
+/** The weights a conv net computes with: every kernel spectrally normalised where the spec says so. */
+export function normalizedConvWeights<T>(ops: TensorOps<T>, spec: ConvSpec, slots: ParamSlot[], ws: T[]): T[] {
+  if (!spec.spectralNorm) return ws;
+  return ws.map((w, i) => (slots[i].name.endsWith('/kernel') ? spectralNormalizeWith(ops, w, slots[i].shape) : w));
+}
+
+class SlotList {
+  readonly slots: ParamSlot[] = [];
+
+  /** Adds kernel + bias; returns the kernel's index in the weight list. */
   add(name: string, kernelShape: number[], fanIn: number, biasSize: number): number {
-    const bound = 1 / Math.sqrt(fanIn);
-    const size = kernelShape.reduce((a, b) => a * b, 1);
-    const w = this.rng.uniformArray(size, -bound, bound);
-    const b = this.rng.uniformArray(biasSize, -bound, bound);
-    const index = this.params.length;
-    this.params.push({ name: `${this.prefix}/${name}/kernel`, variable: tf.tidy(() => tf.variable(tf.tensor(w, kernelShape), true)) });
-    this.params.push({ name: `${this.prefix}/${name}/bias`, variable: tf.tidy(() => tf.variable(tf.tensor1d(b), true)) });
+    const index = this.slots.length;
+    this.slots.push({ name: `${name}/kernel`, shape: kernelShape, fanIn }, { name: `${name}/bias`, shape: [biasSize], fanIn });
     return index;
   }
 
-  conv(name: string, l: ConvLayer): number {
-    return this.add(name, [l.kernel, l.kernel, l.cin, l.cout], l.kernel * l.kernel * l.cin, l.cout);
+  conv(name: string, kernel: number, cin: number, cout: number): number {
+    return this.add(name, [kernel, kernel, cin, cout], kernel * kernel * cin, cout);
   }
 }
 
-function conv(x: Tensor4D, ws: Tensor[], at: number, stride: number): Tensor4D {
-  return tf.add(tf.conv2d(x, ws[at] as Tensor4D, stride, 'same'), ws[at + 1]) as Tensor4D;
+/** The layout of a conv spec: its weights and forward pass. */
+export function convLayout(spec: ConvSpec): ConvLayout {
+  const { height, width, channels } = spec.image;
+  const list = new SlotList();
+  const act = <T>(ops: TensorOps<T>, t: T): T => activation(ops, t, spec.activation);
+  const conv = <T>(ops: TensorOps<T>, h: T, ws: T[], at: number, stride: number): T => ops.conv2d(h, ws[at], ws[at + 1], stride);
+  const dense = <T>(ops: TensorOps<T>, h: T, ws: T[], at: number): T => ops.dense(h, ws[at], ws[at + 1]);
+
+  if (spec.type === 'cnn') {
+    if (spec.channels.length === 0) throw new Error('a cnn needs at least one conv layer');
+    let cin: number = channels;
+    const layers = spec.channels.map((cout, i) => {
+      const at = list.conv(`conv${i}`, i === 0 ? 3 : 4, cin, cout);
+      cin = cout;
+      return at;
+    });
+    let side = [height, width];
+    for (let i = 1; i < spec.channels.length; i++) side = side.map((v) => Math.ceil(v / 2));
+    const flatten = spec.head === 'flatten';
+    let fanIn = flatten ? side[0] * side[1] * cin : cin;
+    const hidden = (spec.headHidden ?? []).map((units, i) => {
+      const at = list.add(`hidden${i}`, [fanIn, units], fanIn, units);
+      fanIn = units;
+      return at;
+    });
+    const out = list.add('dense', [fanIn, 1], fanIn, 1);
+    return {
+      slots: list.slots,
+      forward(ops, x, ws) {
+        let h = ops.toImage(x, spec.image);
+        layers.forEach((at, i) => {
+          h = act(ops, conv(ops, h, ws, at, i === 0 ? 1 : 2));
+        });
+        let features = flatten ? ops.flatten(h) : ops.spatialMean(h);
+        for (const at of hidden) features = act(ops, dense(ops, features, ws, at));
+        return dense(ops, features, ws, out);
+      },
+    };
+  }
+
+  const stem = list.conv('stem', 3, channels, spec.stem);
+  let cin = spec.stem;
+  const blocks = spec.blocks.map((b, i) => {
+    const c1 = list.conv(`block${i}/conv1`, 3, cin, b.channels);
+    const c2 = list.conv(`block${i}/conv2`, 3, b.channels, b.channels);
+    const skip = cin !== b.channels ? list.conv(`block${i}/skip`, 1, cin, b.channels) : -1;
+    cin = b.channels;
+    return { c1, c2, skip, down: b.down };
+  });
+  const out = list.add('dense', [cin, 1], cin, 1);
+  return {
+    slots: list.slots,
+    forward(ops, x, ws) {
+      let h = conv(ops, ops.toImage(x, spec.image), ws, stem, 1);
+      for (const b of blocks) {
+        let r = conv(ops, act(ops, h), ws, b.c1, 1);
+        r = conv(ops, act(ops, r), ws, b.c2, 1);
+        let skip = b.skip >= 0 ? conv(ops, h, ws, b.skip, 1) : h;
+        if (b.down) {
+          r = ops.avgPool2(r);
+          skip = ops.avgPool2(skip);
+        }
+        h = ops.add(skip, r);
+      }
+      return dense(ops, ops.spatialMean(act(ops, h)), ws, out);
+    },
+  };
 }
 
-function dense(h: Tensor2D, ws: Tensor[], at: number): Tensor2D {
-  return tf.add(tf.matMul(h, ws[at] as Tensor2D), ws[at + 1]) as Tensor2D;
+/** Variables for a layout's weights, U(±1/√fan_in) from `rng` (kernel, then bias, per layer). */
+function createParams(slots: ParamSlot[], rng: Rng, prefix: string): ParamList {
+  return slots.map(({ name, shape, fanIn }) => {
+    const bound = 1 / Math.sqrt(fanIn);
+    const values = rng.uniformArray(shape.reduce((a, b) => a * b, 1), -bound, bound);
+    // inside tidy: the initial tensor is freed, the variable kept
+    return { name: `${prefix}/${name}`, variable: tf.tidy(() => tf.variable(tf.tensor(values, shape), true)) };
+  });
 }
 
 export interface BuiltConvNet {
@@ -110,9 +187,13 @@ export interface BuiltConvNet {
   fixedWeights(ws: Tensor[]): Tensor[];
 }
 
-/** Builds params and the forward function of a conv spec. */
+/** Builds params and the forward function (TF.js) of a conv spec. */
 export function buildConvNet(spec: ConvSpec, rng: Rng, prefix: string): BuiltConvNet {
-  const built = buildLayers(spec, rng, prefix);
+  const layout = convLayout(spec);
+  const built = {
+    params: createParams(layout.slots, rng, prefix),
+    forward: (x: Tensor2D, ws: Tensor[]) => layout.forward(tfjsOps, x, ws) as Tensor2D,
+  };
   if (!spec.spectralNorm) return { ...built, forwardFixed: built.forward, release: () => {}, fixedWeights: (ws) => ws };
   const isKernel = built.params.map((p) => p.name.endsWith('/kernel'));
   const normalize = (ws: Tensor[]): Tensor[] => ws.map((w, i) => (isKernel[i] ? spectralNormalize(w) : w));
@@ -141,82 +222,6 @@ export function buildConvNet(spec: ConvSpec, rng: Rng, prefix: string): BuiltCon
     },
     fixedWeights,
     release,
-  };
-}
-
-function buildLayers(
-  spec: ConvSpec,
-  rng: Rng,
-  prefix: string,
-): { params: ParamList; forward: (x: Tensor2D, ws: Tensor[]) => Tensor2D } {
-  const { height, width, channels } = spec.image;
-  const pb = new ParamBuilder(rng, prefix);
-  const toImage = (x: Tensor2D): Tensor4D => tf.reshape(x, [x.shape[0], height, width, channels]) as Tensor4D;
-  const act = (t: Tensor): Tensor4D => activate(t, spec.activation) as Tensor4D;
-  const meanPool = (h: Tensor4D): Tensor2D => tf.mean(h, [1, 2]) as Tensor2D;
-  const head = (h: Tensor4D, ws: Tensor[], at: number): Tensor2D => dense(meanPool(h), ws, at);
-
-  if (spec.type === 'cnn') {
-    if (spec.channels.length === 0) throw new Error('a cnn needs at least one conv layer');
-    const layers: number[] = [];
-    let cin: number = channels;
-    spec.channels.forEach((cout, i) => {
-      const kernel = i === 0 ? 3 : 4;
-      layers.push(pb.conv(`conv${i}`, { kernel, cin, cout, stride: i === 0 ? 1 : 2 }));
-      cin = cout;
-    });
-    let side = [height, width];
-    for (let i = 1; i < spec.channels.length; i++) side = side.map((s) => Math.ceil(s / 2));
-    const flatten = spec.head === 'flatten';
-    const headIn = flatten ? side[0] * side[1] * cin : cin;
-    let fanIn = headIn;
-    const hidden = (spec.headHidden ?? []).map((units, i) => {
-      const at = pb.add(`hidden${i}`, [fanIn, units], fanIn, units);
-      fanIn = units;
-      return at;
-    });
-    const out = pb.add('dense', [fanIn, 1], fanIn, 1);
-    return {
-      params: pb.params,
-      forward(x, ws) {
-        let h = toImage(x);
-        layers.forEach((at, i) => {
-          h = act(conv(h, ws, at, i === 0 ? 1 : 2));
-        });
-        let features = flatten ? (tf.reshape(h, [h.shape[0], headIn]) as Tensor2D) : meanPool(h);
-        for (const at of hidden) features = activate(dense(features, ws, at), spec.activation) as Tensor2D;
-        return dense(features, ws, out);
-      },
-    };
-  }
-
-  const stem = pb.conv('stem', { kernel: 3, cin: channels, cout: spec.stem, stride: 1 });
-  let cin = spec.stem;
-  const blocks = spec.blocks.map((b, i) => {
-    const c1 = pb.conv(`block${i}/conv1`, { kernel: 3, cin, cout: b.channels, stride: 1 });
-    const c2 = pb.conv(`block${i}/conv2`, { kernel: 3, cin: b.channels, cout: b.channels, stride: 1 });
-    const skip = cin !== b.channels ? pb.conv(`block${i}/skip`, { kernel: 1, cin, cout: b.channels, stride: 1 }) : -1;
-    cin = b.channels;
-    return { c1, c2, skip, down: b.down };
-  });
-  const out = pb.add('dense', [cin, 1], cin, 1);
-  const pool = (t: Tensor4D): Tensor4D => tf.avgPool(t, 2, 2, 'valid');
-  return {
-    params: pb.params,
-    forward(x, ws) {
-      let h = conv(toImage(x), ws, stem, 1);
-      for (const b of blocks) {
-        let r = conv(act(h), ws, b.c1, 1);
-        r = conv(act(r), ws, b.c2, 1);
-        let s = b.skip >= 0 ? conv(h, ws, b.skip, 1) : h;
-        if (b.down) {
-          r = pool(r);
-          s = pool(s);
-        }
-        h = tf.add(s, r) as Tensor4D;
-      }
-      return head(act(h), ws, out);
-    },
   };
 }
 

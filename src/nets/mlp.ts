@@ -3,13 +3,13 @@
  * authors' toy MLP. Initialised like PyTorch's nn.Linear (U(±1/√fan_in) for weights and bias)
  * from our seeded RNG.
  */
-import { tf, fusedMlp, type FusedMlp, type Tensor, type Tensor2D } from '../engine/index.js';
+import { tf, fusedMlp, tfjsOps, type FusedMlp, type Tensor, type Tensor2D, type TensorOps } from '../engine/index.js';
 import type { Rng } from '../util/rng.js';
+import { activation, reluSlope, type Activation } from './activations.js';
 import type { ParamList } from './params.js';
 import type { RatioNet } from './ratio-net.js';
 
-export const ACTIVATIONS = ['leaky_relu', 'silu', 'relu', 'tanh'] as const;
-export type Activation = (typeof ACTIVATIONS)[number];
+export { ACTIVATIONS, type Activation } from './activations.js';
 
 export interface MlpSpec {
   type?: 'mlp';
@@ -18,21 +18,6 @@ export interface MlpSpec {
   /** Number of hidden h → h layers after the input layer (authors: 3). */
   depth: number;
   activation: Activation;
-}
-
-export function activate(x: Tensor, act: Activation): Tensor {
-  switch (act) {
-    case 'leaky_relu':
-      // x ⊙ step(x, 0.2): tfjs-wasm's LeakyRelu kernel is ~8x slower than Step + Mul, and
-      // Step's gradient is zero, so autodiff of this form gives exactly LeakyReLU's derivative.
-      return tf.mul(x, tf.step(x, 0.2));
-    case 'silu':
-      return tf.mul(x, tf.sigmoid(x));
-    case 'relu':
-      return tf.relu(x);
-    case 'tanh':
-      return tf.tanh(x);
-  }
 }
 
 export interface MlpNet extends RatioNet {
@@ -44,25 +29,22 @@ export interface MlpNet extends RatioNet {
   fused(weights?: Tensor[]): FusedMlp | null;
 }
 
-/**
- * The slope of act(z) = max(z, slope·z) for the piecewise-linear activations (ReLU 0,
- * LeakyReLU 0.2), which the fused CPU kernels run; null for the smooth ones.
- */
-export function reluSlope(act: Activation): number | null {
-  return FAST_GRADIENT[act]?.slope ?? null;
-}
-
-/** Piecewise-linear activations act(z) = z ⊙ step(z, slope): the mask is also act′(z). */
-const FAST_GRADIENT: Partial<Record<Activation, { slope: number }>> = {
-  leaky_relu: { slope: 0.2 },
-  relu: { slope: 0 },
-};
-
 export function layerSizes(spec: MlpSpec): [number, number][] {
   const sizes: [number, number][] = [[spec.inputDim, spec.hidden]];
   for (let i = 0; i < spec.depth; i++) sizes.push([spec.hidden, spec.hidden]);
   sizes.push([spec.hidden, 1]);
   return sizes;
+}
+
+/** The MLP's output [n, 1] for x [n, inputDim] with weights `ws` (kernel, bias per layer), on any engine. */
+export function mlpForward<T>(ops: TensorOps<T>, spec: MlpSpec, x: T, ws: T[]): T {
+  const layers = ws.length / 2;
+  let h = x;
+  for (let i = 0; i < layers; i++) {
+    h = ops.dense(h, ws[2 * i], ws[2 * i + 1]);
+    if (i < layers - 1) h = activation(ops, h, spec.activation);
+  }
+  return h;
 }
 
 export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): MlpNet {
@@ -76,7 +58,7 @@ export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): MlpNet {
     params.push({ name: `${prefix}/dense${i}/bias`, variable: tf.tidy(() => tf.variable(tf.tensor1d(b), true)) });
   });
   const nLayers = params.length / 2;
-  const fast = FAST_GRADIENT[spec.activation];
+  const slope = reluSlope(spec.activation);
   const fused = (weights?: Tensor[]): FusedMlp | null => {
     const ws = weights ?? params.map((p) => p.variable);
     return fusedMlp(
@@ -86,30 +68,25 @@ export function createMlp(spec: MlpSpec, rng: Rng, prefix = 'mlp'): MlpNet {
         kernel: ws[2 * i].dataSync() as Float32Array,
         bias: ws[2 * i + 1].dataSync() as Float32Array,
       })),
-      fast ? fast.slope : null,
+      slope,
     );
   };
   return {
     spec,
     params,
-    apply(x, weights) {
-      const ws = weights ?? params.map((p) => p.variable);
-      let h: Tensor = x;
-      for (let i = 0; i < nLayers; i++) {
-        h = tf.add(tf.matMul(h as Tensor2D, ws[2 * i] as Tensor2D), ws[2 * i + 1]);
-        if (i < nLayers - 1) h = activate(h, spec.activation);
-      }
-      return h as Tensor2D;
-    },
-    inputGradient: fast
-      ? (x, dPhi, weights) => {
+    forward: (ops, x, ws) => mlpForward(ops, spec, x, ws),
+    normalizeWeights: (_ops, ws) => ws,
+    apply: (x, weights) => mlpForward(tfjsOps, spec, x, weights ?? params.map((p) => p.variable)) as Tensor2D,
+    inputGradient:
+      slope !== null
+        ? (x, dPhi, weights) => {
           const ws = weights ?? params.map((p) => p.variable);
           // forward: keep each layer's mask step(z, slope), which is also act′(z)
           const masks: Tensor[] = [];
           let h: Tensor2D = x;
           for (let i = 0; i < nLayers - 1; i++) {
             const z = tf.fused.matMul({ a: h, b: ws[2 * i] as Tensor2D, bias: ws[2 * i + 1] });
-            const mask = tf.step(z, fast.slope);
+            const mask = tf.step(z, slope);
             masks.push(mask);
             h = tf.mul(z, mask);
           }

@@ -2,18 +2,34 @@
  * The ratio estimator r_θ (or log r_θ) behind one interface, whatever its architecture: an MLP
  * for points, a CNN or ResNet for images. The flow and the trainer only see `RatioNet`.
  */
-import type { FusedNet, Tensor, Tensor2D } from '../engine/index.js';
+import type { FusedNet, Tensor, Tensor2D, TensorOps } from '../engine/index.js';
 import type { ImageShape } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
 import type { ParamList } from './params.js';
 import { createMlp, type Activation, type MlpSpec } from './mlp.js';
-import { buildConvNet, convChunkRows, fusedConvNet, fusedConvNetApplies, type ConvSpec, type ResBlockSpec } from './conv.js';
+import {
+  buildConvNet,
+  convChunkRows,
+  convLayout,
+  fusedConvNet,
+  fusedConvNetApplies,
+  type ConvSpec,
+  normalizedConvWeights,
+  type ResBlockSpec,
+} from './conv.js';
 
 export type NetSpec = MlpSpec | ConvSpec;
 
 export interface RatioNet {
   spec: NetSpec;
   params: ParamList;
+  /**
+   * The net's output [n, 1] for x [n, dim] with weights `ws` as it computes with them (see
+   * `normalizeWeights`), on any engine.
+   */
+  forward<T>(ops: TensorOps<T>, x: T, ws: T[]): T;
+  /** The weights `forward` takes, from the weights as trained (spectrally normalised where the net is), on any engine. */
+  normalizeWeights<T>(ops: TensorOps<T>, ws: T[]): T[];
   /** Net output (r or log r) for a batch [n, dim] → [n, 1], using `weights` if given. */
   apply(x: Tensor2D, weights?: Tensor[]): Tensor2D;
   /**
@@ -22,6 +38,7 @@ export interface RatioNet {
    * differentiable w.r.t. the weights. Absent: use `apply`.
    */
   applyFixed?(x: Tensor2D, weights?: Tensor[]): Tensor2D;
+
   /**
    * Fast path for the flow: ∇ₓ Σᵢ φ(out(xᵢ)) given dφ/dout as a function of the output, by one
    * fused forward pass and a hand-written backward pass w.r.t. the input only (no tape).
@@ -76,12 +93,16 @@ export function netSpec(net: NetConfig, dim: number, image?: ImageShape): NetSpe
 export function createRatioNet(spec: NetSpec, rng: Rng, prefix = 'net'): RatioNet {
   if (isMlpSpec(spec)) return createMlp(spec, rng, prefix === 'net' ? 'mlp' : prefix);
   const { params, forward, forwardFixed, release, fixedWeights } = buildConvNet(spec, rng, prefix);
+  const layout = convLayout(spec);
   return {
     spec,
     params,
+    forward: (ops, x, ws) => layout.forward(ops, x, ws),
+    normalizeWeights: (ops, ws) => normalizedConvWeights(ops, spec, layout.slots, ws),
     maxRows: convChunkRows(spec),
     apply: (x, weights) => forward(x, weights ?? params.map((p) => p.variable)),
     applyFixed: (x, weights) => forwardFixed(x, weights ?? params.map((p) => p.variable)),
+
     fused: (weights) => (fusedConvNetApplies(spec) ? fusedConvNet(spec, fixedWeights(weights ?? params.map((p) => p.variable))) : null),
     dispose() {
       release();

@@ -11,8 +11,10 @@
  * (fan-out × fan-out, small) `squarings` times, i.e. 2^squarings power-iteration rounds for a
  * few small matMuls, and applies it to a fixed start vector: v ≈ the top right singular vector.
  * v carries no gradient (as in the paper); σ = ‖Wv‖ does, so ∂σ/∂W = u vᵀ.
+ *
+ * Written once for every engine (TensorOps); `spectralNorm` / `spectralNormalize` are the TF.js forms.
  */
-import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { tf, tfjsOps, type Tensor, type TensorOps } from '../engine/index.js';
 
 /** Squarings of the Gram matrix: 2^8 = 256 power rounds; σ within 1% and ∂σ/∂W converged even for random kernels (tested). */
 export const SPECTRAL_NORM_SQUARINGS = 8;
@@ -24,30 +26,37 @@ function startVector(n: number): Float32Array {
   return v;
 }
 
-/** The top right singular vector of m [rows, cols] as [cols, 1], cut off from the gradient tape. */
-const topRightSingularVector = (squarings: number) =>
-  tf.customGrad((...args: unknown[]) => {
-    const m = args[0] as Tensor2D;
-    const cols = m.shape[1];
-    let g: Tensor2D = tf.matMul(m, m, true, false);
-    for (let k = 0; k < squarings; k++) {
-      const g2 = tf.matMul(g, g);
-      g = tf.div(g2, tf.add(tf.max(tf.abs(g2)), 1e-30)) as Tensor2D;
-    }
-    const v = tf.matMul(g, tf.tensor2d(startVector(cols), [cols, 1]));
-    return { value: tf.div(v, tf.add(tf.norm(v), 1e-30)), gradFunc: () => tf.zerosLike(m) };
-  });
+/** ‖x‖₂ over all elements. */
+const norm = <T>(ops: TensorOps<T>, x: T): T => ops.sqrt(ops.sum(ops.square(x)));
+
+/** σ(W) of a weight tensor of `shape` (differentiable in W), on any engine. */
+export function spectralNormWith<T>(ops: TensorOps<T>, w: T, shape: number[], squarings = SPECTRAL_NORM_SQUARINGS): T {
+  const cols = shape[shape.length - 1];
+  const rows = shape.reduce((a, b) => a * b, 1) / cols;
+  const m = ops.reshape(w, [rows, cols]);
+  // the top right singular vector, cut off from the gradient
+  const fixed = ops.stopGradient(m);
+  let g = ops.matMul(fixed, fixed, true, false);
+  for (let k = 0; k < squarings; k++) {
+    const g2 = ops.matMul(g, g);
+    g = ops.div(g2, ops.addScalar(ops.maxAbs(g2), 1e-30));
+  }
+  const v0 = ops.matMul(g, ops.constant(startVector(cols), [cols, 1], m));
+  const v = ops.div(v0, ops.addScalar(norm(ops, v0), 1e-30));
+  return norm(ops, ops.matMul(m, v));
+}
+
+/** W / σ(W), on any engine. */
+export function spectralNormalizeWith<T>(ops: TensorOps<T>, w: T, shape: number[], squarings = SPECTRAL_NORM_SQUARINGS): T {
+  return ops.div(w, spectralNormWith(ops, w, shape, squarings));
+}
 
 /** σ(W): the largest singular value of W as a [fan-in, fan-out] matrix (differentiable in W). */
 export function spectralNorm(w: Tensor, squarings = SPECTRAL_NORM_SQUARINGS): Tensor {
-  return tf.tidy(() => {
-    const m = tf.reshape(w, [-1, w.shape[w.shape.length - 1]]) as Tensor2D;
-    const v = topRightSingularVector(squarings)(m) as Tensor2D;
-    return tf.norm(tf.matMul(m, v));
-  });
+  return tf.tidy(() => spectralNormWith(tfjsOps, w, w.shape, squarings));
 }
 
 /** W / σ(W). */
 export function spectralNormalize(w: Tensor, squarings = SPECTRAL_NORM_SQUARINGS): Tensor {
-  return tf.tidy(() => tf.div(w, spectralNorm(w, squarings)));
+  return tf.tidy(() => spectralNormalizeWith(tfjsOps, w, w.shape, squarings));
 }

@@ -3,7 +3,7 @@
  * (online) net, takes one Adam step on the ratio loss of the flowed particles vs a data batch,
  * and updates the EMA weights. All randomness comes from one serialisable RNG.
  */
-import { readAndDispose, tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { activeEngine, tf, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { DataError, isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
 import { imagesToFloat } from '../data/images/dataset.js';
@@ -20,8 +20,7 @@ import {
 import { Adam } from '../optim/adam.js';
 import { assignParams, readParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
-import { PARALLEL_MIN_ROWS, parallelGradients, runFlow, startFlowWorkers } from '../flow/index.js';
-import { blockGradients, blocksInOrder, gradientBlocks, type BlockGradients } from '../losses/block-gradients.js';
+import { runFlow } from '../flow/index.js';
 import { FlowModel, flowNoise, type Derived } from '../flow/model.js';
 import type { Checkpoint } from './checkpoint.js';
 
@@ -115,8 +114,7 @@ export class Trainer {
     this.model = new FlowModel(config, derived, root.fork(1), prior);
     this.adam = new Adam(this.model.net.params);
     this.rng = root.fork(2);
-    // workers load TF.js in the background while the first iteration is set up
-    if (config.batch >= PARALLEL_MIN_ROWS || derived.image) startFlowWorkers();
+    activeEngine().prepare?.({ rows: config.batch, heavy: Boolean(derived.image) });
   }
 
   private get allState() {
@@ -156,49 +154,14 @@ export class Trainer {
       data = noisy(data);
     }
 
-    // The loss and gradient are sums over row blocks (memory; conv nets: threads share them,
-    // src/losses/block-gradients.ts), added up in block order whatever ran each block.
-    const vars = model.net.params.map((p) => p.variable);
-    const blocks = gradientBlocks(n, model.net);
-    const here = (b: number) => {
-      const [start, end] = blocks[b];
-      const whole = end - start === n;
-      const nu = whole ? flowed : tf.slice(flowed, [start, 0], [end - start, -1]);
-      const de = whole ? data : tf.slice(data, [start, 0], [end - start, -1]);
-      try {
-        return blockGradients(model.net, model.loss, nu as Tensor2D, de as Tensor2D, vars, (end - start) / n);
-      } finally {
-        if (!whole) tf.dispose([nu, de]);
-      }
-    };
-    let results: BlockGradients[];
+    let result;
     try {
-      results = parallelGradients(model.net, model.loss, flowed, data, vars, blocks, here) ?? blocksInOrder(blocks.length, here);
+      result = await activeEngine().trainingGradients(model.net, model.loss, flowed, data);
     } finally {
       flowed.dispose();
       data.dispose();
     }
-    let value: Tensor = results[0].value;
-    let meanOut: Tensor = results[0].meanOut;
-    let gradList: Tensor[] = results[0].grads;
-    for (const r of results.slice(1)) {
-      const prev = [value, meanOut, ...gradList];
-      value = tf.add(value, r.value);
-      meanOut = tf.add(meanOut, r.meanOut);
-      gradList = gradList.map((g, i) => tf.add(g, r.grads[i]));
-      tf.dispose([...prev, r.value, r.meanOut, ...r.grads]);
-    }
-    // loss, mean net output and gradient norm in one read-back
-    const packed = tf.tidy(() => tf.stack([value, meanOut, tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))))]));
-    tf.dispose([value, meanOut]);
-    let read: Float32Array | Int32Array | Uint8Array;
-    try {
-      [read] = await readAndDispose(packed);
-    } catch (e) {
-      tf.dispose(gradList);
-      throw e;
-    }
-    const [loss, m, gradNorm] = read;
+    const { loss, meanOut: m, gradNorm, grads: gradList } = result;
     // a finite loss with overflowing gradients would write NaN weights: stop before the update
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
       tf.dispose(gradList);

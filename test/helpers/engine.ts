@@ -1,11 +1,25 @@
-/** Test helpers: run a computation on a named backend and read the result back as arrays. */
+/** Test helpers: run a computation on a named engine/backend and read the result back as arrays. */
 import { initEngine, tf } from '../../src/engine/index.js';
 
 export type EngineBackend = 'wasm' | 'cpu' | 'webgpu';
 
+/** `fn` on the TF.js engine with backend `name`. */
 export async function onBackend<T>(name: EngineBackend, fn: () => T | Promise<T>): Promise<T> {
-  await initEngine(name);
+  await initEngine(name, { engine: 'tfjs' });
   return fn();
+}
+
+/** The engines a test of the method runs on: TF.js on cpu (the float32 reference) and wasm, and ONNX Runtime. */
+export const ENGINE_SETUPS = [
+  { label: 'tfjs/cpu', backend: 'cpu', engine: 'tfjs' },
+  { label: 'tfjs/wasm', backend: 'wasm', engine: 'tfjs' },
+  { label: 'ort', backend: 'wasm', engine: 'ort' },
+] as const;
+
+export type EngineSetup = (typeof ENGINE_SETUPS)[number];
+
+export async function useEngine(setup: EngineSetup): Promise<void> {
+  await initEngine(setup.backend, { engine: setup.engine });
 }
 
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, tf } from '../../src/engine/index.js';
 import { createMlp, layerSizes, type Activation, type MlpNet } from '../../src/nets/mlp.js';
-import { FlowNoise, driftGradient, ratioTerm, runFlow, type FlowTerm } from '../../src/flow/index.js';
+import { FlowNoise, drift, ratioTerm, runFlow, type FlowTerm } from '../../src/flow/index.js';
+import { compiledDrift, compileTerm, driftGradient, type TfjsTerm } from '../../src/engine/tfjs/drift.js';
+import { ENGINE_SETUPS, useEngine } from '../helpers/engine.js';
 import { getDivergence, type DivergenceName, type NetOutput } from '../../src/divergences/index.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -52,16 +54,18 @@ const CASES: { act: Activation; div: DivergenceName; output: NetOutput }[] = [
   { act: 'tanh', div: 'chi2', output: 'log-ratio' },
 ];
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  test(`[${backend}] the flow's drift equals finite differences of f′(r_θ(x)) (float64 reference)`, async () => {
-    await initEngine(backend);
+for (const setup of ENGINE_SETUPS) {
+  test(`[${setup.label}] the flow's drift equals finite differences of f′(r_θ(x)) (float64 reference)`, async () => {
+    await useEngine(setup);
     const rng = new Rng(11);
     for (const c of CASES) {
       const net = createMlp({ inputDim: 3, hidden: 16, depth: 2, activation: c.act }, rng);
       const f64 = float64Net(net, c.act);
       const pts = Array.from({ length: 6 }, () => [rng.normal(), rng.normal(), rng.normal()]);
-      const grad = driftGradient([ratioTerm(net, c.div, c.output)]);
-      const g = tf.tidy(() => grad(tf.tensor2d(pts.flat(), [pts.length, 3])).dataSync());
+      const x = tf.tensor2d(pts.flat(), [pts.length, 3]);
+      const gx = await drift(x, [ratioTerm(net, c.div, c.output)]);
+      const g = gx.dataSync();
+      tf.dispose([x, gx]);
       const h = 1e-6;
       pts.forEach((p, i) => {
         for (let j = 0; j < 3; j++) {
@@ -82,18 +86,18 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
-test('the hand-written input gradient matches autodiff of the same potential', async () => {
-  await initEngine('wasm');
+test('[tfjs] the hand-written input gradient matches autodiff of the same potential', async () => {
+  await initEngine('wasm', { engine: 'tfjs' });
   const rng = new Rng(5);
   for (const div of ['chi2', 'kl', 'js', 'logd'] as DivergenceName[]) {
     const output: NetOutput = div === 'chi2' ? 'ratio' : 'log-ratio';
     const net = createMlp({ inputDim: 2, hidden: 32, depth: 3, activation: 'leaky_relu' }, rng);
-    const term = ratioTerm(net, div, output);
+    const term = compileTerm(ratioTerm(net, div, output));
     assert.ok(term.gradient, 'leaky_relu MLPs have the fast path');
-    const slow: FlowTerm = { potential: term.potential, weight: 1 };
+    const slow: TfjsTerm = { potential: term.potential, weight: 1 };
     const x = tf.tensor2d(rng.normalArray(64 * 2), [64, 2]);
-    const a = tf.tidy(() => driftGradient([term])(x).dataSync());
-    const b = tf.tidy(() => driftGradient([slow])(x).dataSync());
+    const a = tf.tidy(() => compiledDrift([term])(x).dataSync());
+    const b = tf.tidy(() => compiledDrift([slow])(x).dataSync());
     let err = 0;
     let scale = 0;
     for (let i = 0; i < a.length; i++) {
@@ -109,7 +113,7 @@ test('the hand-written input gradient matches autodiff of the same potential', a
 test('a flow step is x − η∇Φ + νξ, reproducible from the seed, and leaks no tensors', async () => {
   await initEngine('wasm');
   // Φ(x) = ½‖x‖² has ∇Φ = x: without noise, K steps scale x by (1 − η)^K.
-  const quad: FlowTerm = { potential: (x) => tf.mul(0.5, tf.sum(tf.square(x), 1)), weight: 1 };
+  const quad: FlowTerm = { kind: 'potential', potential: (x) => tf.mul(0.5, tf.sum(tf.square(x), 1)), weight: 1, label: '½‖x‖²' };
   const x0 = tf.tensor2d([1, 2, -3, 0.5], [2, 2]);
   const before = tf.memory().numTensors;
   const r = await runFlow(x0, [quad], { steps: 5, eta: 0.1, noise: 0 }, new FlowNoise(1), { trajectoryEvery: 2 });
@@ -136,16 +140,20 @@ test('a flow step is x − η∇Φ + νξ, reproducible from the seed, and leaks
   tf.dispose([big, res.x, x0]);
 });
 
-test('the KL curve has K + 1 entries (one per step, and the start)', async () => {
-  await initEngine('wasm');
-  const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'leaky_relu' }, new Rng(2));
-  const x0 = tf.tensor2d(new Rng(4).normalArray(20), [10, 2]);
-  const r = await runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 7, eta: 0.1, noise: 0.01 }, new FlowNoise(1), {
-    logRatio: (x) => net.apply(x),
+for (const setup of ENGINE_SETUPS) {
+  test(`[${setup.label}] the KL curve has K + 1 entries (one per step, and the start), the last at the flowed particles`, async () => {
+    await useEngine(setup);
+    const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'leaky_relu' }, new Rng(2));
+    const x0 = tf.tensor2d(new Rng(4).normalArray(20), [10, 2]);
+    const r = await runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 7, eta: 0.1, noise: 0.01 }, new FlowNoise(1), {
+      meanOutput: true,
+    });
+    assert.equal(r.meanOutputs!.length, 8);
+    const first = tf.tidy(() => tf.mean(net.apply(x0)).dataSync()[0]);
+    const last = tf.tidy(() => tf.mean(net.apply(r.x)).dataSync()[0]);
+    assert.ok(Math.abs(r.meanOutputs![0] - first) < 1e-6, `first ${r.meanOutputs![0]} vs ${first}`);
+    assert.ok(Math.abs(r.meanOutputs![7] - last) < 1e-6, `last ${r.meanOutputs![7]} vs ${last}`);
+    tf.dispose([x0, r.x]);
+    net.dispose();
   });
-  assert.equal(r.kl!.length, 8);
-  const first = tf.tidy(() => tf.mean(net.apply(x0)).dataSync()[0]);
-  assert.ok(Math.abs(r.kl![0] - first) < 1e-6);
-  tf.dispose([x0, r.x]);
-  net.dispose();
-});
+}

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { FusedCnn, initEngine, tf, type Tensor2D } from '../../src/engine/index.js';
 import { createRatioNet, type RatioNet } from '../../src/nets/ratio-net.js';
 import type { CnnSpec, ConvSpec } from '../../src/nets/conv.js';
-import { FlowNoise, driftGradient, ratioTerm, runFlow } from '../../src/flow/index.js';
+import { FlowNoise, ratioTerm, runFlow } from '../../src/flow/index.js';
+import { driftGradient } from '../../src/engine/tfjs/drift.js';
 import { getDivergence } from '../../src/divergences/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertRowsIndependent, maxRelErr, withoutFusedKernelsAsync } from '../helpers/fused.js';
@@ -33,7 +34,7 @@ function fusedOf(net: RatioNet): FusedCnn {
 const pixels = (spec: ConvSpec): number => spec.image.height * spec.image.width * spec.image.channels;
 
 test('fused CNN forward and drift match TF.js autodiff on cpu: sizes, strides, channels, heads, spectral norm, chunks', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(41);
   for (const { spec, rows } of CASES) {
     const net = createRatioNet(spec, rng);
@@ -61,7 +62,7 @@ test('fused CNN forward and drift match TF.js autodiff on cpu: sizes, strides, c
 });
 
 test('fused CNN rows are independent bit for bit, across its 64-image chunks too', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(42);
   const { spec } = CASES[2];
   const net = createRatioNet(spec, rng);
@@ -78,7 +79,7 @@ test('fused CNN rows are independent bit for bit, across its 64-image chunks too
 });
 
 test('conv nets the fused kernels do not take fall back to TF.js; wrong inputs are named', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(43);
   const image: CnnSpec['image'] = { height: 8, width: 8, channels: 1 };
   const others: ConvSpec[] = [
@@ -99,7 +100,7 @@ test('conv nets the fused kernels do not take fall back to TF.js; wrong inputs a
 
 test('a conv-net flow on the fused kernels follows the TF.js flow (wasm) and leaks no tensors', async () => {
   // one thread: the switch below is this thread's (parallel-flow.test.ts covers the workers)
-  await initEngine('wasm', { threads: 1 });
+  await initEngine('wasm', { threads: 1, engine: 'tfjs' });
   const rng = new Rng(44);
   const spec = cnn({ height: 10, width: 10, channels: 1 }, { channels: [4, 8], activation: 'leaky_relu', head: 'flatten', headHidden: [8], spectralNorm: true });
   const net = createRatioNet(spec, rng);

@@ -8,12 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FusedMlp, initEngine, tf, type Tensor2D } from '../../src/engine/index.js';
 import { createMlp, type Activation, type MlpNet } from '../../src/nets/mlp.js';
-import { FlowNoise, driftGradient, eulerMaruyama, ratioTerm, runFlow } from '../../src/flow/index.js';
+import { FlowNoise, ratioTerm, runFlow } from '../../src/flow/index.js';
+import { driftGradient, eulerMaruyama } from '../../src/engine/tfjs/drift.js';
 import { DIVERGENCES, getDivergence, type NetOutput } from '../../src/divergences/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertRowsIndependent, maxRelErr, withoutFusedKernels, withoutFusedKernelsAsync } from '../helpers/fused.js';
 import { LOSSES, getLoss } from '../../src/losses/index.js';
-import { blockGradients, disposeBlocks, type BlockGradients } from '../../src/losses/block-gradients.js';
+import { blockGradients, disposeBlocks, type BlockGradients } from '../../src/engine/tfjs/block-gradients.js';
 
 interface Case {
   inputDim: number;
@@ -44,7 +45,7 @@ function fusedOf(net: MlpNet): FusedMlp {
 }
 
 test('fused MLP drift matches TF.js autodiff on cpu: widths, depths, batch sizes, activations, every divergence', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(31);
   for (const c of CASES) {
     const net = createMlp({ inputDim: c.inputDim, hidden: c.hidden, depth: c.depth, activation: c.activation }, rng);
@@ -69,7 +70,7 @@ test('fused MLP drift matches TF.js autodiff on cpu: widths, depths, batch sizes
 });
 
 test('fused MLP rows are independent bit for bit (any split of the particles gives the same drift)', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(32);
   const net = createMlp({ inputDim: 3, hidden: 20, depth: 2, activation: 'leaky_relu' }, rng);
   const fused = fusedOf(net);
@@ -85,7 +86,7 @@ test('fused MLP rows are independent bit for bit (any split of the particles giv
 });
 
 test('fused MLP errors name the mismatch; smooth activations and the off switch fall back to TF.js', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(33);
   assert.throws(
     () => new FusedMlp([{ fanIn: 2, fanOut: 3, kernel: new Float32Array(6), bias: new Float32Array(3) }], 0.2),
@@ -119,7 +120,7 @@ test('fused MLP errors name the mismatch; smooth activations and the off switch 
 
 for (const backend of ['cpu', 'wasm'] as const) {
   test(`a flow on the fused kernels follows the TF.js flow (${backend}), keeps its snapshots and leaks no tensors`, async () => {
-    await initEngine(backend, { threads: 1 });
+    await initEngine(backend, { threads: 1, engine: 'tfjs' });
     const rng = new Rng(34);
     const net = createMlp({ inputDim: 2, hidden: 32, depth: 2, activation: 'leaky_relu' }, rng);
     const x0 = tf.tensor2d(rng.normalArray(300 * 2), [300, 2]);
@@ -145,7 +146,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 }
 
 test('a training block of an MLP on the fused kernels gives the TF.js loss, mean output and parameter gradients (every loss)', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(36);
   for (const c of [CASES[0], CASES[1], CASES[5]]) {
     const net = createMlp({ inputDim: c.inputDim, hidden: c.hidden, depth: c.depth, activation: c.activation }, rng);
@@ -155,7 +156,7 @@ test('a training block of an MLP on the fused kernels gives the TF.js loss, mean
     const data = tf.tensor2d(rng.normalArray((rows + 3) * c.inputDim), [rows + 3, c.inputDim]);
     for (const name of LOSSES) {
       const read = (r: BlockGradients): { value: number; meanOut: number; grads: Float32Array[] } => {
-        const out = { value: r.value.dataSync()[0], meanOut: r.meanOut.dataSync()[0], grads: r.grads.map((g) => g.dataSync().slice() as Float32Array) };
+        const out = { value: r.value.dataSync()[0], meanOut: r.meanOut.dataSync()[0], grads: r.grads.map((g: tf.Tensor) => g.dataSync().slice() as Float32Array) };
         disposeBlocks([r]);
         return out;
       };
@@ -174,7 +175,7 @@ test('a training block of an MLP on the fused kernels gives the TF.js loss, mean
 });
 
 test('fused MLPs of one shape share a workspace without mixing their weights or activations', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(37);
   const spec = { inputDim: 3, hidden: 16, depth: 1, activation: 'leaky_relu' as const };
   const [netA, netB] = [createMlp(spec, rng), createMlp(spec, rng)];
@@ -199,7 +200,7 @@ test('fused MLPs of one shape share a workspace without mixing their weights or 
 });
 
 test('a workspace that grows starts clean: a non-finite batch does not leak into later ones', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(38);
   const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'leaky_relu' }, rng); // input padded 2 → 4
   const fused = fusedOf(net);
@@ -214,7 +215,7 @@ test('a workspace that grows starts clean: a non-finite batch does not leak into
 });
 
 test('a drift reused across weight updates flows with the current weights (arrays read per flow)', async () => {
-  await initEngine('cpu');
+  await initEngine('cpu', { engine: 'tfjs' });
   const rng = new Rng(39);
   const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'relu' }, rng);
   const drift = driftGradient([ratioTerm(net, 'kl', 'log-ratio')]);

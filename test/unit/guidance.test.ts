@@ -1,6 +1,6 @@
 /**
- * Classifier guidance: the −φ log p(y|x) term's gradient against finite differences (cpu and
- * wasm, with and without a normaliser), its composition with a conv ratio term in the drift,
+ * Classifier guidance: the −φ log p(y|x) term's gradient against finite differences (every
+ * engine, with and without a normaliser), its composition with a conv ratio term in the drift,
  * that it moves particles towards the class, and the CLI (`dggf classifier train`,
  * `dggf sample --class … --classifier …`) on tiny labelled PNG folders, with its errors.
  */
@@ -12,14 +12,14 @@ import { PNG } from 'pngjs';
 import { initEngine, tf, type Tensor2D } from '../../src/engine/index.js';
 import { createClassifier, classifierLogits, classifierLogProbs, loadClassifier, saveClassifier, ClassifierFileError, type ImageClassifier } from '../../src/nets/classifier.js';
 import { createRatioNet } from '../../src/nets/ratio-net.js';
-import { driftGradient, ratioTerm } from '../../src/flow/core.js';
-import { FlowNoise, runFlow } from '../../src/flow/index.js';
+import { FlowNoise, drift, ratioTerm, runFlow, type FlowTerm } from '../../src/flow/index.js';
+import { compileTerm } from '../../src/engine/tfjs/drift.js';
 import { classifierGuidanceTerm, logProbTerm } from '../../src/flow/guidance.js';
 import { DataError } from '../../src/data/types.js';
 import { loadRun } from '../../src/train/run.js';
 import { main } from '../../src/cli/main.js';
 import { Rng } from '../../src/util/rng.js';
-import { maxAbsDiff } from '../helpers/engine.js';
+import { ENGINE_SETUPS, maxAbsDiff, useEngine } from '../helpers/engine.js';
 import { snapshot, tempDir } from '../helpers/cli.js';
 
 const image = { height: 6, width: 6, channels: 1 as const };
@@ -35,18 +35,31 @@ function tinyClassifier(seed: number): ImageClassifier {
   return clf;
 }
 
+/** The term's potential per particle at x (TF.js, float32). */
+function potentialOf(term: FlowTerm, x: Tensor2D): Float32Array {
+  return tf.tidy(() => compileTerm(term).potential(x).dataSync() as Float32Array);
+}
+
 /** Σ over particles of the term's potential at v (n×dim), in float32 as the flow sees it. */
-function summedPotential(term: ReturnType<typeof classifierGuidanceTerm>, v: Float32Array, n: number): number {
-  return tf.tidy(() => tf.sum(term.potential(tf.tensor2d(v, [n, dim]))).dataSync()[0]);
+function summedPotential(term: FlowTerm, v: Float32Array, n: number): number {
+  return tf.tidy(() => tf.sum(compileTerm(term).potential(tf.tensor2d(v, [n, dim]))).dataSync()[0]);
+}
+
+/** The drift of `terms` at x on the engine in use, read back. */
+async function driftAt(x: Tensor2D, terms: FlowTerm[]): Promise<Float32Array> {
+  const g = await drift(x, terms);
+  const values = g.dataSync() as Float32Array;
+  g.dispose();
+  return values;
 }
 
 /**
  * The term's drift (autodiff) against central differences of its summed potential at xs, on
  * the coordinates away from ReLU kinks; asserts the match and returns the gradient's scale.
  */
-function checkDriftByDifferences(term: ReturnType<typeof classifierGuidanceTerm>, xs: Float32Array, n: number, tolerance = 6e-5): { scale: number } {
+async function checkDriftByDifferences(term: FlowTerm, xs: Float32Array, n: number, tolerance = 6e-5): Promise<{ scale: number }> {
   const x = tf.tensor2d(xs, [n, dim]);
-  const grad = tf.tidy(() => driftGradient([term])(x).dataSync());
+  const grad = await driftAt(x, [term]);
   x.dispose();
   // The classifier is a ReLU net: piecewise linear up to the log-softmax, so a coordinate
   // whose ±h segment crosses a kink has one-sided differences that disagree. Those are
@@ -76,39 +89,41 @@ function checkDriftByDifferences(term: ReturnType<typeof classifierGuidanceTerm>
   return { scale };
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  test(`guidance term on ${backend}: potential = −log p(y|x), drift = central differences`, async () => {
-    await initEngine(backend);
+for (const setup of ENGINE_SETUPS) {
+  test(`[${setup.label}] guidance term: potential = −log p(y|x), drift = central differences`, async () => {
+    await useEngine(setup);
     const clf = tinyClassifier(5);
     const n = 2;
     const xs = new Rng(6).uniformArray(n * dim, -1, 1);
     const x = tf.tensor2d(xs, [n, dim]);
     const c = 1;
     const term = classifierGuidanceTerm(clf, c, 1);
-    assert.equal(term.portable, undefined, 'guidance keeps the flow on the main thread');
+    assert.equal(term.kind, 'classifier');
     assert.match(term.label ?? '', /log p\(y=b\|x\)/);
     // the potential is −log p(y = c | x) per particle
-    const pot = tf.tidy(() => term.potential(x).dataSync());
+    const pot = potentialOf(term, x);
     const lp = tf.tidy(() => classifierLogProbs(clf, x).arraySync() as number[][]);
     assert.deepEqual(Array.from(pot, (v) => Math.round(v * 1e5)), lp.map((r) => Math.round(-r[c] * 1e5)));
-    const { scale } = checkDriftByDifferences(term, xs, n);
+    const { scale } = await checkDriftByDifferences(term, xs, n);
     // a tempered guide: −log softmax(logits/T)_c, its drift checked the same way
     const tempered = classifierGuidanceTerm(clf, c, 1, undefined, { temperature: 3 });
     assert.match(tempered.label ?? '', /log p\(y=b\|x, T 3\)/);
-    const potT = tf.tidy(() => tempered.potential(x).dataSync());
+    const potT = potentialOf(tempered, x);
     const lpT = tf.tidy(() => tf.logSoftmax(tf.div(classifierLogits(clf, x), 3)).arraySync() as number[][]);
     assert.deepEqual(Array.from(potT, (v) => Math.round(v * 1e5)), lpT.map((r) => Math.round(-r[c] * 1e5)));
     assert.ok(potT.some((v, i) => Math.abs(v - pot[i]) > 1e-3), 'temperature 3 must change the potential');
     // its slopes are ~1/T as large, so a kink the 1e-4 filter lets through costs relatively more
-    checkDriftByDifferences(tempered, xs, n, 1e-4);
+    await checkDriftByDifferences(tempered, xs, n, 1e-4);
 
     // a normaliser maps flow space to data space: ∇ₓ = std ⊙ ∇_data at x·std + mean
     const rng = new Rng(8);
     const normalizer = { mean: Array.from(rng.uniformArray(dim, -0.2, 0.2)), std: Array.from(rng.uniformArray(dim, 0.5, 1.5)) };
     const withNz = classifierGuidanceTerm(clf, c, 1, normalizer);
     const dataX = Float32Array.from(xs, (v, i) => v * normalizer.std[i % dim] + normalizer.mean[i % dim]);
-    const gNz = tf.tidy(() => driftGradient([withNz])(x).dataSync());
-    const gData = tf.tidy(() => driftGradient([term])(tf.tensor2d(dataX, [n, dim])).dataSync());
+    const gNz = await driftAt(x, [withNz]);
+    const xData = tf.tensor2d(dataX, [n, dim]);
+    const gData = await driftAt(xData, [term]);
+    xData.dispose();
     const chained = Float32Array.from(gData, (v, i) => v * normalizer.std[i % dim]);
     assert.ok(maxAbsDiff(gNz, chained) < 1e-5 * (1 + scale), `normaliser chain rule: ${maxAbsDiff(gNz, chained)}`);
     x.dispose();
@@ -116,8 +131,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
   });
 }
 
-test('the drift of [ratio term, guidance term] is the sum of their weighted gradients', async () => {
-  await initEngine('cpu');
+for (const setup of ENGINE_SETUPS) test(`[${setup.label}] the drift of [ratio term, guidance term] is the sum of their weighted gradients`, async () => {
+  await useEngine(setup);
   const clf = tinyClassifier(11);
   const net = createRatioNet({ type: 'cnn', image, channels: [3, 4], activation: 'silu' }, new Rng(12));
   const n = 3;
@@ -126,9 +141,9 @@ test('the drift of [ratio term, guidance term] is the sum of their weighted grad
   const ratio = ratioTerm(net, 'kl', 'log-ratio');
   const guide = classifierGuidanceTerm(clf, 2, phi);
   const unit = classifierGuidanceTerm(clf, 2, 1);
-  const both = tf.tidy(() => driftGradient([ratio, guide])(x).dataSync());
-  const r = tf.tidy(() => driftGradient([ratio])(x).dataSync());
-  const g1 = tf.tidy(() => driftGradient([unit])(x).dataSync());
+  const both = await driftAt(x, [ratio, guide]);
+  const r = await driftAt(x, [ratio]);
+  const g1 = await driftAt(x, [unit]);
   const sum = Float32Array.from(r, (v, i) => v + phi * g1[i]);
   const scale = Math.max(...Array.from(sum, Math.abs));
   assert.ok(scale > 1e-4);
@@ -137,15 +152,16 @@ test('the drift of [ratio term, guidance term] is the sum of their weighted grad
   assert.ok(maxAbsDiff(both, r) > 1e-3, 'the guidance term changes the drift');
   // logProbTerm is the generic form: −weight · logProb
   const generic = logProbTerm((v: Tensor2D) => tf.reshape(tf.slice(classifierLogProbs(clf, v), [0, 2], [-1, 1]), [-1]), phi);
-  const viaGeneric = tf.tidy(() => driftGradient([ratio, generic])(x).dataSync());
-  assert.ok(maxAbsDiff(viaGeneric, both) < 1e-6 * (1 + scale));
+  // (a TF.js potential: this flow runs on TF.js whatever the engine)
+  const viaGeneric = await driftAt(x, [ratio, generic]);
+  assert.ok(maxAbsDiff(viaGeneric, both) < 1e-6 * (1 + scale), `generic form: ${maxAbsDiff(viaGeneric, both)}`);
   x.dispose();
   net.dispose();
   clf.dispose();
 });
 
-test('guidance with a large φ raises log p(y|x) of the flowed particles', async () => {
-  await initEngine('cpu');
+for (const setup of ENGINE_SETUPS) test(`[${setup.label}] guidance with a large φ raises log p(y|x) of the flowed particles`, async () => {
+  await useEngine(setup);
   const clf = tinyClassifier(21);
   const net = createRatioNet({ type: 'cnn', image, channels: [3, 4], activation: 'silu' }, new Rng(22));
   const n = 16;

@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import { initEngine, tf } from '../../src/engine/index.js';
 import { createRatioNet, netSpec } from '../../src/nets/ratio-net.js';
 import type { ConvSpec } from '../../src/nets/conv.js';
-import { ratioTerm, driftGradient } from '../../src/flow/core.js';
+import { drift, ratioTerm } from '../../src/flow/index.js';
+import { compileTerm, driftGradient } from '../../src/engine/tfjs/drift.js';
+import { ENGINE_SETUPS, useEngine } from '../helpers/engine.js';
 import { dataGaussianPrior, meanCovariance, priorFromState, FULL_COVARIANCE_MAX_DIM } from '../../src/priors/index.js';
 import { engineMeanCovariance } from '../../src/priors/low-rank.js';
 import { resolveConfig } from '../../src/config/resolve.js';
@@ -32,14 +34,14 @@ const specs: ConvSpec[] = [
   { type: 'cnn', image, channels: [4, 6], activation: 'silu', headHidden: [5] },
 ];
 
-for (const backend of ['cpu', 'wasm'] as const) {
+for (const setup of ENGINE_SETUPS) {
   for (const spec of specs) {
     const label =
       (spec.type === 'cnn' && spec.head ? `${spec.type} (${spec.head} head)` : spec.type) +
       (spec.type === 'cnn' && spec.headHidden ? ` with dense hidden ${spec.headHidden.join('-')}` : '') +
       (spec.spectralNorm ? ' with spectral norm' : '');
-    test(`${label} ratio net on ${backend}: output [n, 1], drift = finite differences of the potential`, async () => {
-      await initEngine(backend);
+    test(`[${setup.label}] ${label} ratio net: output [n, 1], drift = finite differences of the potential`, async () => {
+      await useEngine(setup);
       const net = createRatioNet(spec, new Rng(3));
       const rng = new Rng(4);
       const n = 3;
@@ -58,9 +60,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
       }
       // SiLU is smooth, so central differences of Σ f′(out) are accurate in float32 at h = 1e-2
       const term = ratioTerm(net, 'kl', 'log-ratio');
-      const grad = driftGradient([term])(x).arraySync() as number[][];
+      const gx = await drift(x, [term]);
+      const grad = gx.arraySync() as number[][];
+      gx.dispose();
       const potential = (v: Float32Array): number =>
-        tf.tidy(() => tf.sum(term.potential(tf.tensor2d(v, [n, dim]))).dataSync()[0]);
+        tf.tidy(() => tf.sum(compileTerm(term).potential(tf.tensor2d(v, [n, dim]))).dataSync()[0]);
       const h = 1e-2;
       let worst = 0;
       let scale = 0;
@@ -82,10 +86,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
   }
 }
 
-test('conv terms are portable to flow workers and marked heavy; a conv net on point data is refused', async () => {
-  await initEngine('cpu');
+test('[tfjs] conv terms are portable to flow workers and marked heavy; a conv net on point data is refused', async () => {
+  await initEngine('cpu', { engine: 'tfjs' });
   const net = createRatioNet(specs[0], new Rng(1));
-  const term = ratioTerm(net, 'kl', 'log-ratio');
+  const term = compileTerm(ratioTerm(net, 'kl', 'log-ratio'));
   assert.equal(term.heavy, true);
   assert.deepEqual(term.portable!().spec, specs[0]);
   net.dispose();
@@ -223,8 +227,8 @@ test('config: image presets pick κ from the prior; a bad net names the field', 
   }
 });
 
-test('big nets work in row blocks: the drift and the training step match the one-piece result', async () => {
-  await initEngine('wasm');
+test('[tfjs] big nets work in row blocks: the drift and the training step match the one-piece result', async () => {
+  await initEngine('wasm', { engine: 'tfjs' });
   const { config } = resolveConfig({
     preset: 'emoji-cpu',
     overrides: { data: 'tiny', batch: 10, flowSteps: 2, net: { type: 'cnn', channels: [4, 6], activation: 'leaky_relu' } },

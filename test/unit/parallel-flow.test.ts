@@ -1,5 +1,5 @@
 /**
- * The particle-parallel flow (src/flow/parallel/): worker threads must reproduce the
+ * The TF.js engine's particle-parallel flow (src/engine/tfjs/parallel/): worker threads must reproduce the
  * single-thread flow exactly (same chunked noise, same arithmetic), in training too, without
  * leaking tensors or keeping the process alive.
  */
@@ -11,21 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { EngineError, engineInfo, initEngine, tf } from '../../src/engine/index.js';
 import { createMlp } from '../../src/nets/mlp.js';
 import { createRatioNet } from '../../src/nets/ratio-net.js';
-import {
-  FlowNoise,
-  NOISE_CHUNK_ROWS,
-  flowWorkerCount,
-  gradientBlocksInWorkers,
-  ratioTerm,
-  runFlow,
-  setParallelMinRows,
-  stopFlowWorkers,
-  type FlowTerm,
-} from '../../src/flow/index.js';
+import { FlowNoise, NOISE_CHUNK_ROWS, ratioTerm, runFlow, type FlowTerm } from '../../src/flow/index.js';
+import { flowWorkerCount, gradientBlocksInWorkers, setParallelMinRows, stopFlowWorkers } from '../../src/engine/tfjs/parallel/pool.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { resolveDataset } from '../../src/data/index.js';
 import { makeImageDataset } from '../../src/data/images/index.js';
-import { gradientBlocks } from '../../src/losses/block-gradients.js';
+import { gradientBlocks } from '../../src/engine/tfjs/block-gradients.js';
 import { Trainer, deriveSetup } from '../../src/train/trainer.js';
 import { readParams } from '../../src/nets/params.js';
 import { Rng } from '../../src/util/rng.js';
@@ -38,7 +29,7 @@ after(async () => {
 });
 
 function flowWith(threads: number, x0: tf.Tensor2D, terms: FlowTerm[], trajectoryEvery?: number) {
-  return initEngine('wasm', { threads }).then(async () => {
+  return initEngine('wasm', { threads, engine: 'tfjs' }).then(async () => {
     const r = await runFlow(x0, terms, { steps: 12, eta: 0.05, noise: 0.1 }, new FlowNoise(77), { trajectoryEvery });
     const x = r.x.dataSync().slice() as Float32Array;
     r.x.dispose();
@@ -60,7 +51,7 @@ test('the chunked noise does not depend on how rows are split', () => {
 });
 
 test('parallel flows equal the single-thread flow bit for bit (1, 2 and 3 threads)', async () => {
-  await initEngine('wasm');
+  await initEngine('wasm', { engine: 'tfjs' });
   setParallelMinRows(1); // split whatever can be split, to test small and ragged batches
   const rng = new Rng(3);
   const nets = [
@@ -89,9 +80,9 @@ test('parallel flows equal the single-thread flow bit for bit (1, 2 and 3 thread
 });
 
 test('terms without a portable form stay on the main thread', async () => {
-  await initEngine('wasm', { threads: 2 });
+  await initEngine('wasm', { threads: 2, engine: 'tfjs' });
   setParallelMinRows(1);
-  const quad: FlowTerm = { potential: (x) => tf.mul(0.5, tf.sum(tf.square(x), 1)), weight: 1 };
+  const quad: FlowTerm = { kind: 'potential', potential: (x) => tf.mul(0.5, tf.sum(tf.square(x), 1)), weight: 1, label: '½‖x‖²' };
   const x0 = tf.tensor2d(new Rng(1).normalArray(600), [300, 2]);
   const r = await runFlow(x0, [quad], { steps: 3, eta: 0.5, noise: 0 }, new FlowNoise(1));
   const got = r.x.dataSync();
@@ -102,7 +93,7 @@ test('terms without a portable form stay on the main thread', async () => {
 });
 
 function trainWeights(threads: number, iterations: number) {
-  return initEngine('wasm', { threads }).then(async () => {
+  return initEngine('wasm', { threads, engine: 'tfjs' }).then(async () => {
     const { config } = resolveConfig({
       overrides: { data: '8gaussians', flowSteps: 5, batch: 600, net: { hidden: 16, depth: 1 } },
       defaults: {},
@@ -142,7 +133,7 @@ test('conv ratio nets flow in workers too, from two noise chunks up: same result
   const n = 40;
   const x0 = tf.tensor2d(rng.normalArray(n * 64), [n, 64]);
   const run = async (threads: number) => {
-    await initEngine('wasm', { threads });
+    await initEngine('wasm', { threads, engine: 'tfjs' });
     const r = await runFlow(x0, [ratioTerm(net, 'kl', 'log-ratio')], { steps: 4, eta: 0.5, noise: 0.05 }, new FlowNoise(3, 16), {
       trajectoryEvery: 2,
     });
@@ -170,7 +161,7 @@ test('conv training steps share their gradient blocks with workers: same weights
     defaults: {},
   });
   const train = async (threads: number) => {
-    await initEngine('wasm', { threads });
+    await initEngine('wasm', { threads, engine: 'tfjs' });
     const tr = new Trainer(config, ds, await deriveSetup(config, ds));
     const stats = [await tr.step()];
     const tensors = tf.memory().numTensors;
@@ -184,7 +175,7 @@ test('conv training steps share their gradient blocks with workers: same weights
   };
   // a conv net's batch is cut in two blocks whatever the thread count (MLPs stay whole)
   assert.deepEqual(gradientBlocks(12, { spec: { type: 'cnn', image, channels: [4], activation: 'silu' } }), [[0, 6], [6, 12]]);
-  assert.deepEqual(gradientBlocks(10, { spec: { type: 'cnn', image, channels: [4], activation: 'silu' }, maxRows: 3 }).map(([a, b]) => b - a), [3, 3, 3, 1]);
+  assert.deepEqual(gradientBlocks(10, { spec: { type: 'cnn', image, channels: [4], activation: 'silu' }, maxRows: 3 }).map(([a, b]: [number, number]) => b - a), [3, 3, 3, 1]);
   assert.deepEqual(gradientBlocks(600, { spec: { inputDim: 2, hidden: 8, depth: 1, activation: 'silu' } }), [[0, 600]]);
   const one = await train(1);
   const before = gradientBlocksInWorkers();
@@ -195,7 +186,7 @@ test('conv training steps share their gradient blocks with workers: same weights
 });
 
 test('workers stop on request, restart on demand, and never keep a process alive', async () => {
-  await initEngine('wasm', { threads: 2 });
+  await initEngine('wasm', { threads: 2, engine: 'tfjs' });
   setParallelMinRows(1);
   const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'relu' }, new Rng(1));
   const x0 = tf.tensor2d(new Rng(2).normalArray(512), [256, 2]);
@@ -228,19 +219,19 @@ test('workers stop on request, restart on demand, and never keep a process alive
 });
 
 test('engineInfo reports the flow threads; DGGF_THREADS and the option are checked', async () => {
-  await initEngine('wasm', { threads: 2 });
+  await initEngine('wasm', { threads: 2, engine: 'tfjs' });
   let info = await engineInfo();
   assert.equal(info.threads, 2);
   assert.equal(info.flowWorkers, 1);
-  await initEngine('wasm', { threads: 1 });
+  await initEngine('wasm', { threads: 1, engine: 'tfjs' });
   info = await engineInfo();
   assert.equal(info.threads, 1);
   assert.equal(info.flowWorkers, 0);
-  await assert.rejects(initEngine('wasm', { threads: 0 }), EngineError);
+  await assert.rejects(initEngine('wasm', { threads: 0, engine: 'tfjs' }), EngineError);
   const saved = process.env.DGGF_THREADS;
   process.env.DGGF_THREADS = 'two';
   try {
-    await assert.rejects(initEngine('wasm'), /DGGF_THREADS/);
+    await assert.rejects(initEngine('wasm', { engine: 'tfjs' }), /DGGF_THREADS/);
   } finally {
     if (saved === undefined) delete process.env.DGGF_THREADS;
     else process.env.DGGF_THREADS = saved;

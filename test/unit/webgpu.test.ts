@@ -14,7 +14,8 @@ import { initEngine, tf } from '../../src/engine/index.js';
 import { isOurs } from '../../src/engine/kernels/wasm-ops.js';
 import { Rng } from '../../src/util/rng.js';
 import { createMlp } from '../../src/nets/mlp.js';
-import { driftGradient, ratioTerm } from '../../src/flow/index.js';
+import { ratioTerm } from '../../src/flow/index.js';
+import { driftGradient } from '../../src/engine/tfjs/drift.js';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { makeImageDataset } from '../../src/data/images/dataset.js';
 import { deriveSetup, Trainer } from '../../src/train/trainer.js';
@@ -24,7 +25,7 @@ import { onBackend } from '../helpers/engine.js';
 const REQUIRED = process.env.DGGF_REQUIRE_WEBGPU === '1';
 let unavailable: string | null = null;
 try {
-  await initEngine('webgpu');
+  await initEngine('webgpu', { engine: 'tfjs' });
 } catch (e) {
   unavailable = (e as Error).message;
 }
@@ -43,7 +44,7 @@ test('webgpu: Conv2D forward, input and filter gradients match cpu (strides 1–
 });
 
 test('webgpu: AddN of 2–20 tensors matches cpu (our grouped kernel past 7 inputs)', { skip }, async () => {
-  await initEngine('webgpu');
+  await initEngine('webgpu', { engine: 'tfjs' });
   assert.ok(isOurs('AddN', 'webgpu'), 'AddN on webgpu is the grouped kernel');
   const rng = new Rng(32);
   for (const count of [2, 7, 8, 15, 20]) {
@@ -51,7 +52,7 @@ test('webgpu: AddN of 2–20 tensors matches cpu (our grouped kernel past 7 inpu
     await compare(`addN × ${count}`, () => tf.tidy(() => [tf.addN(values.map((v) => tf.tensor2d(v, [3, 5])))]));
   }
   // the group sums are freed in the backend (they never were tensors)
-  await initEngine('webgpu');
+  await initEngine('webgpu', { engine: 'tfjs' });
   const backend = tf.engine().backend as unknown as { numDataIds(): number };
   const list = Array.from({ length: 20 }, (_, i) => tf.fill([4], i));
   const before = backend.numDataIds();

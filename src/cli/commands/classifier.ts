@@ -46,6 +46,7 @@ export interface ClassifierTrainOptions {
   adversarialWarmup?: number;
   size?: number;
   backend?: string;
+  engine?: string;
 }
 
 /** `--filters 32,64,128`: one or more conv widths, each a whole number > 0. */
@@ -76,7 +77,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   if (o.adversarialWarmup !== undefined && !o.adversarial) {
     throw new UsageError(`--adversarial-warmup ${o.adversarialWarmup}: needs --adversarial ε > 0 (the radius it ramps up to)`);
   }
-  const backend = await initEngine(o.backend);
+  const backend = await initEngine(o.backend, { engine: o.engine });
   const dataset = resolveDataset(o.data, o.size !== undefined ? { imageSize: o.size } : {});
   if (!isImageDataset(dataset)) {
     throw new UsageError(`--data '${o.data}' is not an image dataset, expected a labelled image dataset (mnist, fashion-mnist, emoji-category, emoji-twitter, openmoji-color, …) or a folder of images with one sub-folder per class`);

@@ -16,12 +16,12 @@ import { EXIT, UsageError } from '../errors.js';
 /** Default sample count: 2000 points, 1000 images (each image is a whole flow of a conv net). */
 const DEFAULT_N = { points: 2000, images: 1000 };
 
-export async function evalCommand(o: { run: string; data?: string; n?: number; seed: number; flowSteps?: number; backend?: string }): Promise<number> {
+export async function evalCommand(o: { run: string; data?: string; n?: number; seed: number; flowSteps?: number; backend?: string; engine?: string }): Promise<number> {
   const stored = readStoredRun(o.run);
   if (!stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
   const dataset = resolveDataset(o.data ?? stored.config.data, datasetOptions(stored.config));
   checkDataFitsRun(stored.derived, dataset, o.run);
-  await initEngine(o.backend);
+  await initEngine(o.backend, { engine: o.engine });
   if (isImageDataset(dataset)) {
     const n = o.n ?? Math.min(DEFAULT_N.images, Math.floor(dataset.train.count / 2));
     if (2 * n > dataset.train.count) {

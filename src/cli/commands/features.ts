@@ -15,10 +15,11 @@ export interface FeaturesTrainOptions {
   seed?: number;
   size?: number;
   backend?: string;
+  engine?: string;
 }
 
 export async function featuresTrainCommand(o: FeaturesTrainOptions, stream: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const backend = await initEngine(o.backend);
+  const backend = await initEngine(o.backend, { engine: o.engine });
   const dataset = resolveImageDataset(o.data, o.size !== undefined ? { size: o.size } : {});
   if (!dataset) {
     throw new UsageError(`--data '${o.data}' is not an image dataset, expected mnist, fashion-mnist, emoji or a folder of images`);

@@ -39,6 +39,7 @@ export interface SampleCliOptions {
   /** Softmax temperature of the guiding classifier (default 1). */
   guidanceTemperature?: number;
   backend?: string;
+  engine?: string;
 }
 
 /** Default guidance weight φ (the authors' value). */
@@ -97,7 +98,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
   if (o.klCurve && getLoss(stored.config.loss).output !== 'log-ratio') {
     throw new UsageError(`--kl-curve: the run's net outputs r (loss '${stored.config.loss}'), not log r; the KL estimate needs --loss lr or kl`);
   }
-  await initEngine(o.backend);
+  await initEngine(o.backend, { engine: o.engine });
   const { model } = loadRun(o.run);
   const guides: Guide[] = [];
   try {

@@ -50,6 +50,7 @@ export interface TrainCliOptions {
   instanceNoise?: number;
   flip?: boolean;
   backend?: string;
+  engine?: string;
   report?: boolean;
   /** Translation: the source domain (its training images are the prior). */
   priorData?: string;
@@ -112,7 +113,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     process.stderr.write(`prior: the training images of ${describeImageDataset(priorSource)} (its held-out split is left for translation)\n`);
     for (const note of priorSource.notes) process.stderr.write(`note: prior data: ${note}\n`);
   }
-  await initEngine(o.backend);
+  await initEngine(o.backend, { engine: o.engine });
 
   const progress = createProgress(process.stderr, 'train');
   const dim = dataset.dim;
@@ -156,7 +157,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   return EXIT.ok;
 }
 
-export async function demoCommand(o: { out: string; backend?: string; seed?: number }): Promise<number> {
+export async function demoCommand(o: { out: string; backend?: string; engine?: string; seed?: number }): Promise<number> {
   process.stdout.write(`dggf demo: training the 'toy' preset on 8gaussians into ${o.out}\n`);
-  return trainCommand({ data: '8gaussians', out: o.out, preset: 'toy', seed: o.seed, backend: o.backend });
+  return trainCommand({ data: '8gaussians', out: o.out, preset: 'toy', seed: o.seed, backend: o.backend, engine: o.engine });
 }

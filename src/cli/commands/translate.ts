@@ -31,6 +31,7 @@ export interface TranslateCliOptions {
   steps?: number;
   seed: number;
   backend?: string;
+  engine?: string;
 }
 
 /** Held-out images translated when --n is not given. */
@@ -173,7 +174,7 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
   if (fromFiles) notes.push(...fromFiles.notes);
   const steps = o.steps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
 
-  await initEngine(o.backend);
+  await initEngine(o.backend, { engine: o.engine });
   // your own --input images do not need the run's source domain; --held-out does
   const { model, checkpoint } = loadRun(o.run, { priorOptional: o.input !== undefined });
   try {

@@ -1,11 +1,11 @@
 /**
- * The page's stand-in for src/flow/parallel/pool.ts (substituted by web/vite.config.ts). The
+ * The page's stand-in for src/engine/tfjs/parallel/pool.ts (substituted by web/vite.config.ts). The
  * particle-parallel flow uses Node worker threads; a page has none of those, so every flow
- * takes runFlow's main-thread path — the same Euler–Maruyama code (src/flow/core.ts) — and
+ * takes the TF.js engine's main-thread path — the same Euler–Maruyama code (src/engine/tfjs/drift.ts) — and
  * gives the same result as the split one; training steps compute their gradient blocks in
  * order on the page's thread, as with one thread in Node.
  */
-import type * as Pool from '../../../src/flow/parallel/pool.js';
+import type * as Pool from '../../../src/engine/tfjs/parallel/pool.js';
 
 export const PARALLEL_MIN_ROWS = 512;
 export function setParallelMinRows(_rows?: number): void {}

@@ -9,12 +9,15 @@
  * main thread for good (with one warning); its rows are redone there with the same noise.
  */
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { activeBackend, flowThreads, tf, type Tensor, type Tensor2D } from '../../engine/index.js';
-import type { RatioNet } from '../../nets/ratio-net.js';
-import type { RatioLoss } from '../../losses/index.js';
-import { blocksInOrder, disposeBlocks, type BlockGradients } from '../../losses/block-gradients.js';
-import { driftGradient, eulerMaruyama, isSnapshotStep, type FlowSettings, type FlowTerm } from '../core.js';
-import type { FlowNoise } from '../noise.js';
+import { tf, type Tensor, type Tensor2D } from '../../tf.js';
+import { activeBackend } from '../../backend.js';
+import { flowThreads } from '../../threads.js';
+import type { RatioNet } from '../../../nets/ratio-net.js';
+import type { RatioLoss } from '../../../losses/index.js';
+import { isSnapshotStep, type FlowSettings } from '../../../flow/terms.js';
+import type { FlowNoise } from '../../../flow/noise.js';
+import { blocksInOrder, disposeBlocks, type BlockGradients } from '../block-gradients.js';
+import { compiledDrift, eulerMaruyama, type TfjsTerm } from '../drift.js';
 import {
   SIGNAL_COUNT,
   SIGNAL_STATUS,
@@ -159,7 +162,7 @@ function disable(e: unknown): void {
  */
 export function parallelFlow(
   x0: Tensor2D,
-  terms: FlowTerm[],
+  terms: TfjsTerm[],
   settings: FlowSettings,
   noise: FlowNoise,
   trajectoryEvery?: number,
@@ -205,7 +208,7 @@ export function parallelFlow(
 
   // Runs rows [from, to) here, returning their final values and snapshots.
   const every = trajectoryEvery ?? 0;
-  const grad = driftGradient(terms);
+  const grad = compiledDrift(terms);
   const runHere = (from: number, to: number): { x: Float32Array; trajectory: Float32Array[] } => {
     const snaps: Float32Array[] = [];
     const start = tf.tensor2d(all.subarray(from * dim, to * dim), [to - from, dim]);

@@ -1,17 +1,19 @@
 /**
  * A flow worker: its own single-threaded wasm backend, running the main thread's
- * Euler–Maruyama code (../core.ts) on the rows it is sent, and the main thread's block
- * gradient code (../../losses/block-gradients.ts) on the training rows it is sent. Started by ./pool.ts through its
+ * Euler–Maruyama code (../drift.ts) on the rows it is sent, and the main thread's block
+ * gradient code (../block-gradients.ts) on the training rows it is sent. Started by ./pool.ts through its
  * bootstrap, which also marks the worker dead when it exits.
  */
 import { workerData, parentPort } from 'node:worker_threads';
-import { initEngine, tf, type Tensor } from '../../engine/index.js';
-import { createRatioNet, type RatioNet } from '../../nets/ratio-net.js';
-import { Rng } from '../../util/rng.js';
-import { getLoss } from '../../losses/index.js';
-import { blockGradients } from '../../losses/block-gradients.js';
-import { driftGradient, eulerMaruyama, isSnapshotStep, ratioTerm } from '../core.js';
-import { FlowNoise } from '../noise.js';
+import { tf, type Tensor } from '../../tf.js';
+import { initBackend } from '../../backend.js';
+import { createRatioNet, type RatioNet } from '../../../nets/ratio-net.js';
+import { Rng } from '../../../util/rng.js';
+import { getLoss } from '../../../losses/index.js';
+import { isSnapshotStep, ratioTerm } from '../../../flow/terms.js';
+import { FlowNoise } from '../../../flow/noise.js';
+import { blockGradients } from '../block-gradients.js';
+import { driftGradient, eulerMaruyama } from '../drift.js';
 import {
   SIGNAL_COUNT,
   SIGNAL_STATUS,
@@ -87,7 +89,7 @@ function run(job: FlowJob): FlowReply {
   }
 }
 
-const ready = initEngine('wasm', { threads: 1 }).then(() => {
+const ready = initBackend('wasm', { threads: 1 }).then(() => {
   Atomics.store(signal, SIGNAL_STATUS, STATUS_READY);
   wake();
 });

@@ -1,12 +1,12 @@
 /**
- * The ratio loss and its parameter gradients on one row block of a training batch. The main
- * thread and the workers (src/flow/parallel/) both run exactly this code, so a block's result
+ * The ratio loss and its parameter gradients on one row block of a training batch (TF.js
+ * engine). The main thread and the workers (./parallel/) both run exactly this code, so a block's result
  * does not depend on where it ran, and a batch's sum over blocks does not depend on the thread
  * count.
  */
-import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
-import { isMlpSpec, type RatioNet } from '../nets/ratio-net.js';
-import type { RatioLoss } from './index.js';
+import { tf, type Tensor, type Tensor2D } from '../tf.js';
+import { isMlpSpec, type RatioNet } from '../../nets/ratio-net.js';
+import type { RatioLoss } from '../../losses/index.js';
 
 export interface BlockGradients {
   /** The block's loss × its weight (scalar). */

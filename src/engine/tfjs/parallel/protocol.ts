@@ -5,9 +5,10 @@
  * on a shared signal word (Atomics.wait), so runFlow and Trainer.step stay synchronous.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { FlowSettings, PortableTerm } from '../core.js';
-import type { NetSpec } from '../../nets/ratio-net.js';
-import type { LossName } from '../../losses/index.js';
+import type { PortableTerm } from '../drift.js';
+import type { FlowSettings } from '../../../flow/terms.js';
+import type { NetSpec } from '../../../nets/ratio-net.js';
+import type { LossName } from '../../../losses/index.js';
 
 /** signal[SIGNAL_COUNT]: replies posted so far; signal[SIGNAL_STATUS]: a WorkerStatus. */
 export const SIGNAL_COUNT = 0;

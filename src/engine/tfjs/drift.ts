@@ -1,13 +1,15 @@
 /**
- * The pieces of the flow shared by the main thread and the flow workers (src/flow/parallel/):
- * flow terms, the drift ∇ₓΦ, and the Euler–Maruyama loop itself. Both sides run exactly this
- * code, so a particle's path depends only on its rows, the weights and its noise chunk.
+ * The TF.js engine's flow: flow terms (src/flow/terms.ts) compiled into TF.js potentials and
+ * gradients, the drift ∇ₓΦ, and the Euler–Maruyama loop itself. The main thread and the flow
+ * workers (./parallel/) run exactly this code, so a particle's path depends only on its rows,
+ * the weights and its noise chunk.
  */
-import { tf, type Tensor, type Tensor2D } from '../engine/index.js';
-import { getDivergence, type DivergenceName, type NetOutput } from '../divergences/index.js';
-import { isMlpSpec, type NetSpec, type RatioNet } from '../nets/ratio-net.js';
+import { tf, type Tensor, type Tensor2D } from '../tf.js';
+import { getDivergence, type DivergenceName, type NetOutput } from '../../divergences/index.js';
+import { isMlpSpec, type NetSpec } from '../../nets/ratio-net.js';
+import type { ClassifierTerm, FlowSettings, FlowTerm, RatioTerm } from '../../flow/terms.js';
 
-/** A flow term that a worker thread can rebuild from plain data (a ratio net's term). */
+/** A ratio term that a worker thread can rebuild from plain data. */
 export interface PortableTerm {
   kind: 'net-ratio';
   spec: NetSpec;
@@ -18,13 +20,13 @@ export interface PortableTerm {
   weight: number;
 }
 
-export interface FlowTerm {
+/** A flow term compiled for TF.js. */
+export interface TfjsTerm {
   /** Per-particle potential, shape [n] or [n, 1]. */
   potential(x: Tensor2D): Tensor;
   /** ∇ₓ of the summed potential, when the term has a faster way than autodiff. */
   gradient?(x: Tensor2D): Tensor2D;
   weight: number;
-  label?: string;
   /** Most rows its potential/gradient should see at once (memory); larger batches are split. */
   maxRows?: number;
   /** Expensive per particle (conv nets): split across threads from two noise chunks up. */
@@ -34,10 +36,7 @@ export interface FlowTerm {
    * now, by our fused CPU kernels; null (or absent) where they do not apply.
    */
   arrays?(): ArrayGradient | null;
-  /**
-   * A snapshot of the term as plain data (weights read now), for the particle-parallel flow.
-   * Terms without it (e.g. guidance by a classifier) keep the flow on the main thread.
-   */
+  /** A snapshot of the term as plain data (weights read now), for the particle-parallel flow. */
   portable?(): PortableTerm;
 }
 
@@ -50,20 +49,8 @@ export type ArrayGradient = (x: Float32Array, rows: number) => Float32Array;
  */
 export type Drift = ((x: Tensor2D) => Tensor2D) & { arrays?: () => ArrayGradient | null };
 
-export interface FlowSettings {
-  steps: number;
-  eta: number;
-  noise: number;
-}
-
-/** f′(r_θ(x)) as a flow term, evaluated with `weights` (e.g. the EMA copy) if given. */
-export function ratioTerm(
-  net: RatioNet,
-  divergence: DivergenceName,
-  output: NetOutput,
-  weights?: Tensor[],
-  weight = 1,
-): FlowTerm {
+function compileRatio(term: RatioTerm): TfjsTerm {
+  const { net, weights, divergence, output, weight } = term;
   const d = getDivergence(divergence);
   const fast = net.inputGradient;
   const spec = net.spec;
@@ -72,7 +59,6 @@ export function ratioTerm(
     potential: (x) => d.fPrimeOfOutput(net.applyFixed ? net.applyFixed(x, weights) : net.apply(x, weights), output),
     gradient: fast ? (x) => fast(x, (out) => d.fPrimeSlope(out, output), weights) : undefined,
     weight,
-    label: `f′ ${d.label}`,
     maxRows: net.maxRows,
     arrays: net.fused
       ? () => {
@@ -100,8 +86,37 @@ export function ratioTerm(
   };
 }
 
-/** ∇ₓ of the summed weighted potential, per particle: [n, dim]. */
+function compileClassifier(term: ClassifierTerm): TfjsTerm {
+  const { model, image, classIndex, temperature, mapping, weight } = term;
+  const logProb = (x: Tensor2D): Tensor => {
+    const flat = mapping ? tf.add(tf.mul(x, tf.tensor1d(mapping.std)), tf.tensor1d(mapping.mean)) : x;
+    const images = tf.reshape(flat, [x.shape[0], image.height, image.width, image.channels]);
+    const logits = model.apply(images, { training: false }) as Tensor;
+    const logProbs = tf.logSoftmax(temperature === 1 ? logits : tf.div(logits, temperature));
+    return tf.reshape(tf.slice(logProbs, [0, classIndex], [-1, 1]), [-1]);
+  };
+  return { potential: (x) => tf.neg(logProb(x)), weight };
+}
+
+/** A flow term in its TF.js form. */
+export function compileTerm(term: FlowTerm): TfjsTerm {
+  switch (term.kind) {
+    case 'ratio':
+      return compileRatio(term);
+    case 'classifier':
+      return compileClassifier(term);
+    case 'potential':
+      return { potential: (x) => term.potential(x), weight: term.weight };
+  }
+}
+
+/** ∇ₓ of the summed weighted potential of `terms`, per particle: [n, dim]. */
 export function driftGradient(terms: FlowTerm[]): Drift {
+  return compiledDrift(terms.map(compileTerm));
+}
+
+/** ∇ₓ of the summed weighted potential of compiled terms, per particle: [n, dim]. */
+export function compiledDrift(terms: TfjsTerm[]): Drift {
   if (terms.length === 0) throw new Error('a flow needs at least one term');
   const weighted = (t: Tensor, w: number): Tensor => (w === 1 ? t : tf.mul(t, w));
   const direct = terms.filter((t) => t.gradient);
@@ -127,7 +142,7 @@ export function driftGradient(terms: FlowTerm[]): Drift {
 }
 
 /** The weighted sum of the terms' array gradients (float32 rounding as on the engine), or null. */
-function arrayDrift(terms: FlowTerm[]): ArrayGradient | null {
+function arrayDrift(terms: TfjsTerm[]): ArrayGradient | null {
   const parts = terms.map((t) => t.arrays!());
   if (parts.some((p) => !p)) return null;
   return (x, rows) => {
@@ -154,11 +169,6 @@ export function inRowChunks(x: Tensor2D, rows: number, f: (block: Tensor2D) => T
   const out = tf.concat(parts, 0);
   tf.dispose(parts);
   return out;
-}
-
-/** Is step k one whose particles a trajectory keeps (every `every` steps, the first and last)? */
-export function isSnapshotStep(k: number, every: number, steps: number): boolean {
-  return k === 0 || k % every === 0 || k === steps;
 }
 
 /**
