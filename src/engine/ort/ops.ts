@@ -312,7 +312,7 @@ export function concat(xs: Value[], axis: number): Value {
   const y = graph.node('Concat', xs, { axis: attr.int(axis) }, [shape])[0];
   record(xs, [y], ([gy]) => {
     if (!sizes.every((s) => typeof s === 'number')) throw new Error('ops.concat: sizes must be known to differentiate');
-    const parts = graph.node('Split', [gy!], { axis: attr.int(axis), split: attr.ints(sizes as number[]) }, xs.map((x) => x.shape));
+    const parts = graph.node('Split', [gy!, graph.int64(sizes as number[])], { axis: attr.int(axis) }, xs.map((x) => x.shape));
     return parts;
   });
   return y;
