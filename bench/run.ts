@@ -4,30 +4,33 @@
  * run; prints ours, the reference and the ratio, and writes bench/RESULTS.md (one section per
  * workload, replaced by each run of that workload).
  *
- *   npm run bench [-- --only paper-toy,cnn --iterations 5 --warmup 1 --backend wasm --threads N --no-torch
- *                    --batch 64 --no-write]
+ *   npm run bench [-- --only paper-toy,cnn,memory --iterations 5 --warmup 1 --engine ort|tfjs
+ *                    --backend wasm --threads N --no-torch --batch 64 --no-write]
  *
  * Workloads (`--only` takes a comma list; default all):
  * - `paper-toy`: one training iteration of the paper-toy preset (and our `toy` preset);
  * - `cnn-mnist-cpu`, `cnn-paper-32` (`cnn` = both): one flow step and one train step, batch 64,
  *   of the mnist-cpu CNN and the paper-32 ResNet. paper-32 is big (ResNet 128/256 channels at
- *   32×32: tens of seconds per step on 2 cores), so it runs at most 3 repeats after at most
- *   1 warm-up whatever `--iterations`/`--warmup` say. Its batch of 64 does not fit the wasm
- *   backend's 4 GiB heap (the backend aborts, and is unusable after that: it runs last); `--batch N`
- *   times both engines at another batch (CNN workloads only; the section's heading says which).
+ *   32×32: seconds per step on 2 cores), so it runs at most 3 repeats after at most 1 warm-up
+ *   whatever `--iterations`/`--warmup` say. On the tfjs engine its batch of 64 does not fit the
+ *   wasm backend's 4 GiB heap (the backend aborts, and is unusable after that: it runs last);
+ *   `--batch N` times both engines at another batch (CNN workloads only; the heading says which);
+ * - `memory`: 1,000 `mnist-cpu` training iterations, resident memory, tensors and sessions
+ *   along the way (no growth expected).
  *
- * `--no-write` leaves bench/RESULTS.md alone (for quick checks).
+ * `--engine` (default DGGF_ENGINE or auto: ONNX Runtime) picks our engine; `--no-write` leaves
+ * bench/RESULTS.md alone (for quick checks).
  *
- * `--threads` (default DGGF_THREADS or min(2, cores)) sets the particle-parallel flow's threads
- * (MLP flows of ≥ 512 rows; conv-net flows from two noise chunks up; one wasm thread each),
- * which also share a conv net's training step (its batch's two gradient blocks).
+ * `--threads` (default DGGF_THREADS, else the engine's own: ONNX Runtime the available cores,
+ * TF.js min(2, cores)) sets ONNX Runtime's intra-op threads, or the TF.js engine's
+ * particle-parallel flow threads.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineInfo, fusedKernelsEnabled, initEngine } from '../src/engine/index.js';
+import { engineInfo, fusedKernelsEnabled, initEngine, tf } from '../src/engine/index.js';
 import type { ImageShape } from '../src/data/index.js';
 import type { RunConfigInput } from '../src/config/schema.js';
 
@@ -39,6 +42,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ITER = Number(opt('iterations', '5'));
 const WARMUP = Number(opt('warmup', '1'));
 const BACKEND = opt('backend', 'wasm');
+const ENGINE = args.includes('--engine') ? opt('engine', '') : undefined;
 const THREADS = args.includes('--threads') ? Number(opt('threads', '')) : undefined;
 const WITH_TORCH = !args.includes('--no-torch');
 const WRITE = !args.includes('--no-write');
@@ -46,7 +50,7 @@ const WRITE = !args.includes('--no-write');
 const CNN_BATCH = Number(opt('batch', '64'));
 
 /** Workloads, and the `--only` names that select them. */
-const WORKLOADS = ['paper-toy', 'cnn-mnist-cpu', 'cnn-paper-32'] as const;
+const WORKLOADS = ['paper-toy', 'cnn-mnist-cpu', 'cnn-paper-32', 'memory'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
 const GROUPS: Record<string, WorkloadName[]> = { toy: ['paper-toy'], cnn: ['cnn-mnist-cpu', 'cnn-paper-32'] };
 function selectedWorkloads(): Set<WorkloadName> {
@@ -61,12 +65,22 @@ function selectedWorkloads(): Set<WorkloadName> {
   return out;
 }
 
-/** Which kernels our side ran (the fused ones can be turned off with DGGF_FUSED=0 for a comparison). */
-function kernelsNote(): string {
+/** Which engine and kernels our side ran. */
+function engineNote(info: Env['info']): string {
+  if (info.ort) return `Ours: ONNX Runtime ${info.ort.version} (onnxruntime-node), ${info.ort.provider.toUpperCase()} execution provider, ${info.ort.threads} intra-op thread${info.ort.threads === 1 ? '' : 's'}.`;
   return fusedKernelsEnabled()
-    ? 'Kernels: our fused WebAssembly SIMD kernels for MLPs (flow and training step), cnn flows and Gaussian priors; TF.js for the rest.'
-    : 'Kernels: TF.js only (DGGF_FUSED=0).';
+    ? `Ours: TF.js ${info.tfjs} (${info.backend}) with our fused WebAssembly SIMD kernels for MLPs (flow and training step), cnn flows and Gaussian priors.`
+    : `Ours: TF.js ${info.tfjs} (${info.backend}) only (DGGF_FUSED=0).`;
 }
+
+const threadCount = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
+
+/** Short label of our engine for table rows. */
+function engineLabel(info: Env['info']): string {
+  return info.ort ? `dggf (ONNX Runtime, ${info.ort.provider}, ${threadCount(info.ort.threads)})` : `dggf (TF.js ${info.backend}, ${threadCount(info.threads)})`;
+}
+
+const mib = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : `${v.toFixed(0)} MiB`);
 
 const oursIteration = (preset: string, o: Omit<IterationOptions, 'repeats' | 'warmup'> & Partial<Pick<IterationOptions, 'repeats' | 'warmup'>> = {}): Promise<Timing> =>
   timeIterations(preset, { repeats: ITER, warmup: WARMUP, ...o });
@@ -75,6 +89,7 @@ interface TorchResult extends Timing {
   torch?: string;
   threads?: number;
   blas_threads?: number;
+  max_rss_mib?: number;
   error?: string;
 }
 
@@ -111,11 +126,10 @@ interface Env {
   machine: string;
   date: string;
   info: Awaited<ReturnType<typeof engineInfo>>;
-  threadsLabel: string;
 }
 
 async function paperToy(env: Env): Promise<void> {
-  const { info, threadsLabel, machine, date } = env;
+  const { info, machine, date } = env;
   const ours = await oursIteration('paper-toy');
   console.log(`paper-toy ours: ${fmt(ours.median_ms)} ms/iteration (flow ${fmt(ours.flow_ms_median)}, train step ${fmt(ours.train_ms_median)})`);
   // more repeats for the short toy iteration, whose timing is noisier
@@ -131,21 +145,22 @@ async function paperToy(env: Env): Promise<void> {
   }
 
   const rows = [
-    `| dggf (${info.backend}, SIMD, ${threadsLabel}) | ${fmt(ours.median_ms)} | ${fmt(ours.flow_ms_median)} | ${fmt(ours.train_ms_median)} | 1.00 |`,
+    `| ${engineLabel(info)} | ${fmt(ours.median_ms)} | ${fmt(ours.flow_ms_median)} | ${fmt(ours.train_ms_median)} | ${mib(ours.peak_rss_mib)} | 1.00 |`,
     ...refs.map(({ label, r }) =>
       r.error
-        ? `| ${label} | unavailable: ${r.error} | | | |`
-        : `| ${label} (torch ${r.torch}) | ${fmt(r.median_ms)} | ${fmt(r.flow_ms_median)} | ${fmt(r.train_ms_median)} | ${(ours.median_ms / r.median_ms).toFixed(2)} |`,
+        ? `| ${label} | unavailable: ${r.error} | | | | |`
+        : `| ${label} (torch ${r.torch}) | ${fmt(r.median_ms)} | ${fmt(r.flow_ms_median)} | ${fmt(r.train_ms_median)} | ${mib(r.max_rss_mib)} | ${(ours.median_ms / r.median_ms).toFixed(2)} |`,
     ),
   ];
   const section = [
     `## paper-toy iteration (MLP 64×3, batch 1024, K = 200, LSIF-χ²) — ${date}`,
     '',
-    `Machine: ${machine}; Node ${process.version}; TF.js ${info.tfjs}. ${kernelsNote()} Median of ${ITER} iterations after ${WARMUP} warm-up,`,
-    'both engines in the same `npm run bench` run. Ratio = ours / reference (lower is better for us).',
+    `Machine: ${machine}; Node ${process.version}. ${engineNote(info)} Median of ${ITER} iterations after ${WARMUP} warm-up,`,
+    'both engines in the same `npm run bench` run. Ratio = ours / reference (lower is better for us). Peak memory: the',
+    'largest resident set of our process during the workload (after each iteration), of PyTorch\'s process overall.',
     '',
-    '| engine | ms/iteration | flow (K steps) | train step | ours/ref |',
-    '|---|---|---|---|---|',
+    '| engine | ms/iteration | flow (K steps) | train step | peak memory | ours/ref |',
+    '|---|---|---|---|---|---|',
     ...rows,
     '',
     `Our \`toy\` preset (MLP 64×3, batch 256, K = 40, LR-KL), same run: ${fmt(toy.median_ms)} ms/iteration (flow ${fmt(toy.flow_ms_median)}, train step ${fmt(toy.train_ms_median)}), median of ${8 * ITER}.`,
@@ -155,31 +170,35 @@ async function paperToy(env: Env): Promise<void> {
 }
 
 /** The CNN workloads: a preset's net on a batch (`--batch`, default 64) of random images of its shape. */
-const CNN: Record<'cnn-mnist-cpu' | 'cnn-paper-32', { preset: string; image: ImageShape; net: string; repeats: number; warmup: number }> = {
+const CNN: Record<'cnn-mnist-cpu' | 'cnn-paper-32', { preset: string; image: ImageShape; net: string; repeats: number; warmup: number; flowSteps: number }> = {
   'cnn-mnist-cpu': {
     preset: 'mnist-cpu',
     image: { height: 28, width: 28, channels: 1 },
-    net: 'cnn 16/32/64, flatten head, spectral norm, 28×28×1, LR-KL',
+    net: 'cnn 16/32/64, flatten head, dense 128, spectral norm, 28×28×1, LR-KL',
     repeats: ITER,
     warmup: WARMUP,
+    // the preset's K
+    flowSteps: 10,
   },
   'cnn-paper-32': {
     preset: 'paper-32',
     image: { height: 32, width: 32, channels: 3 },
     net: 'ResNet stem 128, 3 × 128 + 3 × (256↓, 256, 256), 32×32×3, LSIF-χ²',
-    // tens of seconds per step on 2 cores: fewer repeats
+    // seconds per step on 2 cores: fewer repeats, and flows of 4 steps (the preset's K is 100)
     repeats: Math.min(ITER, 3),
     warmup: Math.min(WARMUP, 1),
+    flowSteps: 4,
   },
 };
 
 /**
  * One Euler–Maruyama flow step and one train step of a preset's conv net, batch 64 (the
  * presets' batch; `--batch`), through the real code paths: a Trainer with K = 1 on 256 random images
- * of the preset's shape. Flow step = runFlow with one step (∇ₓ by autodiff); train step =
- * Trainer.step() minus a flow step (prior + data draw, forward on 64 flowed + 64 data images,
- * loss, gradients, gradient norm read-back, Adam, EMA). The prior is overridden to N(0, I)
- * (the reference draws randn; the data-gaussian prior's sampling is not what is compared).
+ * of the preset's shape. Flow step = a K-step runFlow with new weights, divided by K (so it holds
+ * a K-th of building the engine's session for those weights); train step = Trainer.step() minus a
+ * one-step flow (prior + data draw, forward on 64 flowed + 64 data images, loss, gradients,
+ * gradient norm read-back, Adam, EMA). The prior is overridden to N(0, I) (the reference draws
+ * randn; the data-gaussian prior's sampling is not what is compared).
  */
 async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Promise<void> {
   const { info, machine, date } = env;
@@ -191,7 +210,7 @@ async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Pr
   let ours: Timing | { error: string };
   try {
     const overrides: RunConfigInput = { data: ds.name, flowSteps: 1, prior: 'gaussian', batch };
-    ours = await oursIteration(w.preset, { ds, overrides, repeats: w.repeats, warmup: w.warmup });
+    ours = await oursIteration(w.preset, { ds, overrides, repeats: w.repeats, warmup: w.warmup, stepsPerFlow: w.flowSteps - 1 });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
     // the wasm backend aborts (no JS exception to recover from) when malloc fails in its 4 GiB heap
@@ -202,61 +221,105 @@ async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Pr
     };
   }
   const o = 'error' in ours ? undefined : ours;
-  if (o) console.log(`  ours: flow step ${fmt(o.flow_ms_median)} ms, train step ${fmt(o.train_ms_median)} ms (Trainer.step with K = 1: ${fmt(o.median_ms)} ms)`);
+  if (o) console.log(`  ours: flow step ${fmt(o.flow_step_ms_median)} ms (in a ${w.flowSteps}-step flow; a 1-step flow ${fmt(o.flow_ms_median)} ms), train step ${fmt(o.train_ms_median)} ms (Trainer.step with K = 1: ${fmt(o.median_ms)} ms); peak memory ${mib(o.peak_rss_mib)}`);
   else console.log(`  ours: failed (${(ours as { error: string }).error})`);
   const ref: TorchResult | undefined = WITH_TORCH ? torchReference(name, 1, w.repeats, w.warmup, batch) : undefined;
   if (ref?.error) console.log(`  PyTorch: unavailable (${ref.error})`);
   else if (ref) {
-    console.log(`  PyTorch (torch ${ref.torch}, ${ref.threads} thread, OpenBLAS ${ref.blas_threads}): flow step ${fmt(ref.flow_ms_median)} ms, train step ${fmt(ref.train_ms_median)} ms`);
-    console.log(`  ratio ours/PyTorch: flow step ${ratio(o?.flow_ms_median, ref.flow_ms_median)}, train step ${ratio(o?.train_ms_median, ref.train_ms_median)}`);
+    console.log(`  PyTorch (torch ${ref.torch}, ${ref.threads} thread, OpenBLAS ${ref.blas_threads}): flow step ${fmt(ref.flow_ms_median)} ms, train step ${fmt(ref.train_ms_median)} ms; peak memory ${mib(ref.max_rss_mib)}`);
+    console.log(`  ratio ours/PyTorch: flow step ${ratio(o?.flow_step_ms_median, ref.flow_ms_median)}, train step ${ratio(o?.train_ms_median, ref.train_ms_median)}`);
   }
   const refOk = ref && !ref.error ? ref : undefined;
-  const both = (t?: { flow_ms_median?: number; train_ms_median?: number }): number | undefined =>
-    t?.flow_ms_median !== undefined && t.train_ms_median !== undefined ? t.flow_ms_median + t.train_ms_median : undefined;
+  const both = (flow?: number, train?: number): number | undefined => (flow !== undefined && train !== undefined ? flow + train : undefined);
   const row = (step: string, a?: number, b?: number): string => `| ${step} | ${o ? fmt(a) : 'fails'} | ${refOk ? fmt(b) : '—'} | ${ratio(a, b)} |`;
   const refNote = !WITH_TORCH
     ? 'PyTorch reference not run (`--no-torch`).'
     : refOk
       ? `PyTorch ${refOk.torch}, 1 torch thread, OpenBLAS pool ${refOk.blas_threads} (convolutions through oneDNN), NCHW.`
       : `PyTorch reference unavailable: ${ref?.error}.`;
+  const tfjsNote =
+    info.engine === 'tfjs'
+      ? ` ${info.backend} backend${info.simd ? ' (SIMD)' : ''}, ${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (flows split by particle over the flow threads: conv nets from 2 noise chunks of 16 up; a conv net's train step in 2 gradient blocks, one per thread).`
+      : '';
   const section = [
     `## CNN steps: ${w.preset} (${w.net}, batch ${batch}) — ${date}`,
     '',
-    `Machine: ${machine}, load average ${load} at the start (shared machines make these noisy); Node ${process.version}; ` +
-      `TF.js ${info.tfjs}. ${kernelsNote()} Ours: ${info.backend} backend${info.simd ? ' (SIMD)' : ''}, ` +
-      `${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (flows split by particle over the flow threads: conv nets from 2 noise chunks of 16 up; a conv net's train step in 2 gradient blocks, one per thread). ${refNote}`,
+    `Machine: ${machine}, load average ${load} at the start (shared machines make these noisy); Node ${process.version}. ` +
+      `${engineNote(info)}${tfjsNote} ${refNote}`,
     `Median of ${w.repeats} after ${w.warmup} warm-up, both engines in the same \`npm run bench\` run` +
       `${w.repeats < ITER ? ' (fewer repeats: this net is big)' : ''}. Ratio = ours / reference (lower is better for us).`,
-    `Flow step: one Euler–Maruyama step x ← x − η∇ₓf′(net(x)) + νξ on ${batch} images (∇ w.r.t. x only). Train step: forward on`,
-    `${batch} flowed + ${batch} data images, ratio loss, backward, Adam, EMA; ours is Trainer.step() with K = 1 minus a flow step`,
-    '(so it also holds the prior/data draws and the loss/gradient-norm read-back).',
+    `Flow step: one Euler–Maruyama step x ← x − η∇ₓf′(net(x)) + νξ on ${batch} images (∇ w.r.t. x only); ours is a ${w.flowSteps}-step`,
+    `flow with new weights divided by ${w.flowSteps}, so it holds a ${w.flowSteps}th of building the session for those weights (a 1-step flow:`,
+    `${o ? fmt(o.flow_ms_median) : '—'} ms). Train step: forward on ${batch} flowed + ${batch} data images, ratio loss, backward, Adam, EMA; ours is`,
+    'Trainer.step() with K = 1 minus a 1-step flow (so it also holds the prior/data draws and the loss/gradient-norm read-back).',
     ...(o ? [] : ['', `Ours failed: ${(ours as { error: string }).error}`]),
     '',
     '| step | dggf ms | PyTorch ms | ours/ref |',
     '|---|---|---|---|',
-    row('flow step', o?.flow_ms_median, refOk?.flow_ms_median),
+    row('flow step', o?.flow_step_ms_median, refOk?.flow_ms_median),
     row('train step', o?.train_ms_median, refOk?.train_ms_median),
-    row('flow + train step', both(o), both(refOk)),
+    row('flow + train step', both(o?.flow_step_ms_median, o?.train_ms_median), both(refOk?.flow_ms_median, refOk?.train_ms_median)),
+    '',
+    `Peak memory: ours ${o ? mib(o.peak_rss_mib) : '—'} (largest resident set of our process after a step of this workload), PyTorch ${refOk ? mib(refOk.max_rss_mib) : '—'} (its process).`,
     '',
   ].join('\n');
   writeSection(`## CNN steps: ${w.preset} `, section);
 }
 
+/**
+ * 1,000 training iterations of `mnist-cpu` (synthetic images of its shape): resident memory,
+ * engine tensors and ONNX Runtime sessions after 100, 250, 500 and 1,000 iterations.
+ */
+async function memoryWorkload(env: Env): Promise<void> {
+  const { info, machine, date } = env;
+  const { resolveConfig } = await import('../src/config/resolve.js');
+  const { Trainer, deriveSetup } = await import('../src/train/trainer.js');
+  const ds = syntheticImages('synthetic-mnist-cpu', { height: 28, width: 28, channels: 1 }, 1024);
+  const { config } = resolveConfig({ preset: 'mnist-cpu', overrides: { data: ds.name, prior: 'gaussian' }, defaults: {} });
+  const tr = new Trainer(config, ds, await deriveSetup(config, ds));
+  const sessions = async (): Promise<string> => (info.ort ? String((await import('../src/engine/ort/sessions.js')).sessionCount()) : '—');
+  const rows: string[] = [];
+  const t0 = performance.now();
+  console.log(`memory: 1,000 mnist-cpu iterations …`);
+  for (let i = 1; i <= 1000; i++) {
+    await tr.step();
+    if ([100, 250, 500, 1000].includes(i)) {
+      const rss = process.memoryUsage().rss / 2 ** 20;
+      const row = `| ${i} | ${rss.toFixed(0)} MiB | ${tf.memory().numTensors} | ${await sessions()} | ${((performance.now() - t0) / 1000).toFixed(0)} s |`;
+      rows.push(row);
+      console.log(`  ${row}`);
+    }
+  }
+  tr.dispose();
+  const section = [
+    `## Memory over 1,000 iterations (mnist-cpu) — ${date}`,
+    '',
+    `Machine: ${machine}; Node ${process.version}. ${engineNote(info)} Trainer.step() of the \`mnist-cpu\` preset (batch 64, K 10) on`,
+    `synthetic 28×28 images; the process's resident set, the TF.js tensors alive, and the ONNX Runtime sessions held, after`,
+    'each count of iterations.',
+    '',
+    '| iterations | resident memory | TF.js tensors | sessions | elapsed |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
+  writeSection('## Memory over 1,000 iterations', section);
+}
+
 async function main(): Promise<void> {
   const selected = selectedWorkloads();
   if (!Number.isInteger(CNN_BATCH) || CNN_BATCH < 1) throw new Error(`--batch: expected a positive integer, got '${opt('batch', '')}'`);
-  await initEngine(BACKEND, { threads: THREADS });
+  await initEngine(BACKEND, { threads: THREADS, engine: ENGINE });
   const info = await engineInfo();
-  const threadsLabel = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
-  console.log(
-    `dggf bench — ${machine}; engine ${info.backend} (SIMD ${info.simd}, ${threadsLabel} for particle-parallel flows, ${info.wasmThreads ?? 1} wasm thread each); ` +
-      `median of ${ITER} after ${WARMUP} warm-up; workloads ${[...selected].join(', ')}`,
-  );
+  console.log(`dggf bench — ${machine}; ${engineNote(info)} Median of ${ITER} after ${WARMUP} warm-up; workloads ${[...selected].join(', ')}`);
   if (WITH_TORCH) console.log('PyTorch reference: /usr/bin/python3 bench/torch_reference.py, 1 torch thread (+ OpenBLAS pool as labelled)');
-  const env: Env = { machine, date: new Date().toISOString().slice(0, 10), info, threadsLabel };
+  const env: Env = { machine, date: new Date().toISOString().slice(0, 10), info };
   if (selected.has('paper-toy')) await paperToy(env);
-  for (const name of ['cnn-mnist-cpu', 'cnn-paper-32'] as const) if (selected.has(name)) await cnnWorkload(env, name);
+  if (selected.has('cnn-mnist-cpu')) await cnnWorkload(env, 'cnn-mnist-cpu');
+  if (selected.has('memory')) await memoryWorkload(env);
+  // last: on the tfjs engine a batch that does not fit the wasm heap leaves the backend unusable
+  if (selected.has('cnn-paper-32')) await cnnWorkload(env, 'cnn-paper-32');
 }
 
 runScript(main);

@@ -16,6 +16,12 @@ export interface IterationOptions {
   overrides?: RunConfigInput;
   repeats: number;
   warmup: number;
+  /**
+   * Also report the time per step of a flow of this many steps + 1 (`flow_step_ms_median`): what
+   * a step costs inside a K-step flow, where the ONNX Runtime engine builds one session per set
+   * of weights (for a conv net) and its K steps share it.
+   */
+  stepsPerFlow?: number;
 }
 
 /** `count` random images of `image`'s shape (the CNN workloads time steps, not learning). */
@@ -37,6 +43,10 @@ export interface Timing {
   ms: number[];
   flow_ms_median?: number;
   train_ms_median?: number;
+  /** With `stepsPerFlow` K: the median time per step of a (K + 1)-step flow with new weights. */
+  flow_step_ms_median?: number;
+  /** The largest resident set size seen after a step (MiB). */
+  peak_rss_mib?: number;
 }
 
 /**
@@ -46,31 +56,48 @@ export interface Timing {
  */
 export async function timeIterations(
   preset: string,
-  { ds = resolveDataset('8gaussians'), overrides = { data: '8gaussians' }, repeats, warmup }: IterationOptions,
+  { ds = resolveDataset('8gaussians'), overrides = { data: '8gaussians' }, repeats, warmup, stepsPerFlow }: IterationOptions,
 ): Promise<Timing> {
   const { config } = resolveConfig({ preset, overrides, defaults: {} });
   const tr = new Trainer(config, ds, await deriveSetup(config, ds));
   const ms: number[] = [];
   const flowMs: number[] = [];
+  const stepMs: number[] = [];
+  let peak = 0;
   const rng = new Rng(1);
+  const flowAlone = async (steps: number): Promise<number> => {
+    const x0 = tf.tensor2d(rng.normalArray(config.batch * ds.dim), [config.batch, ds.dim]);
+    const t0 = performance.now();
+    const r = await runFlow(x0, [tr.model.ratioTerm(true)], { steps, eta: config.eta, noise: config.noise }, flowNoise(rng.nextU32(), tr.derived));
+    await r.x.data();
+    const t = performance.now() - t0;
+    tf.dispose([x0, r.x]);
+    return t;
+  };
   for (let i = 0; i < warmup + repeats; i++) {
     const t0 = performance.now();
     await tr.step();
     const t1 = performance.now();
-    // the flow alone, same size, for the split
-    const x0 = tf.tensor2d(rng.normalArray(config.batch * ds.dim), [config.batch, ds.dim]);
-    const t2 = performance.now();
-    const r = await runFlow(x0, [tr.model.ratioTerm(true)], { steps: config.flowSteps, eta: config.eta, noise: config.noise }, flowNoise(rng.nextU32(), tr.derived));
-    await r.x.data();
-    const t3 = performance.now();
-    tf.dispose([x0, r.x]);
+    // the flow alone, same size, new weights, for the split; then K more steps with the same
+    // weights: (1 + K) steps of one flow, session included
+    const flow = await flowAlone(config.flowSteps);
+    const perStep = stepsPerFlow ? (flow + (await flowAlone(stepsPerFlow))) / (config.flowSteps + stepsPerFlow) : undefined;
+    peak = Math.max(peak, process.memoryUsage().rss);
     if (i >= warmup) {
       ms.push(t1 - t0);
-      flowMs.push(t3 - t2);
+      flowMs.push(flow);
+      if (perStep !== undefined) stepMs.push(perStep);
     }
   }
   tr.dispose();
   const it = median(ms);
   const flow = median(flowMs);
-  return { median_ms: it, ms, flow_ms_median: flow, train_ms_median: Math.max(0, it - flow) };
+  return {
+    median_ms: it,
+    ms,
+    flow_ms_median: flow,
+    train_ms_median: Math.max(0, it - flow),
+    ...(stepMs.length ? { flow_step_ms_median: median(stepMs) } : {}),
+    peak_rss_mib: peak / 2 ** 20,
+  };
 }

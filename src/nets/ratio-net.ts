@@ -6,7 +6,7 @@ import type { FusedNet, Tensor, Tensor2D, TensorOps } from '../engine/index.js';
 import type { ImageShape } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
 import type { ParamList } from './params.js';
-import { createMlp, type Activation, type MlpSpec } from './mlp.js';
+import { createMlp, mlpForward, type Activation, type MlpSpec } from './mlp.js';
 import {
   buildConvNet,
   convChunkRows,
@@ -20,9 +20,9 @@ import {
 
 export type NetSpec = MlpSpec | ConvSpec;
 
-export interface RatioNet {
+/** A net's computation alone, from its spec (no weights held): what an engine compiles. */
+export interface NetDefinition {
   spec: NetSpec;
-  params: ParamList;
   /**
    * The net's output [n, 1] for x [n, dim] with weights `ws` as it computes with them (see
    * `normalizeWeights`), on any engine.
@@ -30,6 +30,17 @@ export interface RatioNet {
   forward<T>(ops: TensorOps<T>, x: T, ws: T[]): T;
   /** The weights `forward` takes, from the weights as trained (spectrally normalised where the net is), on any engine. */
   normalizeWeights<T>(ops: TensorOps<T>, ws: T[]): T[];
+}
+
+/** The definition of a net spec (pure: any thread, any engine). */
+export function netDefinition(spec: NetSpec): NetDefinition {
+  if (isMlpSpec(spec)) return { spec, forward: (ops, x, ws) => mlpForward(ops, spec, x, ws), normalizeWeights: (_ops, ws) => ws };
+  const layout = convLayout(spec);
+  return { spec, forward: (ops, x, ws) => layout.forward(ops, x, ws), normalizeWeights: (ops, ws) => normalizedConvWeights(ops, spec, layout.slots, ws) };
+}
+
+export interface RatioNet extends NetDefinition {
+  params: ParamList;
   /** Net output (r or log r) for a batch [n, dim] → [n, 1], using `weights` if given. */
   apply(x: Tensor2D, weights?: Tensor[]): Tensor2D;
   /**
@@ -93,12 +104,9 @@ export function netSpec(net: NetConfig, dim: number, image?: ImageShape): NetSpe
 export function createRatioNet(spec: NetSpec, rng: Rng, prefix = 'net'): RatioNet {
   if (isMlpSpec(spec)) return createMlp(spec, rng, prefix === 'net' ? 'mlp' : prefix);
   const { params, forward, forwardFixed, release, fixedWeights } = buildConvNet(spec, rng, prefix);
-  const layout = convLayout(spec);
   return {
-    spec,
+    ...netDefinition(spec),
     params,
-    forward: (ops, x, ws) => layout.forward(ops, x, ws),
-    normalizeWeights: (ops, ws) => normalizedConvWeights(ops, spec, layout.slots, ws),
     maxRows: convChunkRows(spec),
     apply: (x, weights) => forward(x, weights ?? params.map((p) => p.variable)),
     applyFixed: (x, weights) => forwardFixed(x, weights ?? params.map((p) => p.variable)),

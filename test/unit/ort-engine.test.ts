@@ -11,7 +11,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { activeEngine, EngineError, initEngine, tf, type Tensor2D } from '../../src/engine/index.js';
 import { tfjsEngine } from '../../src/engine/tfjs/engine.js';
-import { ortEngine, releaseSessions, sessionCount } from '../../src/engine/ort/engine.js';
+import { ortEngine } from '../../src/engine/ort/engine.js';
+import { releaseSessions, sessionCount } from '../../src/engine/ort/sessions.js';
 import { createRatioNet, type NetSpec, type RatioNet } from '../../src/nets/ratio-net.js';
 import { FlowNoise, ratioTerm, runFlow } from '../../src/flow/index.js';
 import { classifierGuidanceTerm } from '../../src/flow/guidance.js';
@@ -220,6 +221,37 @@ test('ort engine: a term without a graph form (a layer it does not translate, a 
   tf.dispose(x);
   odd.dispose();
   clf.dispose();
+});
+
+test('ort engine: flows and training steps split between threads give the one-thread results bit for bit', async () => {
+  const rng = new Rng(47);
+  const mlp = createRatioNet(NETS[0].spec, rng);
+  const cnn = createRatioNet(NETS[5].spec, rng);
+  const cases = [
+    { net: mlp, n: 300, chunk: 128, eta: 0.1 },
+    { net: cnn, n: 20, chunk: 4, eta: 0.5 },
+  ];
+  const run = async (threads: number) => {
+    await initEngine('cpu', { engine: 'ort', threads });
+    const out: Float32Array[] = [];
+    for (const c of cases) {
+      const dim = dimOf(c.net.spec);
+      const x0 = tf.tensor2d(new Rng(5).normalArray(c.n * dim), [c.n, dim]);
+      const r = await runFlow(x0, [ratioTerm(c.net, 'kl', 'log-ratio', undefined, 0.8)], { steps: 4, eta: c.eta, noise: 0.1 }, new FlowNoise(9, c.chunk), { trajectoryEvery: 2 });
+      out.push(await read(r.x), ...r.trajectory!.map((s) => s.points));
+      const g = await activeEngine().trainingGradients(c.net, getLoss('lr'), x0, x0);
+      out.push(Float32Array.of(g.loss, g.meanOut, g.gradNorm), ...g.grads.map((t) => t.dataSync() as Float32Array));
+      tf.dispose([x0, ...g.grads]);
+    }
+    return out;
+  };
+  const one = await run(1);
+  const two = await run(2);
+  assert.equal(two.length, one.length);
+  two.forEach((a, i) => assert.deepEqual(a, one[i], `result ${i}`));
+  await initEngine('cpu', { engine: 'ort' });
+  mlp.dispose();
+  cnn.dispose();
 });
 
 test('engine selection: --engine/DGGF_ENGINE pick it, a wrong name is refused', async () => {

@@ -59,7 +59,7 @@ async function checkGradients(
   };
   const run = async (vals: Float32Array[]): Promise<Record<string, OrtTensor>> => {
     const { model, fed } = build(vals);
-    const s: InferenceSession = await createSession(model);
+    const s: InferenceSession = await createSession(model, 1);
     try {
       const feeds: Record<string, OrtTensor> = {};
       for (const i of fed) feeds[`x${i}`] = floatTensor(vals[i], inputs[i].shape);

@@ -1,214 +1,96 @@
 /**
- * The ONNX Runtime engine: flows as Loops of Euler–Maruyama steps, net outputs and training
- * gradients, each a graph (./programs.ts) run by a cached session. The flow's noise still comes
- * from our seeded, chunked source (src/flow/noise.ts), drawn here and fed to the Loop, so a
- * run is as reproducible and resumable as on the TF.js engine.
+ * The ONNX Runtime engine: flows, net outputs and training gradients as graphs
+ * (./programs.ts) run by cached sessions (./sessions.ts). On a CPU a batch is split by
+ * particle between the main thread and worker threads (./pool.ts), each running the same code
+ * on its rows (./rows.ts) with one-thread sessions; on a GPU it runs whole. The flow's noise
+ * still comes from our seeded, chunked source (src/flow/noise.ts), drawn by whichever thread
+ * flows the rows, so a run is as reproducible and resumable as on the TF.js engine.
  *
- * Sessions: graphs whose weights are inputs are kept per graph; graphs with baked weights
- * (nets with convolutions, which ONNX Runtime runs far faster with constant kernels) are kept
- * for the last few sets of weights (a training flow's weights change every iteration, a
- * sampler's stay).
+ * A training step is always the weighted sum of the same two row blocks, computed in one
+ * thread or two, so its result does not depend on the thread count.
  */
-import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { tf, type Tensor, type Tensor2D } from '../tf.js';
 import type { Engine, FlowRecording, FlowResult, TrainingGradients } from '../engine.js';
 import { isSnapshotStep, type FlowSettings, type FlowTerm } from '../../flow/terms.js';
 import type { FlowNoise } from '../../flow/noise.js';
 import type { RatioNet } from '../../nets/ratio-net.js';
 import type { RatioLoss } from '../../losses/index.js';
-import { createSession, floatTensor, int64Scalar } from './runtime.js';
-import { graphTerm, readWeights, type GraphTerm, type WeightArray } from './terms.js';
-import { driftProgram, flowProgram, normalizeProgram, outputsProgram, trainingProgram, weightName } from './programs.js';
+import { createSession, floatTensor, runtimeInfo } from './runtime.js';
+import { graphTerm, portableTerm, readWeights, type PortableTerm } from './terms.js';
+import { driftProgram, weightName } from './programs.js';
+import { flowRows, gradientRows, netOutputs, type FlowRowsResult, type GradientRowsResult } from './rows.js';
+import { inWorker, poolWorkers } from './pool.js';
 
-/** Graphs with fed weights kept at once, and sets of baked weights. */
-const MAX_FED = 16;
-const MAX_BAKED = 3;
-/** Most noise values fed to one run of the flow Loop (its buffer: 4 bytes each). */
-const MAX_NOISE_VALUES = 1 << 24;
+/** Rows of a training batch below which its two blocks run on one thread (not worth a message). */
+const MIN_SPLIT_ROWS = 16;
 
-interface BakedEntry {
-  key: string;
-  sources: object[];
-  session: Promise<InferenceSession>;
-}
-
-const fed = new Map<string, Promise<InferenceSession>>();
-let baked: BakedEntry[] = [];
-
-function release(session: Promise<InferenceSession>): void {
-  session.then((s) => s.release()).catch(() => {});
-}
-
-/** The session of a graph with fed weights, built once per key. */
-function fedSession(key: string, build: () => Uint8Array): Promise<InferenceSession> {
-  let session = fed.get(key);
-  if (session) {
-    fed.delete(key); // most recently used last
-  } else {
-    session = createSession(build());
-    session.catch(() => fed.delete(key));
-  }
-  fed.set(key, session);
-  while (fed.size > MAX_FED) {
-    const [oldest, s] = fed.entries().next().value as [string, Promise<InferenceSession>];
-    fed.delete(oldest);
-    release(s);
-  }
-  return session;
-}
-
-const identity = (tensors: Tensor[]): object[] => tensors.map((t) => t.dataId);
-
-/** The session of a graph with baked weights, one per key and set of source tensors. */
-function bakedSession(key: string, sources: Tensor[], build: () => Promise<Uint8Array>): Promise<InferenceSession> {
-  const ids = identity(sources);
-  const found = baked.find((e) => e.key === key && e.sources.length === ids.length && e.sources.every((s, i) => s === ids[i]));
-  if (found) {
-    baked = [...baked.filter((e) => e !== found), found];
-    return found.session;
-  }
-  const entry: BakedEntry = { key, sources: ids, session: build().then(createSession) };
-  entry.session.catch(() => (baked = baked.filter((e) => e !== entry)));
-  baked.push(entry);
-  while (baked.length > MAX_BAKED) release(baked.shift()!.session);
-  return entry.session;
-}
-
-/** Frees every session (tests, and before the process ends). */
-export async function releaseSessions(): Promise<void> {
-  const all = [...fed.values(), ...baked.map((e) => e.session)];
-  fed.clear();
-  baked = [];
-  await Promise.all(all.map((s) => s.then((x) => x.release()).catch(() => {})));
-}
-
-/** Sessions held now (tests: no growth). */
-export function sessionCount(): number {
-  return fed.size + baked.length;
-}
-
-function weightFeeds(weights: WeightArray[][], into: Record<string, OrtTensor>): void {
-  weights.forEach((ws, t) => ws.forEach((w, i) => (into[weightName(t, i)] = floatTensor(w.data, w.shape))));
-}
-
-function compileTerms(terms: FlowTerm[]): GraphTerm[] | null {
-  const compiled: GraphTerm[] = [];
+function portableTerms(terms: FlowTerm[]): PortableTerm[] | null {
+  const out: PortableTerm[] = [];
   for (const term of terms) {
-    const g = graphTerm(term);
-    if (!g) return null;
-    compiled.push(g);
+    const p = portableTerm(term);
+    if (!p) return null;
+    out.push(p);
   }
-  return compiled;
+  return out;
 }
 
-const shapesKey = (terms: GraphTerm[]): string => JSON.stringify(terms.map((t) => t.weights.map((w) => w.shape)));
-
-interface Flowable {
-  session: Promise<InferenceSession>;
-  feeds: Record<string, OrtTensor>;
-  /** Many steps per call (a Loop), or one. */
-  loop: boolean;
-}
-
-/**
- * The weights a ratio term's net computes with (spectrally normalised by a small graph of
- * their own), so that baked kernels are constants the engine derives its backward kernels from.
- */
-async function normalizedWeights(term: GraphTerm): Promise<WeightArray[]> {
-  const net = term.net;
-  if (!net || !('spectralNorm' in net.spec) || !net.spec.spectralNorm) return term.weights;
-  const key = JSON.stringify({ program: 'normalize', spec: net.spec });
-  const s = await fedSession(key, () => normalizeProgram(net, term.weights));
-  const feeds: Record<string, OrtTensor> = {};
-  weightFeeds([term.weights], feeds);
-  const out = await s.run(feeds);
-  return term.weights.map((w, i) => ({ data: out[`n${i}`].data as Float32Array, shape: w.shape }));
-}
-
-function flowSession(terms: GraphTerm[], dim: number, settings: FlowSettings, meanOutput: boolean): Flowable {
-  // nets with convolutions: baked weights, one step per call (see FlowProgramOptions)
-  const bake = terms.some((t) => t.convolutional);
-  const opts = { bake, meanOutput, loop: !bake, normalized: bake };
-  const key = JSON.stringify({ program: 'flow', terms: terms.map((t) => t.key), shapes: shapesKey(terms), dim, eta: settings.eta, nu: settings.noise, ...opts });
-  const feeds: Record<string, OrtTensor> = {};
-  if (bake) {
-    const session = bakedSession(key, terms.flatMap((t) => t.sources), async () => {
-      const baked = await Promise.all(terms.map(async (t) => ({ ...t, weights: await normalizedWeights(t) })));
-      return flowProgram(baked, dim, settings.eta, settings.noise, opts);
-    });
-    return { session, feeds, loop: opts.loop };
-  }
-  weightFeeds(terms.map((t) => t.weights), feeds);
-  return { session: fedSession(key, () => flowProgram(terms, dim, settings.eta, settings.noise, opts)), feeds, loop: opts.loop };
-}
-
-/** Rows per block of a flow: whole noise chunks, at most what the first net allows at once. */
-function blockRows(terms: FlowTerm[], n: number, chunkRows: number): number {
-  const limits = terms.map((t) => (t.kind === 'ratio' ? (t.net.maxRows ?? Infinity) : Infinity));
-  const limit = Math.min(n, ...limits);
-  return Math.max(chunkRows, Math.floor(limit / chunkRows) * chunkRows);
+/** How many threads share a batch of `units` independent pieces, and the intra-op threads of each. */
+function split(units: number): { parts: number; threads: number } {
+  const { provider, threads } = runtimeInfo();
+  if (provider !== 'cpu') return { parts: 1, threads };
+  const parts = Math.max(1, Math.min(threads, units));
+  return { parts, threads: Math.max(1, Math.floor(threads / parts)) };
 }
 
 function flow(x0: Tensor2D, terms: FlowTerm[], settings: FlowSettings, noise: FlowNoise, record: FlowRecording): Promise<FlowResult> | null {
-  const compiled = compileTerms(terms);
-  if (!compiled) return null;
-  return runFlow(x0, terms, compiled, settings, noise, record);
+  const portable = portableTerms(terms);
+  if (!portable) return null;
+  return runFlow(x0, portable, settings, noise, record);
 }
 
-async function runFlow(x0: Tensor2D, terms: FlowTerm[], compiled: GraphTerm[], settings: FlowSettings, noise: FlowNoise, record: FlowRecording): Promise<FlowResult> {
-  const first = terms[0];
-  if (record.meanOutput && first?.kind !== 'ratio') throw new Error('runFlow: meanOutput needs a ratio term first');
+async function runFlow(x0: Tensor2D, terms: PortableTerm[], settings: FlowSettings, noise: FlowNoise, record: FlowRecording): Promise<FlowResult> {
+  if (record.meanOutput && terms[0]?.kind !== 'ratio') throw new Error('runFlow: meanOutput needs a ratio term first');
   const [n, dim] = x0.shape;
-  const steps = settings.steps;
-  const every = record.trajectoryEvery ?? 0;
-  const snapshotSteps = every ? Array.from({ length: steps + 1 }, (_, k) => k).filter((k) => isSnapshotStep(k, every, steps)) : [];
-  const trajectory = snapshotSteps.map((step) => ({ step, points: new Float32Array(n * dim) }));
-  const sums = new Float64Array(steps);
-  const x = (x0.dataSync() as Float32Array).slice();
-  const { session, feeds, loop } = flowSession(compiled, dim, settings, Boolean(record.meanOutput));
-  const s = await session;
-  const rows = blockRows(terms, n, noise.chunkRows);
-  for (let from = 0; from < n; from += rows) {
-    const m = Math.min(rows, n - from);
-    let block: Float32Array = x.subarray(from * dim, (from + m) * dim);
-    const nextNoise = settings.noise > 0 ? noise.stepper(from, m, dim) : null;
-    const snap = (k: number): void => {
-      const i = snapshotSteps.indexOf(k);
-      if (i >= 0) trajectory[i].points.set(block, from * dim);
-    };
-    snap(0);
-    const maxSegment = loop ? Math.max(1, Math.floor(MAX_NOISE_VALUES / (m * dim))) : 1;
-    for (let k = 0; k < steps; ) {
-      // run to the next snapshot (or the segment limit)
-      let end = Math.min(steps, k + maxSegment);
-      const nextSnap = snapshotSteps.find((t) => t > k);
-      if (nextSnap !== undefined) end = Math.min(end, nextSnap);
-      const count = end - k;
-      const run: Record<string, OrtTensor> = { ...feeds, x: floatTensor(block, [m, dim]) };
-      if (loop) run.trips = int64Scalar(count);
-      if (nextNoise) {
-        const xi = new Float32Array(count * m * dim);
-        for (let j = 0; j < count; j++) xi.set(nextNoise(), j * m * dim);
-        run.noise = floatTensor(xi, [count, m, dim]);
-      }
-      const out = await s.run(run);
-      block = out.x_final.data as Float32Array;
-      if (record.meanOutput) {
-        const blockSums = out.sums.data as Float32Array;
-        for (let j = 0; j < count; j++) sums[k + j] += blockSums[j];
-      }
-      k = end;
-      snap(k);
-    }
-    x.set(block, from * dim);
-  }
+  const all = (await x0.data()) as Float32Array;
+  const chunks = Math.ceil(n / noise.chunkRows);
+  const { parts, threads } = split(chunks);
+  // contiguous whole-chunk slices; slice 0 stays on the main thread
+  const bounds = Array.from({ length: parts + 1 }, (_, p) => Math.min(n, Math.floor((p * chunks) / parts) * noise.chunkRows));
+  const workers = poolWorkers(parts - 1);
+  const pieces = await Promise.all(
+    Array.from({ length: parts }, (_, p) => {
+      const job = {
+        terms,
+        x: all.slice(bounds[p] * dim, bounds[p + 1] * dim),
+        rows: bounds[p + 1] - bounds[p],
+        dim,
+        firstRow: bounds[p],
+        settings,
+        noiseSeed: noise.seed,
+        chunkRows: noise.chunkRows,
+        trajectoryEvery: record.trajectoryEvery,
+        meanOutput: Boolean(record.meanOutput),
+        threads,
+      };
+      const here = (): Promise<FlowRowsResult> => flowRows(job);
+      return p === 0 || p > workers ? here() : inWorker(p - 1, { kind: 'flow', ...job }, (r) => r.flow!, here);
+    }),
+  );
+  const x = new Float32Array(n * dim);
+  pieces.forEach((piece, p) => x.set(piece.x, bounds[p] * dim));
   const result: FlowResult = { x: tf.tensor2d(x, [n, dim]) };
-  if (every) result.trajectory = trajectory;
-  if (record.meanOutput && first.kind === 'ratio') {
-    const last = await outputs(first.net, first.weights, result.x);
-    let total = 0;
-    for (const v of last) total += v;
-    result.meanOutputs = [...Array.from(sums, (v) => v / n), total / n];
+  const every = record.trajectoryEvery ?? 0;
+  if (every) {
+    const steps = Array.from({ length: settings.steps + 1 }, (_, k) => k).filter((k) => isSnapshotStep(k, every, settings.steps));
+    result.trajectory = steps.map((step, i) => {
+      const points = new Float32Array(n * dim);
+      pieces.forEach((piece, p) => points.set(piece.trajectory[i], bounds[p] * dim));
+      return { step, points };
+    });
+  }
+  if (record.meanOutput) {
+    result.meanOutputs = Array.from({ length: settings.steps + 1 }, (_, k) => pieces.reduce((s, piece) => s + piece.sums![k], 0) / n);
   }
   return result;
 }
@@ -216,45 +98,75 @@ async function runFlow(x0: Tensor2D, terms: FlowTerm[], compiled: GraphTerm[], s
 async function outputs(net: RatioNet, weights: Tensor[] | undefined, x: Tensor2D): Promise<Float32Array> {
   const [n, dim] = x.shape;
   const ws = readWeights(weights ?? net.params.map((p) => p.variable));
-  const key = JSON.stringify({ program: 'outputs', spec: net.spec, dim, shapes: ws.map((w) => w.shape) });
-  const s = await fedSession(key, () => outputsProgram(net, dim, ws));
-  const feeds: Record<string, OrtTensor> = { x: floatTensor(x.dataSync() as Float32Array, [n, dim]) };
-  weightFeeds([ws], feeds);
-  return (await s.run(feeds)).out.data as Float32Array;
+  return netOutputs(net.spec, ws, (await x.data()) as Float32Array, n, dim, runtimeInfo().threads);
 }
 
 async function trainingGradients(net: RatioNet, loss: RatioLoss, particles: Tensor2D, data: Tensor2D): Promise<TrainingGradients> {
-  const [rows, dim] = particles.shape;
-  const dataRows = data.shape[0];
-  const ws = readWeights(net.params.map((p) => p.variable));
-  const key = JSON.stringify({ program: 'training', spec: net.spec, loss: loss.name, dim, rows, dataRows });
-  const s = await fedSession(key, () => trainingProgram(net, loss, dim, rows, dataRows, ws));
-  const feeds: Record<string, OrtTensor> = {
-    particles: floatTensor(particles.dataSync() as Float32Array, [rows, dim]),
-    data: floatTensor(data.dataSync() as Float32Array, [dataRows, dim]),
-  };
-  weightFeeds([ws], feeds);
-  const out = await s.run(feeds);
+  const [n, dim] = particles.shape;
+  if (data.shape[0] !== n) throw new Error(`trainingGradients: ${n} particles but ${data.shape[0]} data rows (the blocks split both alike)`);
+  const weights = readWeights(net.params.map((p) => p.variable));
+  const nu = (await particles.data()) as Float32Array;
+  const de = (await data.data()) as Float32Array;
+  // two blocks whatever the thread count (one for a single row)
+  const blocks = n >= 2 ? 2 : 1;
+  const bounds = Array.from({ length: blocks + 1 }, (_, b) => Math.floor((b * n) / blocks));
+  const { parts, threads } = n >= MIN_SPLIT_ROWS ? split(blocks) : { parts: 1, threads: runtimeInfo().threads };
+  const workers = poolWorkers(parts - 1);
+  const jobs = Array.from({ length: blocks }, (_, b) => {
+    const rows = bounds[b + 1] - bounds[b];
+    return {
+      spec: net.spec,
+      loss: loss.name,
+      weights,
+      particles: nu.slice(bounds[b] * dim, bounds[b + 1] * dim),
+      data: de.slice(bounds[b] * dim, bounds[b + 1] * dim),
+      rows,
+      dataRows: rows,
+      dim,
+      threads,
+    };
+  });
+  const results: GradientRowsResult[] =
+    parts > 1 && workers > 0
+      ? await Promise.all(jobs.map((job, b) => (b === 0 ? gradientRows(job) : inWorker(b - 1, { kind: 'gradient', ...job }, (r) => r.gradient!, () => gradientRows(job)))))
+      : await jobs.reduce<Promise<GradientRowsResult[]>>(async (acc, job) => [...(await acc), await gradientRows(job)], Promise.resolve([]));
+  // the batch's loss is the blocks' weighted by their share of the rows (means over rows)
+  const share = jobs.map((j) => j.rows / n);
+  let value = 0;
+  let outSum = 0;
+  const sums = weights.map((w) => new Float32Array(w.data.length));
+  results.forEach((r, b) => {
+    value += share[b] * r.loss;
+    outSum += r.outSum;
+    r.grads.forEach((g, i) => {
+      const s = sums[i];
+      const w = Math.fround(share[b]);
+      for (let k = 0; k < g.length; k++) s[k] = Math.fround(s[k] + Math.fround(w * g[k]));
+    });
+  });
+  let sq = 0;
+  for (const s of sums) for (const v of s) sq += v * v;
   return {
-    loss: (out.loss.data as Float32Array)[0],
-    meanOut: (out.out_sum.data as Float32Array)[0] / rows,
-    gradNorm: Math.sqrt((out.grad_sq.data as Float32Array)[0]),
-    grads: ws.map((w, i) => tf.tensor(out[`g${i}`].data as Float32Array, w.shape, 'float32')),
+    loss: value,
+    meanOut: outSum / n,
+    gradNorm: Math.sqrt(sq),
+    grads: sums.map((s, i) => tf.tensor(s, weights[i].shape, 'float32')),
   };
 }
 
 function drift(x: Tensor2D, terms: FlowTerm[]): Promise<Tensor2D> | null {
-  const compiled = compileTerms(terms);
-  return compiled ? driftOf(x, compiled) : null;
+  const portable = portableTerms(terms);
+  return portable ? driftOf(x, portable) : null;
 }
 
-/** ∇ₓΦ(x) by a one-off drift graph (weights fed). */
-async function driftOf(x: Tensor2D, compiled: GraphTerm[]): Promise<Tensor2D> {
+/** ∇ₓΦ(x) by a one-off drift graph (weights fed; tests and tools). */
+async function driftOf(x: Tensor2D, terms: PortableTerm[]): Promise<Tensor2D> {
   const [n, dim] = x.shape;
-  const session = await createSession(driftProgram(compiled, dim, false));
+  const compiled = terms.map(graphTerm);
+  const session = await createSession(driftProgram(compiled, dim, false), runtimeInfo().threads);
   try {
-    const feeds: Record<string, OrtTensor> = { x: floatTensor(x.dataSync() as Float32Array, [n, dim]) };
-    weightFeeds(compiled.map((t) => t.weights), feeds);
+    const feeds: Record<string, OrtTensor> = { x: floatTensor((await x.data()) as Float32Array, [n, dim]) };
+    compiled.forEach((t, i) => t.weights.forEach((w, j) => (feeds[weightName(i, j)] = floatTensor(w.data, w.shape))));
     const out = await session.run(feeds);
     return tf.tensor2d(out.drift.data as Float32Array, [n, dim]);
   } finally {

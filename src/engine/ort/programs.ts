@@ -14,7 +14,7 @@ import { attr, Graph, type Value } from './graph.js';
 import * as op from './ops.js';
 import { ortOps } from './tensor-ops.js';
 import type { GraphTerm, WeightArray } from './terms.js';
-import type { RatioNet } from '../../nets/ratio-net.js';
+import type { NetDefinition } from '../../nets/ratio-net.js';
 import type { RatioLoss } from '../../losses/index.js';
 
 const addRaw = (a: Value, b: Value): Value => op.raw.binary('Add', a, b);
@@ -122,7 +122,7 @@ export function driftProgram(terms: GraphTerm[], dim: number, bake: boolean): Ui
 }
 
 /** The weights a net computes with, from the weights as trained (fed as w0_<i>): outputs n<i>. */
-export function normalizeProgram(net: RatioNet, weights: WeightArray[]): Uint8Array {
+export function normalizeProgram(net: NetDefinition, weights: WeightArray[]): Uint8Array {
   const g = new Graph('normalize');
   const ws = weightValues(g, weights, 0, false);
   net.normalizeWeights(ortOps, ws).forEach((w, i) => g.output(w === ws[i] ? g.node('Identity', [w], {}, [w.shape])[0] : w, `n${i}`));
@@ -130,7 +130,7 @@ export function normalizeProgram(net: RatioNet, weights: WeightArray[]): Uint8Ar
 }
 
 /** A ratio net's outputs: x [n, dim] → out [n] (weights fed as w0_<i>). */
-export function outputsProgram(net: RatioNet, dim: number, weights: WeightArray[]): Uint8Array {
+export function outputsProgram(net: NetDefinition, dim: number, weights: WeightArray[]): Uint8Array {
   const g = new Graph('outputs');
   const x = g.input('x', ['n', dim]);
   const ws = weightValues(g, weights, 0, false);
@@ -144,7 +144,7 @@ export function outputsProgram(net: RatioNet, dim: number, weights: WeightArray[
  * spectral normalisation where the net has it). Outputs: loss,
  * out_sum (the net's outputs summed over the particles), grad_sq (Σ of squared gradients), g<i>.
  */
-export function trainingProgram(net: RatioNet, loss: RatioLoss, dim: number, rows: number, dataRows: number, weights: WeightArray[]): Uint8Array {
+export function trainingProgram(net: NetDefinition, loss: RatioLoss, dim: number, rows: number, dataRows: number, weights: WeightArray[]): Uint8Array {
   const g = new Graph('training');
   const nu = g.input('particles', [rows, dim]);
   const de = g.input('data', [dataRows, dim]);

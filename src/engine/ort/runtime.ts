@@ -42,9 +42,10 @@ export function cudaProviderInstalled(): boolean {
 
 /**
  * Loads ONNX Runtime and picks the provider (`choice`, else DGGF_ORT_PROVIDER, else auto: CUDA
- * when installed). Throws OrtUnavailableError, saying why, when it cannot be loaded.
+ * when installed) and the thread count (`threadCount`, else initEngine's or DGGF_THREADS, else
+ * the available cores). Throws OrtUnavailableError, saying why, when it cannot be loaded.
  */
-export async function loadRuntime(choice?: string): Promise<OrtModule> {
+export async function loadRuntime(choice?: string, threadCount?: number): Promise<OrtModule> {
   const wanted = (choice ?? process.env.DGGF_ORT_PROVIDER ?? 'auto') as ProviderChoice;
   if (!PROVIDERS.includes(wanted)) {
     throw new OrtUnavailableError(`unknown ONNX Runtime provider '${wanted}' (expected one of ${PROVIDERS.join(', ')})`);
@@ -64,7 +65,7 @@ export async function loadRuntime(choice?: string): Promise<OrtModule> {
     );
   }
   provider = wanted === 'auto' ? (cudaProviderInstalled() ? 'cuda' : 'cpu') : wanted;
-  threads = configuredThreads() ?? os.availableParallelism();
+  threads = threadCount ?? configuredThreads() ?? os.availableParallelism();
   return runtime;
 }
 
@@ -84,12 +85,12 @@ export function runtimeInfo(): { provider: ProviderName; threads: number; versio
   return { provider, threads, version };
 }
 
-/** A session for a serialised model on the chosen provider and thread count. */
-export async function createSession(model: Uint8Array): Promise<Ort.InferenceSession> {
+/** A session for a serialised model on the chosen provider, with `intraOpThreads` threads of its own. */
+export async function createSession(model: Uint8Array, intraOpThreads: number): Promise<Ort.InferenceSession> {
   const ort = ortRuntime();
   return ort.InferenceSession.create(model, {
     executionProviders: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
-    intraOpNumThreads: threads,
+    intraOpNumThreads: intraOpThreads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',

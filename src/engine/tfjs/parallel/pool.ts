@@ -9,6 +9,7 @@
  * main thread for good (with one warning); its rows are redone there with the same noise.
  */
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { startModuleWorker } from '../../module-worker.js';
 import { tf, type Tensor, type Tensor2D } from '../../tf.js';
 import { activeBackend } from '../../backend.js';
 import { flowThreads } from '../../threads.js';
@@ -61,39 +62,20 @@ let slots: Slot[] = [];
 let disabled = false;
 let nextJobId = 1;
 
-/**
- * The worker is started from this small plain-JavaScript bootstrap so that (1) a failure to
- * load the worker module still marks the worker dead for a main thread blocked on it, and
- * (2) under tsx (tests, `npm run bench`), where this module and the worker are TypeScript,
- * tsx's loader can be registered inside the worker first (Node 20 does not apply an
- * `--import tsx` in a worker's execArgv to the worker's own entry module). From dist/ (the
- * CLI) the worker is plain JavaScript and no loader is needed.
- */
-const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-const { signal, port } = workerData;
+/** Marks the worker dead for a main thread blocked on it, whatever ends it. */
+const ON_EXIT = `
+const { signal } = workerData;
 process.on('exit', () => {
   Atomics.store(signal, ${SIGNAL_STATUS}, ${STATUS_DEAD});
   Atomics.add(signal, ${SIGNAL_COUNT}, 1);
   Atomics.notify(signal, ${SIGNAL_COUNT});
 });
-(async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
-  await import(workerData.entry);
-})().catch((e) => {
-  port.postMessage({ id: 0, error: String(e && e.stack || e) });
-  process.exit(1);
-});
 `;
 
 function spawn(): Slot {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url).href;
-  const tsx = fromSource ? import.meta.resolve('tsx/esm/api') : undefined;
   const { port1, port2 } = new MessageChannel();
   const signal = new Int32Array(new SharedArrayBuffer(8));
-  const init: WorkerInit = { port: port2, signal, entry, tsx };
-  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: init, transferList: [port2], execArgv: [] });
+  const worker = startModuleWorker(import.meta.url, 'worker', { port: port2, signal }, { preamble: ON_EXIT, transferList: [port2] });
   // A worker dying while nobody waits must not become an uncaught error in the main thread.
   worker.on('error', () => Atomics.store(signal, SIGNAL_STATUS, STATUS_DEAD));
   worker.on('exit', () => Atomics.store(signal, SIGNAL_STATUS, STATUS_DEAD));
