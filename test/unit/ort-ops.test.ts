@@ -147,6 +147,9 @@ const CONV_CASES = [
   { h: 7, w: 7, cin: 8, cout: 4, k: 4, s: 2 },
   { h: 6, w: 6, cin: 8, cout: 3, k: 3, s: 1 },
   { h: 9, w: 5, cin: 8, cout: 2, k: 3, s: 2 },
+  // ≥ 65,536 kernel values: the kernel gradient as one GEMM over the input's patches
+  { h: 5, w: 6, cin: 96, cout: 96, k: 3, s: 1 },
+  { h: 7, w: 7, cin: 64, cout: 72, k: 4, s: 2 },
 ];
 
 for (const baked of [false, true]) {

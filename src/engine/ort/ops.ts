@@ -382,24 +382,69 @@ export function conv2d(x: Value, w: Value, bias: Value | null, opts: Conv2dOptio
     );
     if (!nw) return [gx, null, null];
     const graph = scopeOf(x, gy!);
-    // ∂w[co, ci, a, b] = Σ_{n,y,x} gy[n, co, y, x] · xpad[n, ci, s·y + a, s·x + b]
-    const xt = raw.transpose(x, [1, 0, 2, 3]);
-    const gt = raw.transpose(gy!, [1, 0, 2, 3]);
-    const fullH = h + pads[0] + pads[2] - stride * (ho - 1);
-    const fullW = wd + pads[1] + pads[3] - stride * (wo - 1);
-    let gwT = graph.node(
-      'Conv',
-      [xt, gt],
-      { pads: attr.ints(pads), dilations: attr.ints([stride, stride]), kernel_shape: attr.ints([ho, wo]) },
-      [[cin, cout, fullH, fullW]],
-    )[0];
-    if (fullH !== kh || fullW !== kw) {
-      gwT = graph.node('Slice', [gwT, graph.int64([0, 0]), graph.int64([kh, kw]), graph.int64([2, 3])], {}, [[cin, cout, kh, kw]])[0];
-    }
-    const gw = raw.transpose(gwT, [1, 0, 2, 3]);
+    const shape = [cout, cin as number, kh, kw];
+    // measured: the GEMM form 2.3x faster on paper-32's 128–256-channel kernels, the
+    // convolution form ~1.3x faster on mnist-cpu's (≤ 32·64·4·4 values)
+    const gw = cout * (cin as number) * kh * kw >= GEMM_KERNEL_GRADIENT_SIZE ? kernelGradient(x, gy!, shape, stride, pads) : kernelGradientByConv(x, gy!, shape, stride, pads);
     return bias ? [gx, gw, when(nb, () => raw.reduceSum(gy!, [0, 2, 3], false))] : [gx, gw];
   });
   return y;
+}
+
+/** Kernels of at least this many values get their gradient as one GEMM (kernelGradient). */
+const GEMM_KERNEL_GRADIENT_SIZE = 65536;
+
+/**
+ * ∂w[co, ci, a, b] = Σ_{n,y,x} gy[n, co, y, x] · xpad[n, ci, s·y + a, s·x + b], as one GEMM over
+ * the patches of x (im2col by k² strided slices of the padded, batch-transposed input):
+ * gyᵀ [co, n·ho·wo] · colsᵀ, cols [k²·ci, n·ho·wo]. For big kernels (ResNet widths) it beats
+ * `kernelGradientByConv`, whose GEMMs are skinny (2.3x on a 256-channel 3×3 kernel).
+ */
+function kernelGradient(x: Value, gy: Value, wShape: number[], stride: number, pads: number[]): Value {
+  const graph = scopeOf(x, gy);
+  const [n, cin, h, wd] = x.shape as [Dim, number, number, number];
+  const [, , ho, wo] = gy.shape as number[];
+  const [cout, , kh, kw] = wShape;
+  if (typeof n !== 'number') throw new Error('ops.conv2d: the batch size must be known to differentiate w.r.t. the kernel');
+  const area = n * ho * wo;
+  // x as [ci, n, h + pads, w + pads]
+  const xt = raw.transpose(x, [1, 0, 2, 3]);
+  const padded =
+    pads.some((p) => p > 0)
+      ? graph.node('Pad', [xt, graph.int64([0, 0, pads[0], pads[1], 0, 0, pads[2], pads[3]])], {}, [[cin, n, h + pads[0] + pads[2], wd + pads[1] + pads[3]]])[0]
+      : xt;
+  const taps: Value[] = [];
+  for (let a = 0; a < kh; a++) {
+    for (let b = 0; b < kw; b++) {
+      const ends = [a + stride * (ho - 1) + 1, b + stride * (wo - 1) + 1];
+      const patch = graph.node('Slice', [padded, graph.int64([a, b]), graph.int64(ends), graph.int64([2, 3]), graph.int64([stride, stride])], {}, [[cin, n, ho, wo]])[0];
+      taps.push(raw.reshape(patch, [cin, area]));
+    }
+  }
+  const cols = taps.length === 1 ? taps[0] : graph.node('Concat', taps, { axis: attr.int(0) }, [[kh * kw * cin, area]])[0];
+  const gyT = raw.reshape(raw.transpose(gy, [1, 0, 2, 3]), [cout, area]);
+  // [co, (a, b, ci)] → [co, ci, a, b]
+  const flat = raw.gemm(gyT, cols, null, false, true);
+  return raw.transpose(raw.reshape(flat, [cout, kh, kw, cin]), [0, 3, 1, 2]);
+}
+
+/**
+ * The same ∂w as a convolution: the batch-transposed input xᵀ [ci, n, h, w] correlated with the
+ * batch-transposed output gradient gyᵀ [co, n, ho, wo] as a kernel dilated by the stride, cropped
+ * to the kernel's size. Faster for small kernels (the CPU presets' CNNs).
+ */
+function kernelGradientByConv(x: Value, gy: Value, wShape: number[], stride: number, pads: number[]): Value {
+  const graph = scopeOf(x, gy);
+  const [, cin, h, wd] = x.shape as number[];
+  const [, , ho, wo] = gy.shape as number[];
+  const [cout, , kh, kw] = wShape;
+  const xt = raw.transpose(x, [1, 0, 2, 3]);
+  const gt = raw.transpose(gy, [1, 0, 2, 3]);
+  const fullH = h + pads[0] + pads[2] - stride * (ho - 1);
+  const fullW = wd + pads[1] + pads[3] - stride * (wo - 1);
+  let gwT = graph.node('Conv', [xt, gt], { pads: attr.ints(pads), dilations: attr.ints([stride, stride]), kernel_shape: attr.ints([ho, wo]) }, [[cin, cout, fullH, fullW]])[0];
+  if (fullH !== kh || fullW !== kw) gwT = graph.node('Slice', [gwT, graph.int64([0, 0]), graph.int64([kh, kw]), graph.int64([2, 3])], {}, [[cin, cout, kh, kw]])[0];
+  return raw.transpose(gwT, [1, 0, 2, 3]);
 }
 
 /** ∂x of a convolution by ConvTranspose (kernels that are graph inputs). */
