@@ -107,7 +107,16 @@ test('eval prints one JSON object with mmd, energy, sliced_w and kl_estimate', (
 test('info and --help work for every command', () => {
   const info = runCli(['info', '--json']);
   assert.equal(info.code, 0);
-  assert.equal(JSON.parse(info.stdout).backend, 'wasm');
+  const facts = JSON.parse(info.stdout);
+  assert.equal(facts.backend, 'wasm');
+  assert.equal(facts.engine, 'ort');
+  assert.equal(facts.ort.provider, 'cpu');
+  assert.match(runCli(['info']).stdout, /^engine {7}ort: ONNX Runtime \d+\.\d+\.\d+, CPU execution provider, \d+ threads? /m);
+  const tfjs = runCli(['info', '--engine', 'tfjs', '--json']);
+  assert.equal(JSON.parse(tfjs.stdout).engine, 'tfjs');
+  const bad = runCli(['info', '--engine', 'onnx']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--engine.*'onnx'/);
   for (const c of ['demo', 'train', 'sample', 'eval', 'info']) {
     const h = runCli([c, '--help']);
     assert.equal(h.code, 0);

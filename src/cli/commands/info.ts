@@ -12,7 +12,8 @@ export async function infoCommand(o: { backend?: string; engine?: string; json?:
     return EXIT.ok;
   }
   const engineLine = info.ort
-    ? `engine       ort: ONNX Runtime ${info.ort.version}, ${info.ort.provider.toUpperCase()} execution provider, ${info.ort.threads} thread${info.ort.threads === 1 ? '' : 's'} (DGGF_THREADS to change)`
+    ? `engine       ort: ONNX Runtime ${info.ort.version}, ${info.ort.provider.toUpperCase()} execution provider, ${info.ort.threads} thread${info.ort.threads === 1 ? '' : 's'} ` +
+      (info.ort.provider === 'cpu' ? '(batches split by particle, one single-thread session per thread; DGGF_THREADS to change)' : '(DGGF_THREADS to change)')
     : `engine       tfjs: TF.js on '${info.tfjsBackend}'${info.ortUnavailable ? ` (ONNX Runtime not used: ${info.ortUnavailable})` : ''}`;
   const lines = [
     `dggf ${PACKAGE_VERSION}`,
@@ -33,7 +34,7 @@ export async function infoCommand(o: { backend?: string; engine?: string; json?:
     '',
     'Engines: --engine or DGGF_ENGINE = auto | ort | tfjs',
     '  ort     default: ONNX Runtime (onnxruntime-node), native CPU code; CUDA when its provider is installed',
-    '          (ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node; DGGF_ORT_PROVIDER=cpu|cuda to pick)',
+    '          (ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js; DGGF_ORT_PROVIDER=cpu|cuda to pick)',
     '  tfjs    TF.js on the backend below: the fallback, and the browser\'s engine',
     '',
     'Backends: --backend or DGGF_BACKEND = auto | wasm | cpu | node | webgpu',

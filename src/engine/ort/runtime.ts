@@ -61,7 +61,7 @@ export async function loadRuntime(choice?: string, threadCount?: number): Promis
   if (!runtime) throw new OrtUnavailableError(`onnxruntime-node could not be loaded: ${loadError}`);
   if (wanted === 'cuda' && !cudaProviderInstalled()) {
     throw new OrtUnavailableError(
-      'the CUDA provider of ONNX Runtime is not installed: reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12 (npm rebuild onnxruntime-node) on a machine with CUDA 12',
+      'the CUDA provider of ONNX Runtime is not installed: on a machine with CUDA 12, fetch it with ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js',
     );
   }
   provider = wanted === 'auto' ? (cudaProviderInstalled() ? 'cuda' : 'cpu') : wanted;
