@@ -27,6 +27,7 @@ import type { ImageShape } from '../src/data/index.js';
 import { flag, opt, runScript } from './args.js';
 import { syntheticImages, timeIterations } from './steps.js';
 import { replaceSection } from './results-file.js';
+import { relativeError as compareOutputs } from './compare.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BATCHES = opt('batches', '64,128').split(',').map(Number);
@@ -74,16 +75,7 @@ async function main(): Promise<void> {
   const reference = await netResults('cpu', image);
   const got = await netResults('cuda', image);
   const info = await engineInfo();
-  let relativeError = 0;
-  reference.forEach((r, i) => {
-    let err = 0;
-    let scale = 0;
-    for (let k = 0; k < r.length; k++) {
-      err = Math.max(err, Math.abs(got[i][k] - r[k]));
-      scale = Math.max(scale, Math.abs(r[k]));
-    }
-    relativeError = Math.max(relativeError, Number.isNaN(err) ? Infinity : err / (1 + scale));
-  });
+  const relativeError = compareOutputs(reference, got);
   const ok = relativeError <= 1e-3;
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${PRESET} net on CUDA vs CPU (drift, loss, gradients): relative error ${relativeError.toExponential(2)} (tolerance 1e-3)`);
 

@@ -27,6 +27,7 @@ import type { ImageShape } from '../src/data/index.js';
 import { flag, opt, runScript } from './args.js';
 import { syntheticImages, timeIterations } from './steps.js';
 import { replaceSection } from './results-file.js';
+import { relativeError as compareOutputs } from './compare.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BATCHES = opt('batches', '64,128').split(',').map(Number);
@@ -56,16 +57,7 @@ async function parity(name: string, make: () => tf.Tensor[], reference: 'cpu' | 
   };
   const ref = await read(reference);
   const got = await read('webgpu');
-  let relativeError = 0;
-  ref.forEach((r, i) => {
-    let err = 0;
-    let scale = 0;
-    for (let k = 0; k < r.length; k++) {
-      err = Math.max(err, Math.abs(got[i][k] - r[k]));
-      scale = Math.max(scale, Math.abs(r[k]));
-    }
-    relativeError = Math.max(relativeError, Number.isNaN(err) ? Infinity : err / (1 + scale));
-  });
+  const relativeError = compareOutputs(ref, got);
   return { name: `${name} vs ${reference}`, relativeError, tolerance: tol, ok: relativeError <= tol };
 }
 

@@ -65,15 +65,18 @@ function selectedWorkloads(): Set<WorkloadName> {
   return out;
 }
 
+const threadCount = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
+
 /** Which engine and kernels our side ran. */
 function engineNote(info: Env['info']): string {
-  if (info.ort) return `Ours: ONNX Runtime ${info.ort.version} (onnxruntime-node), ${info.ort.provider.toUpperCase()} execution provider, ${info.ort.threads} intra-op thread${info.ort.threads === 1 ? '' : 's'}.`;
+  if (info.ort) {
+    const threads = info.ort.provider === 'cpu' ? `${threadCount(info.ort.threads)} (batches split by particle, one single-thread session per thread)` : threadCount(info.ort.threads);
+    return `Ours: ONNX Runtime ${info.ort.version} (onnxruntime-node), ${info.ort.provider.toUpperCase()} execution provider, ${threads}.`;
+  }
   return fusedKernelsEnabled()
     ? `Ours: TF.js ${info.tfjs} (${info.backend}) with our fused WebAssembly SIMD kernels for MLPs (flow and training step), cnn flows and Gaussian priors.`
     : `Ours: TF.js ${info.tfjs} (${info.backend}) only (DGGF_FUSED=0).`;
 }
-
-const threadCount = (n: number): string => `${n} thread${n === 1 ? '' : 's'}`;
 
 /** Short label of our engine for table rows. */
 function engineLabel(info: Env['info']): string {

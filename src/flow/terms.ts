@@ -60,3 +60,8 @@ export function ratioTerm(net: RatioNet, divergence: DivergenceName, output: Net
 export function isSnapshotStep(k: number, every: number, steps: number): boolean {
   return k === 0 || k % every === 0 || k === steps;
 }
+
+/** The steps 0..`steps` a trajectory keeps, in order (none when `every` is 0). */
+export function snapshotSteps(steps: number, every: number): number[] {
+  return every ? Array.from({ length: steps + 1 }, (_, k) => k).filter((k) => isSnapshotStep(k, every, steps)) : [];
+}

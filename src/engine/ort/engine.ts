@@ -12,7 +12,8 @@
 import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { tf, type Tensor, type Tensor2D } from '../tf.js';
 import type { Engine, FlowRecording, FlowResult, TrainingGradients } from '../engine.js';
-import { isSnapshotStep, type FlowSettings, type FlowTerm } from '../../flow/terms.js';
+import type { FlowSettings, FlowTerm } from '../../flow/terms.js';
+import { joinSlices, sliceBounds } from '../row-split.js';
 import type { FlowNoise } from '../../flow/noise.js';
 import type { RatioNet } from '../../nets/ratio-net.js';
 import type { RatioLoss } from '../../losses/index.js';
@@ -53,10 +54,9 @@ async function runFlow(x0: Tensor2D, terms: PortableTerm[], settings: FlowSettin
   if (record.meanOutput && terms[0]?.kind !== 'ratio') throw new Error('runFlow: meanOutput needs a ratio term first');
   const [n, dim] = x0.shape;
   const all = (await x0.data()) as Float32Array;
-  const chunks = Math.ceil(n / noise.chunkRows);
-  const { parts, threads } = split(chunks);
+  const { parts, threads } = split(Math.ceil(n / noise.chunkRows));
   // contiguous whole-chunk slices; slice 0 stays on the main thread
-  const bounds = Array.from({ length: parts + 1 }, (_, p) => Math.min(n, Math.floor((p * chunks) / parts) * noise.chunkRows));
+  const bounds = sliceBounds(n, noise.chunkRows, parts);
   const workers = poolWorkers(parts - 1);
   const pieces = await Promise.all(
     Array.from({ length: parts }, (_, p) => {
@@ -77,18 +77,9 @@ async function runFlow(x0: Tensor2D, terms: PortableTerm[], settings: FlowSettin
       return p === 0 || p > workers ? here() : inWorker(p - 1, { kind: 'flow', ...job }, (r) => r.flow!, here);
     }),
   );
-  const x = new Float32Array(n * dim);
-  pieces.forEach((piece, p) => x.set(piece.x, bounds[p] * dim));
-  const result: FlowResult = { x: tf.tensor2d(x, [n, dim]) };
-  const every = record.trajectoryEvery ?? 0;
-  if (every) {
-    const steps = Array.from({ length: settings.steps + 1 }, (_, k) => k).filter((k) => isSnapshotStep(k, every, settings.steps));
-    result.trajectory = steps.map((step, i) => {
-      const points = new Float32Array(n * dim);
-      pieces.forEach((piece, p) => points.set(piece.trajectory[i], bounds[p] * dim));
-      return { step, points };
-    });
-  }
+  const joined = joinSlices(pieces, bounds, dim, settings, record.trajectoryEvery);
+  const result: FlowResult = { x: tf.tensor2d(joined.x, [n, dim]) };
+  if (joined.trajectory) result.trajectory = joined.trajectory;
   if (record.meanOutput) {
     result.meanOutputs = Array.from({ length: settings.steps + 1 }, (_, k) => pieces.reduce((s, piece) => s + piece.sums![k], 0) / n);
   }

@@ -5,7 +5,8 @@
  * out, so a batch's result does not depend on how it was split.
  */
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
-import { isSnapshotStep, type FlowSettings } from '../../flow/terms.js';
+import { snapshotSteps, type FlowSettings } from '../../flow/terms.js';
+import type { FlowRows } from '../row-split.js';
 import { FlowNoise } from '../../flow/noise.js';
 import { getLoss, type LossName } from '../../losses/index.js';
 import { isMlpSpec, netDefinition, type NetSpec } from '../../nets/ratio-net.js';
@@ -18,18 +19,8 @@ import { flowProgram, normalizeProgram, outputsProgram, trainingProgram, weightN
 /** Most noise values fed to one run of the flow Loop (its buffer: 4 bytes each). */
 const MAX_NOISE_VALUES = 1 << 24;
 
-export interface FlowRowsJob {
+export interface FlowRowsJob extends FlowRows {
   terms: PortableTerm[];
-  /** The rows' particles, rows × dim, row-major. */
-  x: Float32Array;
-  rows: number;
-  dim: number;
-  /** Where the rows start in the batch (a noise chunk's first row). */
-  firstRow: number;
-  settings: FlowSettings;
-  noiseSeed: number;
-  chunkRows: number;
-  trajectoryEvery?: number;
   /** Sum the first term's net outputs over the rows at steps 0..K. */
   meanOutput: boolean;
   /** Intra-op threads of this thread's sessions. */
@@ -135,9 +126,8 @@ export async function netOutputs(spec: NetSpec, weights: WeightArray[], x: Float
 export async function flowRows(job: FlowRowsJob): Promise<FlowRowsResult> {
   const { rows: n, dim, settings, threads } = job;
   const steps = settings.steps;
-  const every = job.trajectoryEvery ?? 0;
-  const snapshotSteps = every ? Array.from({ length: steps + 1 }, (_, k) => k).filter((k) => isSnapshotStep(k, every, steps)) : [];
-  const trajectory = snapshotSteps.map(() => new Float32Array(n * dim));
+  const snapshots = snapshotSteps(steps, job.trajectoryEvery ?? 0);
+  const trajectory = snapshots.map(() => new Float32Array(n * dim));
   const sums = job.meanOutput ? new Array<number>(steps + 1).fill(0) : undefined;
   const x = job.x.slice();
   const { session, loop } = await flowSession(job.terms.map(graphTerm), dim, settings, job.meanOutput, threads);
@@ -148,7 +138,7 @@ export async function flowRows(job: FlowRowsJob): Promise<FlowRowsResult> {
     let block: Float32Array = x.subarray(from * dim, (from + m) * dim);
     const nextNoise = settings.noise > 0 ? noise.stepper(job.firstRow + from, m, dim) : null;
     const snap = (k: number): void => {
-      const i = snapshotSteps.indexOf(k);
+      const i = snapshots.indexOf(k);
       if (i >= 0) trajectory[i].set(block, from * dim);
     };
     snap(0);
@@ -156,7 +146,7 @@ export async function flowRows(job: FlowRowsJob): Promise<FlowRowsResult> {
     for (let k = 0; k < steps; ) {
       // run to the next snapshot (or the segment limit)
       let end = Math.min(steps, k + maxSegment);
-      const nextSnap = snapshotSteps.find((t) => t > k);
+      const nextSnap = snapshots.find((t) => t > k);
       if (nextSnap !== undefined) end = Math.min(end, nextSnap);
       const count = end - k;
       const run: Record<string, OrtTensor> = { x: floatTensor(block, [m, dim]) };

@@ -10,6 +10,7 @@
  */
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { startModuleWorker } from '../../module-worker.js';
+import { joinSlices, sliceBounds } from '../../row-split.js';
 import { tf, type Tensor, type Tensor2D } from '../../tf.js';
 import { activeBackend } from '../../backend.js';
 import { flowThreads } from '../../threads.js';
@@ -165,7 +166,7 @@ export function parallelFlow(
   }
 
   // contiguous whole-chunk slices; slice 0 stays on the main thread
-  const bounds = Array.from({ length: parts + 1 }, (_, p) => Math.min(n, Math.floor((p * chunks) / parts) * noise.chunkRows));
+  const bounds = sliceBounds(n, noise.chunkRows, parts);
   const all = x0.dataSync() as Float32Array;
   const portable = terms.map((t) => t.portable!());
   const jobs: { slot: Slot; id: number; from: number; to: number }[] = [];
@@ -219,17 +220,8 @@ export function parallelFlow(
     }
   }
 
-  const joined = new Float32Array(n * dim);
-  pieces.forEach((piece, p) => joined.set(piece.x, bounds[p] * dim));
-  const x = tf.tensor2d(joined, [n, dim]);
-  if (!every) return { x };
-  const steps = Array.from({ length: settings.steps + 1 }, (_, k) => k).filter((k) => isSnapshotStep(k, every, settings.steps));
-  const trajectory = steps.map((step, i) => {
-    const points = new Float32Array(n * dim);
-    pieces.forEach((piece, p) => points.set(piece.trajectory[i], bounds[p] * dim));
-    return { step, points };
-  });
-  return { x, trajectory };
+  const joined = joinSlices(pieces, bounds, dim, settings, trajectoryEvery);
+  return { x: tf.tensor2d(joined.x, [n, dim]), trajectory: joined.trajectory };
 }
 
 let workerGradientBlocks = 0;

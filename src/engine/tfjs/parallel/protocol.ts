@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { PortableTerm } from '../drift.js';
-import type { FlowSettings } from '../../../flow/terms.js';
+import type { FlowRows } from '../../row-split.js';
 import type { NetSpec } from '../../../nets/ratio-net.js';
 import type { LossName } from '../../../losses/index.js';
 
@@ -26,19 +26,10 @@ export interface WorkerInit {
   tsx?: string;
 }
 
-export interface FlowJob {
+export interface FlowJob extends FlowRows {
   kind: 'flow';
   id: number;
   terms: PortableTerm[];
-  /** This worker's particles, rows × dim, row-major; rows [firstRow, firstRow + rows) of the batch. */
-  x: Float32Array;
-  rows: number;
-  dim: number;
-  firstRow: number;
-  settings: FlowSettings;
-  noiseSeed: number;
-  chunkRows: number;
-  trajectoryEvery?: number;
 }
 
 export interface FlowReply {
