@@ -51,6 +51,7 @@ import { clampImages } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { flag, opt, runScript } from './args.js';
+import { engineLabel } from './engine-label.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -217,7 +218,7 @@ async function main(): Promise<void> {
   const section = [
     `${title} — ${date}`,
     '',
-    `Written by \`npm run eval:conditional\` (bench/eval-conditional.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
+    `Written by \`npm run eval:conditional\` (bench/eval-conditional.ts) on ${info.cpus} × ${info.cpuModel}, engine ${engineLabel(info)}.`,
     `Model: the \`mnist-cpu\` run ${path.relative(path.join(HERE, '..'), RUN)} (${runConfig.iterations} iterations, net ${JSON.stringify(runConfig.net)}), EMA weights, ${steps} flow steps.`,
     `${CLF_ADVS.length > 1 ? `${CLF_ADVS.length} guidance classifiers A guiding together (their terms added), one per radius below, each` : 'Guidance classifier A'}: filters [16, 32, 64], ${CLF_HEAD === 'gap' ? 'global-average-pooling' : 'flatten'} head, seed 1${CLF_NOISE > 0 ? `, trained with noise augmentation σ ≤ ${CLF_NOISE}` : ''}${ADVERSARIAL ? `, adversarially trained (${CLF_PGD > 1 ? `PGD: ${CLF_PGD} projected steps of 2.5·ε/${CLF_PGD} within` : 'one normalised-gradient L2 step of'} radius ${CLF_ADVS.join(' / ')} per batch, \`--adversarial\`${CLF_PGD > 1 ? ' `--adversarial-steps`' : ''}${CLF_WARMUP > 0 ? `; the radius ramped up from 0 over the first ${100 * CLF_WARMUP}% of the steps, \`--adversarial-warmup\`` : ''})` : ''} (test accuracy ${accuracies}). Judge B: our MNIST feature net, filters [32, 64, 128], flatten head, seed 0 (test accuracy ${pct(judge.meta.testAccuracy)}).`,
     `${SETS} set(s) of ${N} samples per digit (set s from sample seed 1000·digit + 7 + 100·s), drift ∇ₓ(f′(r_θ) − φ ${CLF_ADVS.length > 1 ? 'Σ_A log p_A(y|x)' : 'log p_A(y|x)'})${TEMPERATURE !== 1 ? `, p_A at softmax temperature ${TEMPERATURE} (log softmax(logits/${TEMPERATURE}))` : ''}; goal: B assigns ≥ ${pct(GOAL)} of each digit's samples to that digit, in every set.`,

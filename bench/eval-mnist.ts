@@ -26,6 +26,7 @@ import { clampImages, realImageSets } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { opt, runScript } from './args.js';
+import { engineLabel } from './engine-label.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -134,7 +135,7 @@ async function main(): Promise<void> {
       ? `## Experiment: \`mnist-cpu\` ${EXPERIMENT} (seed ${SEED}) — ${date}`
       : `## MNIST quality (\`mnist-cpu\`, seed ${SEED}) — ${date}`,
     '',
-    `Written by \`npm run eval:mnist\` (bench/eval-mnist.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
+    `Written by \`npm run eval:mnist\` (bench/eval-mnist.ts) on ${info.cpus} × ${info.cpuModel}, engine ${engineLabel(info)}.`,
     `Training: ${result.iteration} iterations in ${totalMinutes.toFixed(1)} min (${config.net.type} ${JSON.stringify(config.net)}; K ${config.flowSteps} + κ ${config.sampleExtraSteps}, η ${config.eta}, batch ${config.batch}).`,
     `${N} samples (EMA weights, ${config.flowSteps + config.sampleExtraSteps} flow steps; ${sampleSeconds.toFixed(0)} s), judged by our MNIST classifier (test accuracy ${pct(features.meta.testAccuracy)}) and FID/KID on its 128-d features against ${N} training images.`,
     '',

@@ -17,6 +17,7 @@ import { evaluateModel } from '../src/report/evaluate-run.js';
 import { COLORS, Raster, boundsOf, drawScatter, encodePng } from '../src/viz/index.js';
 
 import { opt, runScript } from './args.js';
+import { engineLabel } from './engine-label.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SEED = Number(opt('seed', '0'));
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     '# Quality of the `toy` preset',
     '',
     `Written by \`npm run eval\` (bench/eval-toy.ts) on ${date}: the preset trained once per target with seed ${SEED}`,
-    `on ${info.cpus} × ${info.cpuModel} (engine ${info.backend}, ${info.threads} thread(s)), then 2,000 samples`,
+    `on ${info.cpus} × ${info.cpuModel} (engine ${engineLabel(info)}), then 2,000 samples`,
     'against 2,000 fresh data points. "ref" is the same metric between two independent data draws of that size',
     '(what a perfect sampler would score); the ratios divide by it (1.0 = as close as fresh data).',
     '',

@@ -26,6 +26,7 @@ import { clampImages } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { opt, runScript } from './args.js';
+import { engineLabel } from './engine-label.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
   const section = [
     `## Emoji translation (Google → Twitter, \`emoji-translate-cpu\`, seed ${SEED}) — ${date}`,
     '',
-    `Written by \`npm run eval:translate\` (bench/eval-translate.ts) on ${info.cpus} × ${info.cpuModel}, engine ${info.backend} (${info.threads} thread(s)).`,
+    `Written by \`npm run eval:translate\` (bench/eval-translate.ts) on ${info.cpus} × ${info.cpuModel}, engine ${engineLabel(info)}.`,
     `Training: ${result.iteration} iterations in ${totalMinutes.toFixed(1)} min (prior: Google emoji train split; data: Twitter emoji; ${config.loss.toUpperCase()}-${config.divergence}, ${JSON.stringify(config.net)}, K ${config.flowSteps}, η ${config.eta}, ν ${config.noise}, batch ${config.batch}, lr ${config.lr}).`,
     `Translated: the ${n} held-out Google emoji (test split, never trained on in either domain), ${steps} flow steps, EMA weights, ${seconds.toFixed(0)} s. KID on our emoji features (category accuracy ${pct(features.meta.testAccuracy)}), ${kidOpts.subsets} subsets of ${kidOpts.subsetSize}.`,
     '',

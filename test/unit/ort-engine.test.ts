@@ -13,6 +13,7 @@ import { activeEngine, EngineError, initEngine, tf, type Tensor2D } from '../../
 import { tfjsEngine } from '../../src/engine/tfjs/engine.js';
 import { ortEngine } from '../../src/engine/ort/engine.js';
 import { releaseSessions, sessionCount } from '../../src/engine/ort/sessions.js';
+import { ortWorkerJobs } from '../../src/engine/ort/pool.js';
 import { createRatioNet, type NetSpec, type RatioNet } from '../../src/nets/ratio-net.js';
 import { FlowNoise, ratioTerm, runFlow } from '../../src/flow/index.js';
 import { classifierGuidanceTerm } from '../../src/flow/guidance.js';
@@ -246,7 +247,10 @@ test('ort engine: flows and training steps split between threads give the one-th
     return out;
   };
   const one = await run(1);
+  const before = ortWorkerJobs();
   const two = await run(2);
+  // two flows and two training steps, each with one share in a worker
+  assert.equal(ortWorkerJobs() - before, 4, 'jobs done by a worker thread');
   assert.equal(two.length, one.length);
   two.forEach((a, i) => assert.deepEqual(a, one[i], `result ${i}`));
   await initEngine('cpu', { engine: 'ort' });
