@@ -2,7 +2,7 @@
  * A trained (or training) DGGF model: the ratio net with its EMA copy, the prior, the data
  * normaliser and the flow settings. Samples by flowing prior draws with the EMA weights.
  */
-import { activeEngine, tf, type Tensor, type Tensor2D } from '../engine/index.js';
+import { activeEngine, tf, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { createRatioNet, netSpec, type RatioNet } from '../nets/ratio-net.js';
 import type { ImageShape } from '../data/types.js';
@@ -111,7 +111,6 @@ export class FlowModel {
     const rng = new Rng(opts.seed);
     const dim = this.derived.dim;
     const steps = opts.steps ?? this.config.flowSteps + this.config.sampleExtraSteps;
-    const weights = opts.online ? undefined : this.ema.variables;
     const x0 = tf.tensor2d(this.prior.sample(n, rng), [n, dim]);
     const noise = flowNoise(rng.nextU32(), this.derived);
     const terms = [this.ratioTerm(Boolean(opts.online)), ...(opts.extraTerms ?? [])];
@@ -184,7 +183,6 @@ export class FlowModel {
     }
     const steps = opts.steps ?? this.config.flowSteps + this.config.sampleExtraSteps;
     const batch = opts.batch ?? 250;
-    const weights = opts.online ? undefined : this.ema.variables;
     const nz = this.derived.normalizer;
     const out = new Float32Array(n * dim);
     let trajectory: { step: number; points: Float32Array }[] | undefined;

@@ -381,7 +381,6 @@ export function conv2d(x: Value, w: Value, bias: Value | null, opts: Conv2dOptio
         : transposedInputGradient(gy!, w, x.shape, stride, pads),
     );
     if (!nw) return [gx, null, null];
-    const graph = scopeOf(x, gy!);
     const shape = [cout, cin as number, kh, kw];
     // measured: the GEMM form 2.3x faster on paper-32's 128–256-channel kernels, the
     // convolution form ~1.3x faster on mnist-cpu's (≤ 32·64·4·4 values)

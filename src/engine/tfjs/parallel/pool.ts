@@ -29,7 +29,6 @@ import {
   type FlowReply,
   type GradientJob,
   type GradientReply,
-  type WorkerInit,
   type WorkerReply,
 } from './protocol.js';
 
