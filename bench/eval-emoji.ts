@@ -19,15 +19,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineInfo, initEngine } from '../src/engine/index.js';
-import { resolveConfig } from '../src/config/resolve.js';
 import { resolveDataset, isImageDataset, imagesToFloat, type ImageDataset } from '../src/data/index.js';
-import { trainRun, loadRun } from '../src/train/run.js';
+import { loadRun } from '../src/train/run.js';
 import { loadFeatureNet, trainFeatureNet, classifySamples, imageMetrics } from '../src/eval/features.js';
 import { clampImages, realImageSets } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { opt, runScript } from './args.js';
 import { engineLabel } from './engine-label.js';
+import { f3, pct, trainPreset } from './image-eval.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -41,8 +41,6 @@ const DRAWS = Number(opt('draws', '3'));
 if (!(Number.isInteger(DRAWS) && DRAWS >= 1)) throw new Error(`--draws ${DRAWS}: expected an integer ≥ 1`);
 if (EXPERIMENT && !/^[a-z0-9-]+$/.test(EXPERIMENT)) throw new Error(`--experiment ${EXPERIMENT}: use lower-case letters, digits and '-'`);
 
-const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
-const f3 = (v: number): string => (Number.isFinite(v) ? v.toPrecision(3) : String(v));
 const median = (v: number[]): number => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -88,27 +86,14 @@ async function main(): Promise<void> {
   }
   console.log(`feature net: ${features.dir} (test accuracy ${pct(features.meta.testAccuracy)})`);
 
-  const { config, explicitKeys } = resolveConfig({
+  const { config, iterations, totalMinutes } = await trainPreset({
     preset: 'emoji-cpu',
-    ...(CONFIG ? { configFile: CONFIG } : {}),
-    overrides: { data: 'emoji', seed: SEED, ...(ITERATIONS ? { iterations: Number(ITERATIONS) } : {}) },
-    defaults: {},
-  });
-  const result = await trainRun({
-    dir: OUT,
-    config,
-    explicitKeys,
     dataset: ds,
-    onEvent: (e) => {
-      if (e.type === 'log') {
-        const s = e.stats;
-        console.log(`it ${s.iteration} loss ${s.loss.toFixed(4)} KL ${s.klEstimate?.toFixed(3)} ${e.itPerSec.toFixed(2)} it/s ETA ${(e.etaSeconds / 60).toFixed(1)} min`);
-      }
-    },
+    out: OUT,
+    seed: SEED,
+    configFile: CONFIG || undefined,
+    iterations: ITERATIONS ? Number(ITERATIONS) : undefined,
   });
-  if (result.status !== 'done') throw new Error(`training stopped: ${result.status}`);
-  const metrics = fs.readFileSync(path.join(OUT, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { elapsed_s: number });
-  const totalMinutes = metrics[metrics.length - 1].elapsed_s / 60;
 
   const { model } = loadRun(OUT);
   const draw = async (d: number) => {
@@ -177,7 +162,7 @@ async function main(): Promise<void> {
     EXPERIMENT ? `## Experiment: \`emoji-cpu\` ${EXPERIMENT} (seed ${SEED}) — ${date}` : `## Emoji quality (\`emoji-cpu\`, seed ${SEED}) — ${date}`,
     '',
     `Written by \`npm run eval:emoji\` (bench/eval-emoji.ts) on ${info.cpus} × ${info.cpuModel}, engine ${engineLabel(info)}.`,
-    `Training: ${result.iteration} iterations in ${totalMinutes.toFixed(1)} min (${config.net.type} ${JSON.stringify(config.net)}; K ${config.flowSteps} + κ ${config.sampleExtraSteps}, η ${config.eta}, batch ${config.batch}, lr ${config.lr}).`,
+    `Training: ${iterations} iterations in ${totalMinutes.toFixed(1)} min (${config.net.type} ${JSON.stringify(config.net)}; K ${config.flowSteps} + κ ${config.sampleExtraSteps}, η ${config.eta}, batch ${config.batch}, lr ${config.lr}).`,
     `${N} samples (EMA weights, ${config.flowSteps + config.sampleExtraSteps} flow steps; ${first.seconds.toFixed(0)} s), judged by our emoji feature net (category accuracy ${pct(features.meta.testAccuracy)}) against ${N} training images; copying against all ${ds.train.count} training images.`,
     '',
     '| check | samples | prior draws | real | goal | verdict |',
