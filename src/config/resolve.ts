@@ -34,6 +34,10 @@ function readConfigFile(file: string): RunConfigInput {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${file}: expected a JSON object of config fields`);
   }
+  const net = (raw as { net?: unknown }).net;
+  if (net !== undefined && (typeof net !== 'object' || net === null || Array.isArray(net))) {
+    throw new ConfigError(`${file}: net: expected an object of net fields (e.g. {"hidden": 64}), got ${JSON.stringify(net)}`);
+  }
   const dup = findDuplicateKey(text);
   if (dup) throw new ConfigError(`${file} line ${dup.line}: field '${dup.path}' is given twice, expected each field once`);
   const known = Object.keys(runConfigSchema.shape);

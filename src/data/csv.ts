@@ -137,7 +137,8 @@ export function parseCsvPoints(text: string, file: string): CsvPoints {
       const name = header && header[c] !== undefined && header[c] !== '' ? ` ('${show(header[c])}')` : '';
       if (NUMBER_RE.test(f)) {
         const v = Number(f);
-        if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
+        // beyond float32's range once rounded (what a writer's shortest decimal of ±3.4028235e38 rounds to is fine)
+        if (!Number.isFinite(Math.fround(v))) {
           throw new DataError(
             `${file} line ${lineNo}: column ${col}${name} is '${show(f)}', ` +
               `expected a finite number within float32 range (|x| ≤ 3.4e38)`,

@@ -8,12 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import { PNG } from 'pngjs';
 import { decodeImageBytes } from '../../src/data/images/decode.js';
 import { loadCsvPoints } from '../../src/data/csv.js';
 import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 import { assertDataError } from '../helpers/assert.js';
+import { claimSize, validJpeg, validPng } from '../helpers/inputs.js';
+
+const pngClaiming = (w: number, h: number): Buffer => claimSize(validPng(1, 1), w, h);
 
 const TINY = ['--iterations', '4', '--flow-steps', '2', '--batch', '16', '--hidden', '8', '--depth', '1', '--checkpoint-every', '2', '--no-report'];
 
@@ -23,23 +24,6 @@ function expectOneLine(args: string[], code: number, pattern: RegExp): void {
   const lines = errorLines(r.stderr);
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0], pattern);
-}
-
-/** A valid 1×1 PNG whose header then says width × height (CRC fixed): small file, huge image. */
-function pngClaiming(width: number, height: number): Buffer {
-  const png = new PNG({ width: 1, height: 1 });
-  png.data.fill(200);
-  const buf = PNG.sync.write(png);
-  buf.writeUInt32BE(width, 16);
-  buf.writeUInt32BE(height, 20);
-  buf.writeUInt32BE(zlib.crc32(buf.subarray(12, 29)) >>> 0, 29);
-  return buf;
-}
-
-/** The start of a baseline JPEG whose frame header (SOF0) says width × height. */
-function jpegClaiming(width: number, height: number): Buffer {
-  const sof = Buffer.from([0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x03, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-  return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0\x01\x01\0\0\x01\0\x01\0\0', 'latin1'), sof, Buffer.from([0xff, 0xd9])]);
 }
 
 test('a CSV with more columns than a point may have is refused on its first row', () => {
@@ -59,7 +43,7 @@ test('an image larger than 50 megapixels is refused from its header, before deco
   const t0 = performance.now();
   assertDataError(() => decodeImageBytes(huge, 'huge.png'), 'huge.png: 20000×20000 pixels (400.0 megapixels), more than the 50 megapixels');
   assertDataError(() => decodeImageBytes(pngClaiming(8000, 8000), 'big.png'), 'big.png: 8000×8000 pixels (64.0 megapixels)');
-  assertDataError(() => decodeImageBytes(jpegClaiming(10000, 6000), 'big.jpg'), 'big.jpg: 10000×6000 pixels (60.0 megapixels)');
+  assertDataError(() => decodeImageBytes(claimSize(validJpeg(8, 8), 10000, 6000), 'big.jpg'), 'big.jpg: 10000×6000 pixels (60.0 megapixels)');
   assert.ok(performance.now() - t0 < 1000, 'refused without decoding');
   // a folder holding one: one line naming the file
   const dir = tempDir('huge-img');
