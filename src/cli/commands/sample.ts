@@ -96,13 +96,13 @@ function checkSampleCount(o: SampleCliOptions, stored: StoredRun, guided: boolea
   }
 }
 
-/** Progress lines for a long sampling run (on stderr, at most every 2 s). */
+/** Progress lines for a long sampling run (on stderr, at most every 5 s). */
 function sampleProgress(n: number, what: string): (done: number) => void {
   const t0 = Date.now();
   let last = t0;
   return (done) => {
     const now = Date.now();
-    if (done >= n || now - last < 2000) return;
+    if (done >= n || now - last < 5000) return;
     last = now;
     const eta = ((now - t0) / 1000) * (n / done - 1);
     process.stderr.write(`sample: ${done} of ${n} ${what} (${((100 * done) / n).toFixed(0)}%), ETA ${formatDuration(eta)}\n`);
