@@ -61,4 +61,12 @@ test('sample --n and eval --n beyond their limits: one line, exit 2, before any 
   expectOneLine(['sample', '--run', run, '--n', '1000000000', '--out', path.join(dir, 's.csv')], 2, /^dggf: error: --n 1000000000: at most 100000000 points/);
   expectOneLine(['eval', '--run', run, '--n', '20001'], 2, /^dggf: error: --n 20001: at most 20000 points \(MMD and the energy distance compare every pair/);
   assert.deepEqual(fs.readdirSync(dir), ['run']);
+  // an image run: one PNG per image (it failed with "Invalid typed array length")
+  const images = path.join(dir, 'images');
+  fs.mkdirSync(images);
+  for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(images, `${i}.png`), validPng(8, 8));
+  const imageRun = path.join(dir, 'image-run');
+  assert.equal(runCli(['train', '--data', images, '--preset', 'emoji-cpu', '--size', '8', '--batch', '4', '--out', imageRun, '--iterations', '1', '--no-report']).code, 0);
+  expectOneLine(['sample', '--run', imageRun, '--n', '100000000', '--out', path.join(dir, 'imgs')], 2, /^dggf: error: --n 100000000: at most 1000000 images per call/);
+  assert.ok(!fs.existsSync(path.join(dir, 'imgs')));
 });
