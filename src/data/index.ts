@@ -17,7 +17,8 @@ export { finiteDataset, toyDataset } from './points.js';
 export type { PointDataset, ImageDataset, ImageShape, ImageSplit } from './types.js';
 export { isImageDataset } from './types.js';
 export * from './images/index.js';
-export { loadCsvPoints, parseCsvPoints, writeCsvPoints, formatFloat32 } from './csv.js';
+export { loadCsvPoints, parseCsvPoints, formatFloat32 } from './csv.js';
+export { writeCsvPoints, CsvPointsWriter } from './csv-writer.js';
 export type { CsvPoints } from './csv.js';
 export {
   TOY_DATASETS,

@@ -11,7 +11,7 @@ import { loadRun } from '../train/run.js';
 import { readMetrics, runPaths, type StoredRun } from '../train/run-folder.js';
 import { renderReport, type ReportSection } from '../viz/index.js';
 import { engineInfo } from '../engine/index.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { evaluateModel, type RunEvaluation } from './evaluate-run.js';
 import { firstTwo, flowAnimation, flowKlCurve, samplesOverData, trainingCurves } from './pictures.js';
 
@@ -91,7 +91,7 @@ export async function configSection(cfg: RunConfig): Promise<ReportSection> {
 export async function writeRunReport(dir: string, dataset: PointDataset, opts: { n?: number; seed?: number } = {}): Promise<ReportResult> {
   const paths = runPaths(dir);
   const figDir = path.join(dir, 'figures');
-  fs.mkdirSync(figDir, { recursive: true });
+  ensureDir(figDir);
   const { stored, model, checkpoint } = loadRun(dir);
   const cfg = stored.config;
   const n = opts.n ?? 2000;

@@ -18,6 +18,7 @@ import { Rng } from '../../util/rng.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { createProgress } from '../progress.js';
 import { EXIT } from '../errors.js';
+import { signalExitCode, withInterrupts } from '../interrupt.js';
 import { readStoredRun } from '../../train/run-folder.js';
 
 export interface TrainCliOptions {
@@ -127,21 +128,32 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
       }
     : (samples: Float32Array, ds: PointDataset, file: string, iteration: number) =>
         writeFileAtomic(file, samplesOverData(firstTwo(samples, dim), previewData!, ds, `${ds.name}, iteration ${iteration}`));
-  let result;
-  try {
-    result = await trainRun({
-      dir: o.out,
-      config: requested,
-      explicitKeys,
-      dataset,
-      onEvent: (e) => progress.onEvent(e),
-      renderPreview: image || dim >= 2 ? renderPreview : undefined,
-      priorSource,
-    });
-  } finally {
-    progress.stop();
+  const { result, signal } = await withInterrupts(
+    async (signal) => {
+      try {
+        const r = await trainRun({
+          dir: o.out,
+          config: requested,
+          explicitKeys,
+          dataset,
+          onEvent: (e) => progress.onEvent(e),
+          renderPreview: image || dim >= 2 ? renderPreview : undefined,
+          priorSource,
+          signal,
+        });
+        return { result: r, signal };
+      } finally {
+        progress.stop();
+      }
+    },
+    () => progress.stop(),
+  );
+  if (result.status === 'diverged') return EXIT.diverged;
+  if (signal.aborted) {
+    // a signal after the last iteration: the run is complete, the report is left out
+    if (result.status === 'done') process.stderr.write(`train: stopped by ${String(signal.reason)} after the last iteration; the report was not written\n`);
+    return signalExitCode(signal);
   }
-  if (result.status === 'nan') return EXIT.diverged;
   if (o.report !== false && image) {
     const rep = await writeImageRunReport(o.out, image);
     process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
