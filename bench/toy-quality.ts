@@ -38,13 +38,13 @@ export function markdownTable(runs: ToyRun[]): string[] {
       : '—';
     return (
       `| ${r.data} | ${r.seed} | ${r.trainSeconds.toFixed(0)} / ${r.cpuSeconds.toFixed(0)} | **${mmdRatio(ev).toFixed(2)}** | ` +
-      `${s ? `**${pct(s.off_support)}** (${pct(s.data_off_support)})` : '—'} | ${s ? `**${pct(s.worst_share_error, 0)}**` : '—'} | ${s ? s.part_kind : '—'}: ${shares} | ` +
+      `${s ? `**${pct(s.off_support)}** (${pct(s.data_off_support)})` : '—'} | ${s?.width_ratio?.toFixed(2) ?? '—'} | ${s ? `**${pct(s.worst_share_error, 0)}**` : '—'} | ${s ? s.part_kind : '—'}: ${shares} | ` +
       `${(ev.energy / ev.reference.energy).toFixed(2)} | ${(ev.sliced_w / ev.reference.sliced_w).toFixed(2)} | ${ev.kl_estimate?.toPrecision(3) ?? '—'} | ${meetsGoal(ev) ? 'yes' : 'no'} |`
     );
   });
   return [
-    '| data | seed | train s / CPU s | MMD ratio | off-support (data) | worst part | part shares min–max (data) | energy ratio | sliced-W1 ratio | KL estimate | goal |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| data | seed | train s / CPU s | MMD ratio | off-support (data) | width | worst part | part shares min–max (data) | energy ratio | sliced-W1 ratio | KL estimate | goal |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ];
 }

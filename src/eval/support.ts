@@ -17,6 +17,8 @@ export interface SupportFit {
   /** Share of the samples nearest to each part (all samples, so they sum to 1). */
   shares: number[];
   threshold: number;
+  /** Median distance of the samples to the support: how wide the parts are drawn. */
+  medianDistance: number;
   n: number;
 }
 
@@ -26,6 +28,7 @@ export function supportFit(samples: Points, support: Support, threshold = offSup
   const k = support.parts.length;
   if (k === 0) throw new RangeError('supportFit: the support has no parts');
   const counts = new Array<number>(k).fill(0);
+  const distances = new Float64Array(n);
   let off = 0;
   for (let i = 0; i < n; i++) {
     const x = samples[2 * i];
@@ -39,13 +42,16 @@ export function supportFit(samples: Points, support: Support, threshold = offSup
         best = p;
       }
     }
+    distances[i] = bestD;
     if (best < 0) off++; // NaN: never nearer than Infinity
     else {
       counts[best]++;
       if (bestD > threshold) off++;
     }
   }
-  return { offSupport: off / n, shares: counts.map((c) => c / n), threshold, n };
+  distances.sort();
+  const medianDistance = n % 2 === 1 ? distances[(n - 1) / 2] : 0.5 * (distances[n / 2 - 1] + distances[n / 2]);
+  return { offSupport: off / n, shares: counts.map((c) => c / n), threshold, medianDistance, n };
 }
 
 /**

@@ -44,6 +44,8 @@ export interface SupportEvaluation {
   data_shares: number[];
   /** max over parts of |share / data share − 1|. */
   worst_share_error: number;
+  /** Median distance of the samples to the support over the data's: > 1 when the parts are drawn wider (absent for filled cells). */
+  width_ratio?: number;
 }
 
 /** Samples counted for the support check (each of 25 modes then gets ~400, a share known to ±5%). */
@@ -71,6 +73,7 @@ export function evaluateSupport(samples: Float32Array, dataset: PointDataset, da
     shares: fit.shares,
     data_shares: ref.shares,
     worst_share_error: worstShareError(fit.shares, ref.shares),
+    ...(ref.medianDistance > 0 ? { width_ratio: fit.medianDistance / ref.medianDistance } : {}),
   };
 }
 

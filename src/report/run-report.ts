@@ -152,6 +152,7 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
       ]);
       metricRows.push([`share per ${s.part_kind} (data)`, s.shares.map((v, i) => `${(100 * v).toFixed(1)}% (${(100 * s.data_shares[i]).toFixed(1)}%)`).join(' · ')]);
       metricRows.push([`worst ${s.part_kind} share error`, `${(100 * s.worst_share_error).toFixed(1)}%`]);
+      if (s.width_ratio !== undefined) metricRows.push(['median distance to the support, samples / data', fmt(s.width_ratio)]);
     }
     sections.push({ heading: 'Sample quality', html: `<p>${escapeHtml(qualitySummary(evaluation))}.</p>`, table: { rows: metricRows } });
 

@@ -62,6 +62,7 @@ test('supportFit: off-support share, nearest-part shares (summing to 1), NaN row
   close(fit.offSupport, 0.5);
   assert.deepEqual(fit.shares, [0.5, 0.25]);
   assert.equal(fit.n, 4);
+  close(fit.medianDistance, 1.15); // distances 0.1, 0.3, 2 and ∞ (NaN): median (0.3 + 2) / 2
   assert.throws(() => supportFit([1, 2, 3], support), RangeError);
   assert.throws(() => supportFit([1, 2], { ...support, parts: [] }), RangeError);
 });
