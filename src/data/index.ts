@@ -34,6 +34,9 @@ export {
   pinwheel,
   twoSpirals,
 } from './toy2d.js';
+export { circles, spiral, segments, THIN_SIGMA } from './toy-thin.js';
+export { distanceToShape, supportSpread } from './support.js';
+export type { Support, SupportShape, PartKind } from './support.js';
 export type { ToyName, ToyGenerator, ToyDatasetSpec } from './toy2d.js';
 
 export interface ResolveOptions {

@@ -13,6 +13,7 @@ import { checkDataFitsRun, reconcileConfig, trainRun } from '../../train/run.js'
 import { writeImageRunReport } from '../../report/image-report.js';
 import { imageGridPng } from '../../viz/index.js';
 import { writeRunReport } from '../../report/run-report.js';
+import { qualitySummary } from '../../report/summary.js';
 import { firstTwo, samplesOverData } from '../../report/pictures.js';
 import { Rng } from '../../util/rng.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
@@ -161,10 +162,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     const rep = await writeRunReport(o.out, dataset);
     const ev = rep.evaluation;
     const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;
-    process.stdout.write(
-      `MMD ${ev.mmd.toPrecision(3)} (data vs data ${ev.reference.mmd.toPrecision(3)}), ${diag}\n` +
-        `report: ${path.resolve(rep.file)}\n`,
-    );
+    process.stdout.write(`${qualitySummary(ev)}; ${diag}\nreport: ${path.resolve(rep.file)}\n`);
   }
   return EXIT.ok;
 }
