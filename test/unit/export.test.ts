@@ -1,0 +1,163 @@
+/**
+ * `dggf export --format onnx` (src/export/onnx.ts): the exported graphs, run by onnxruntime-node
+ * alone with the same starting points and noise, reproduce our sampler within float tolerance
+ * (a 2-D MLP run and a conv image run with spectral norm and a full-covariance data prior); the
+ * example sampler (examples/onnx/sample.mjs) runs on an export; bad options are one line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import ort from 'onnxruntime-node';
+import { initEngine, tf } from '../../src/engine/index.js';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { makeImageDataset } from '../../src/data/images/index.js';
+import { deriveSetup } from '../../src/train/trainer.js';
+import { FlowModel, flowNoise } from '../../src/flow/model.js';
+import { loadRun } from '../../src/train/run.js';
+import { denormalize } from '../../src/data/normalizer.js';
+import { exportOnnx, type OnnxManifest } from '../../src/export/onnx.js';
+import { Rng } from '../../src/util/rng.js';
+import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+
+/** Our sampler's flow of x0 (standardised space) against the export's flow-step.onnx with the same noise. */
+async function compareFlows(model: FlowModel, dir: string, n: number, seed: number): Promise<{ ours: Float32Array; theirs: Float32Array; manifest: OnnxManifest }> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as OnnxManifest;
+  const dim = manifest.dim;
+  const x0 = model.prior.sample(n, new Rng(seed + 1));
+  const ours = (await model.flowFrom(denormalize(x0, dim, model.derived.normalizer), n, { seed })).samples;
+  const step = await ort.InferenceSession.create(path.join(dir, manifest.flowStep.file));
+  const noise = flowNoise(new Rng(seed).nextU32(), model.derived).stepper(0, n, dim);
+  let x: Float32Array = Float32Array.from(x0);
+  for (let k = 0; k < manifest.flowStep.steps; k++) {
+    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [n, dim]) };
+    if (manifest.flowStep.noise > 0) feeds.noise = new ort.Tensor('float32', Float32Array.from(noise()), [n, dim]);
+    x = Float32Array.from((await step.run(feeds)).x_next.data as Float32Array);
+  }
+  await step.release();
+  return { ours, theirs: denormalize(x, dim, model.derived.normalizer), manifest };
+}
+
+function maxRelativeError(a: Float32Array, b: Float32Array): number {
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < a.length; i++) {
+    scale = Math.max(scale, Math.abs(a[i]));
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+  }
+  return err / scale;
+}
+
+const meanStd = (v: Float32Array, dim: number, j: number): { mean: number; std: number } => {
+  const n = v.length / dim;
+  let s = 0;
+  let q = 0;
+  for (let i = 0; i < n; i++) s += v[i * dim + j];
+  const mean = s / n;
+  for (let i = 0; i < n; i++) q += (v[i * dim + j] - mean) ** 2;
+  return { mean, std: Math.sqrt(q / n) };
+};
+
+test('export: a 2-D run through the CLI; the ONNX flow step reproduces our sampler, the ratio net our outputs, the example samples alike', async () => {
+  const dir = tempDir('export-2d');
+  const run = path.join(dir, 'run');
+  const out = path.join(dir, 'onnx');
+  const trained = runCli(['train', '--data', '8gaussians', '--out', run, '--iterations', '60', '--no-report']);
+  assert.equal(trained.code, 0, trained.stderr);
+  const r = runCli(['export', '--run', run, '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /ratio-net\.onnx, flow-step\.onnx, manifest\.json/);
+  for (const f of ['ratio-net.onnx', 'flow-step.onnx', 'manifest.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
+
+  await initEngine('cpu');
+  const { model } = loadRun(run);
+  try {
+    const { ours, theirs, manifest } = await compareFlows(model, out, 200, 5); // one of flowFrom's batches (250 rows)
+    assert.equal(manifest.prior.name, 'gaussian');
+    assert.equal(manifest.flowStep.steps, model.config.flowSteps + model.config.sampleExtraSteps);
+    const err = maxRelativeError(ours, theirs);
+    assert.ok(err < 1e-4, `flow of 200 points over ${manifest.flowStep.steps} steps: max error ${err} of the largest value`);
+    // …and it is the flow: the points moved
+    assert.ok(maxRelativeError(ours, denormalize(model.prior.sample(200, new Rng(6)), 2, model.derived.normalizer)) > 0.05);
+
+    const x = new Rng(7).normalArray(64 * 2);
+    const net = await ort.InferenceSession.create(path.join(out, 'ratio-net.onnx'));
+    const theirsOut = (await net.run({ x: new ort.Tensor('float32', x, [64, 2]) })).out.data as Float32Array;
+    await net.release();
+    const xt = tf.tensor2d(x, [64, 2]);
+    const oursOut = await model.outputs(xt);
+    xt.dispose();
+    assert.ok(maxRelativeError(oursOut, theirsOut) < 1e-5, 'ratio-net.onnx gives our outputs');
+
+    // the example: its own RNG, so compare the distribution with our sampler's
+    const ex = spawnSync(process.execPath, [path.join(ROOT, 'examples', 'onnx', 'sample.mjs'), out, '2000', '3'], { encoding: 'utf8' });
+    assert.equal(ex.status, 0, ex.stderr);
+    const rows = ex.stdout.trim().split('\n').map((l) => l.split(',').map(Number));
+    assert.equal(rows.length, 2000);
+    assert.ok(rows.every((row) => row.length === 2 && row.every(Number.isFinite)));
+    const example = Float32Array.from(rows.flat());
+    const ourSamples = (await model.sample(2000, { seed: 9 })).samples;
+    for (const j of [0, 1]) {
+      const a = meanStd(example, 2, j);
+      const b = meanStd(ourSamples, 2, j);
+      assert.ok(Math.abs(a.mean - b.mean) < 0.15 && Math.abs(a.std - b.std) < 0.15, `coordinate ${j}: example ${JSON.stringify(a)} vs ours ${JSON.stringify(b)}`);
+    }
+  } finally {
+    model.dispose();
+  }
+});
+
+test('export: a conv image net with spectral norm and a full-covariance data prior (prior.bin) reproduces our flow', async () => {
+  await initEngine('cpu');
+  const rng = new Rng(2);
+  const count = 40;
+  const image = { height: 8, width: 8, channels: 3 } as const;
+  const pixels = new Uint8Array(count * 8 * 8 * 3).map(() => rng.int(256));
+  const ds = makeImageDataset({ name: 'tiny', image, train: { count, pixels }, flip: false });
+  const { config } = resolveConfig({
+    preset: 'emoji-cpu',
+    overrides: { data: 'tiny', net: { type: 'cnn', channels: [4, 6], activation: 'leaky_relu', head: 'flatten', headHidden: [8], spectralNorm: true } },
+    defaults: {},
+  });
+  const derived = await deriveSetup(config, ds);
+  const model = new FlowModel(config, derived, new Rng(3));
+  const out = tempDir('export-image');
+  try {
+    const manifest = await exportOnnx(model, out, { data: 'tiny', iteration: 0 });
+    assert.equal(manifest.prior.name, 'data-gaussian');
+    assert.deepEqual(manifest.image, { ...image, layout: 'HWC', range: [-1, 1] });
+    // prior.bin holds the prior's mean and Cholesky factor
+    const state = model.prior.toJSON() as unknown as { mean: number[]; chol: number[] };
+    const bin = fs.readFileSync(path.join(out, 'prior.bin'));
+    const all = new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
+    assert.ok('chol' in manifest.prior);
+    if ('chol' in manifest.prior) {
+      const { mean, chol } = manifest.prior;
+      assert.deepEqual(Array.from(all.subarray(mean.offset, mean.offset + mean.length)), Array.from(Float32Array.from(state.mean)));
+      assert.deepEqual(Array.from(all.subarray(chol.offset, chol.offset + chol.length)), Array.from(Float32Array.from(state.chol)));
+    }
+    const { ours, theirs } = await compareFlows(model, out, 20, 11);
+    const err = maxRelativeError(ours, theirs);
+    assert.ok(err < 1e-4, `image flow: max error ${err} of the largest value`);
+
+    const ex = spawnSync(process.execPath, [path.join(ROOT, 'examples', 'onnx', 'sample.mjs'), out, '5'], { encoding: 'utf8' });
+    assert.equal(ex.status, 0, ex.stderr);
+    const rows = ex.stdout.trim().split('\n').map((l) => l.split(',').map(Number));
+    assert.equal(rows.length, 5);
+    assert.ok(rows.every((row) => row.length === 8 * 8 * 3 && row.every((v) => v >= -1 && v <= 1)));
+  } finally {
+    model.dispose();
+  }
+});
+
+test('export: bad options are one line, exit 2', () => {
+  const dir = tempDir('export-bad');
+  const notRun = runCli(['export', '--run', dir, '--out', path.join(dir, 'o')]);
+  assert.equal(notRun.code, 2);
+  assert.match(notRun.stderr, /not a dggf run folder/);
+  const format = runCli(['export', '--run', dir, '--out', path.join(dir, 'o'), '--format', 'pickle']);
+  assert.equal(format.code, 2);
+  assert.equal(format.stderr.trim().split('\n').length, 1, format.stderr);
+  assert.ok(!fs.existsSync(path.join(dir, 'o')), 'nothing written');
+});
