@@ -225,7 +225,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
 
   program
     .command('export')
-    .description('write a trained run as ONNX graphs any ONNX runtime can sample from: ratio-net.onnx, flow-step.onnx (one step with its drift), the prior and manifest.json')
+    .description('write a trained run for use without dggf: ONNX graphs (ratio-net.onnx, flow-step.onnx: one step with its drift) or a TF.js layers model (model.json), with the prior and manifest.json')
     .requiredOption('--run <dir>', 'run folder')
     .requiredOption('--out <dir>', 'folder for the exported files (created if missing; files of the same names are replaced)')
     .addOption(new Option('--format <format>', 'export format').choices([...EXPORT_FORMATS]).default('onnx'))

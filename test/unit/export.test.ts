@@ -1,6 +1,6 @@
 /**
- * `dggf export --format onnx` (src/export/onnx.ts): the exported graphs, run by onnxruntime-node
- * alone with the same starting points and noise, reproduce our sampler within float tolerance
+ * `dggf export` (src/export/): the ONNX graphs, run by onnxruntime-node, and the TF.js layers
+ * model, flowed by tf.grad, fed the same starting points and noise, reproduce our sampler within float tolerance
  * (a 2-D MLP run and a conv image run with spectral norm and a full-covariance data prior); the
  * example sampler (examples/onnx/sample.mjs) runs on an export; bad options are one line.
  */
@@ -17,25 +17,57 @@ import { deriveSetup } from '../../src/train/trainer.js';
 import { FlowModel, flowNoise } from '../../src/flow/model.js';
 import { loadRun } from '../../src/train/run.js';
 import { denormalize } from '../../src/data/normalizer.js';
-import { exportOnnx, type OnnxManifest } from '../../src/export/onnx.js';
+import { exportOnnx } from '../../src/export/onnx.js';
+import { exportTfjs } from '../../src/export/tfjs.js';
+import type { ExportManifest } from '../../src/export/manifest.js';
+import { loadLayersModel, io } from '@tensorflow/tfjs';
+import { getDivergence } from '../../src/divergences/index.js';
+import { tfjsOps } from '../../src/engine/tfjs-ops.js';
 import { Rng } from '../../src/util/rng.js';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 
-/** Our sampler's flow of x0 (standardised space) against the export's flow-step.onnx with the same noise. */
-async function compareFlows(model: FlowModel, dir: string, n: number, seed: number): Promise<{ ours: Float32Array; theirs: Float32Array; manifest: OnnxManifest }> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as OnnxManifest;
+const readManifest = (dir: string): ExportManifest => JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ExportManifest;
+
+/** The export's TF.js layers model, read back from its files. */
+async function readLayersModel(dir: string): Promise<Awaited<ReturnType<typeof loadLayersModel>>> {
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  const bytes = fs.readFileSync(path.join(dir, json.weightsManifest[0].paths[0]));
+  return loadLayersModel(io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(bytes).buffer }));
+}
+
+/**
+ * Our sampler's flow of x0 (standardised space) against the export's, fed the same noise:
+ * flow-step.onnx, or for a TF.js export x − η tf.grad(Σ f′(model(x))) + ν ξ.
+ */
+async function compareFlows(model: FlowModel, dir: string, n: number, seed: number): Promise<{ ours: Float32Array; theirs: Float32Array; manifest: ExportManifest }> {
+  const manifest = readManifest(dir);
   const dim = manifest.dim;
   const x0 = model.prior.sample(n, new Rng(seed + 1));
   const ours = (await model.flowFrom(denormalize(x0, dim, model.derived.normalizer), n, { seed })).samples;
-  const step = await ort.InferenceSession.create(path.join(dir, manifest.flowStep.file));
   const noise = flowNoise(new Rng(seed).nextU32(), model.derived).stepper(0, n, dim);
   let x: Float32Array = Float32Array.from(x0);
-  for (let k = 0; k < manifest.flowStep.steps; k++) {
-    const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [n, dim]) };
-    if (manifest.flowStep.noise > 0) feeds.noise = new ort.Tensor('float32', Float32Array.from(noise()), [n, dim]);
-    x = Float32Array.from((await step.run(feeds)).x_next.data as Float32Array);
+  if (manifest.flowStep) {
+    const step = await ort.InferenceSession.create(path.join(dir, manifest.flowStep.file));
+    for (let k = 0; k < manifest.flow.steps; k++) {
+      const feeds: Record<string, ort.Tensor> = { x: new ort.Tensor('float32', x, [n, dim]) };
+      if (manifest.flow.noise > 0) feeds.noise = new ort.Tensor('float32', Float32Array.from(noise()), [n, dim]);
+      x = Float32Array.from((await step.run(feeds)).x_next.data as Float32Array);
+    }
+    await step.release();
+  } else {
+    const layers = await readLayersModel(dir);
+    const d = getDivergence(model.config.divergence);
+    const output = manifest.ratioNet.outputIs;
+    const grad = tf.grad((v) => tf.sum(d.fPrimeOf(tfjsOps, layers.apply(v) as tf.Tensor, output)));
+    for (let k = 0; k < manifest.flow.steps; k++) {
+      const xi = Float32Array.from(noise());
+      x = tf.tidy(() => {
+        const v = tf.tensor2d(x, [n, dim]);
+        return tf.add(tf.sub(v, tf.mul(grad(v), manifest.flow.eta)), tf.mul(tf.tensor2d(xi, [n, dim]), manifest.flow.noise)).dataSync() as Float32Array;
+      });
+    }
+    layers.dispose();
   }
-  await step.release();
   return { ours, theirs: denormalize(x, dim, model.derived.normalizer), manifest };
 }
 
@@ -75,9 +107,16 @@ test('export: a 2-D run through the CLI; the ONNX flow step reproduces our sampl
   try {
     const { ours, theirs, manifest } = await compareFlows(model, out, 200, 5); // one of flowFrom's batches (250 rows)
     assert.equal(manifest.prior.name, 'gaussian');
-    assert.equal(manifest.flowStep.steps, model.config.flowSteps + model.config.sampleExtraSteps);
+    assert.equal(manifest.flow.steps, model.config.flowSteps + model.config.sampleExtraSteps);
     const err = maxRelativeError(ours, theirs);
-    assert.ok(err < 1e-4, `flow of 200 points over ${manifest.flowStep.steps} steps: max error ${err} of the largest value`);
+    assert.ok(err < 1e-4, `flow of 200 points over ${manifest.flow.steps} steps: max error ${err} of the largest value`);
+
+    const tfjsOut = path.join(dir, 'tfjs');
+    const t = runCli(['export', '--run', run, '--out', tfjsOut, '--format', 'tfjs']);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stdout, /model\.json, weights\.bin, manifest\.json/);
+    const viaTfjs = await compareFlows(model, tfjsOut, 200, 5);
+    assert.ok(maxRelativeError(viaTfjs.ours, viaTfjs.theirs) < 1e-4, 'the TF.js layers model flows as ours does');
     // …and it is the flow: the points moved
     assert.ok(maxRelativeError(ours, denormalize(model.prior.sample(200, new Rng(6)), 2, model.derived.normalizer)) > 0.05);
 
@@ -97,6 +136,11 @@ test('export: a 2-D run through the CLI; the ONNX flow step reproduces our sampl
     assert.equal(rows.length, 2000);
     assert.ok(rows.every((row) => row.length === 2 && row.every(Number.isFinite)));
     const example = Float32Array.from(rows.flat());
+    // the TF.js example, same seed: the same prior draws and noise, so the same samples
+    const exTfjs = spawnSync(process.execPath, [path.join(ROOT, 'examples', 'tfjs', 'sample.mjs'), tfjsOut, '2000', '3'], { encoding: 'utf8' });
+    assert.equal(exTfjs.status, 0, exTfjs.stderr);
+    const fromTfjs = Float32Array.from(exTfjs.stdout.trim().split('\n').flatMap((l) => l.split(',').map(Number)));
+    assert.ok(maxRelativeError(example, fromTfjs) < 1e-4, 'the two examples agree');
     const ourSamples = (await model.sample(2000, { seed: 9 })).samples;
     for (const j of [0, 1]) {
       const a = meanStd(example, 2, j);
@@ -140,6 +184,11 @@ test('export: a conv image net with spectral norm and a full-covariance data pri
     const { ours, theirs } = await compareFlows(model, out, 20, 11);
     const err = maxRelativeError(ours, theirs);
     assert.ok(err < 1e-4, `image flow: max error ${err} of the largest value`);
+    const tfjsOut = tempDir('export-image-tfjs');
+    await exportTfjs(model, tfjsOut, { data: 'tiny', iteration: 0 });
+    const viaTfjs = await compareFlows(model, tfjsOut, 20, 11);
+    const errTfjs = maxRelativeError(viaTfjs.ours, viaTfjs.theirs);
+    assert.ok(errTfjs < 1e-4, `image flow through the TF.js layers model: max error ${errTfjs}`);
 
     const ex = spawnSync(process.execPath, [path.join(ROOT, 'examples', 'onnx', 'sample.mjs'), out, '5'], { encoding: 'utf8' });
     assert.equal(ex.status, 0, ex.stderr);
@@ -157,7 +206,39 @@ test('export: bad options are one line, exit 2', () => {
   assert.equal(notRun.code, 2);
   assert.match(notRun.stderr, /not a dggf run folder/);
   const format = runCli(['export', '--run', dir, '--out', path.join(dir, 'o'), '--format', 'pickle']);
+  assert.match(format.stderr, /onnx, tfjs|onnx.*tfjs/);
   assert.equal(format.code, 2);
   assert.equal(format.stderr.trim().split('\n').length, 1, format.stderr);
   assert.ok(!fs.existsSync(path.join(dir, 'o')), 'nothing written');
+});
+
+test('export: a ResNet (residual sums, average pooling, mean head) gives our outputs in both formats', async () => {
+  await initEngine('cpu');
+  const rng = new Rng(4);
+  const image = { height: 8, width: 8, channels: 3 } as const;
+  const ds = makeImageDataset({ name: 'tiny', image, train: { count: 20, pixels: new Uint8Array(20 * 8 * 8 * 3).map(() => rng.int(256)) }, flip: false });
+  const net = { type: 'resnet', stem: 4, blocks: [{ channels: 4, down: true }, { channels: 6, down: false }], activation: 'silu', spectralNorm: true } as const;
+  const { config } = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'tiny', net }, defaults: {} });
+  const model = new FlowModel(config, await deriveSetup(config, ds), new Rng(5));
+  const onnxDir = tempDir('export-resnet-onnx');
+  const tfjsDir = tempDir('export-resnet-tfjs');
+  try {
+    await exportOnnx(model, onnxDir, { data: 'tiny', iteration: 0 });
+    await exportTfjs(model, tfjsDir, { data: 'tiny', iteration: 0 });
+    const n = 6;
+    const x = new Rng(6).uniformArray(n * 192, -1, 1);
+    const xt = tf.tensor2d(x, [n, 192]);
+    const ours = await model.outputs(xt);
+    xt.dispose();
+    const session = await ort.InferenceSession.create(path.join(onnxDir, 'ratio-net.onnx'));
+    const viaOnnx = (await session.run({ x: new ort.Tensor('float32', x, [n, 192]) })).out.data as Float32Array;
+    await session.release();
+    const layers = await readLayersModel(tfjsDir);
+    const viaTfjs = tf.tidy(() => (layers.predict(tf.tensor2d(x, [n, 192])) as tf.Tensor).dataSync() as Float32Array);
+    layers.dispose();
+    assert.ok(maxRelativeError(ours, viaOnnx) < 1e-5, `ONNX ${Array.from(viaOnnx)} vs ours ${Array.from(ours)}`);
+    assert.ok(maxRelativeError(ours, viaTfjs) < 1e-5, `TF.js ${Array.from(viaTfjs)} vs ours ${Array.from(ours)}`);
+  } finally {
+    model.dispose();
+  }
 });
