@@ -100,6 +100,26 @@ export const runConfigSchema = z
   })
   .strict();
 
+/**
+ * What a `--config` file may hold: any subset of the fields (laid over the preset; a net's
+ * fields are merged with the preset's net, so each is optional too), and a `$schema` reference
+ * for editors. The JSON Schema shipped in schema/config.schema.json is generated from it.
+ */
+export const configFileSchema = runConfigSchema
+  .extend({ net: z.union(netSchema.options.map((o) => o.partial()) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]) })
+  .partial()
+  .extend({ $schema: z.string().optional() })
+  .strict();
+
+/** The JSON Schema of a `--config` file (draft 2020-12). */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configFileSchema, { io: 'input' }),
+    title: 'dggf run configuration (a --config file)',
+    description: 'Fields laid over the preset and under the command-line options. See the README, "The command line".',
+  };
+}
+
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = Partial<Omit<RunConfig, 'net'>> & { net?: Partial<RunConfig['net']> | Record<string, unknown> };
 
