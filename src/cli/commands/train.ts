@@ -156,7 +156,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     return signalExitCode(signal);
   }
   if (o.report !== false && image) {
-    const rep = await writeImageRunReport(o.out, image);
+    const rep = await writeImageRunReport(o.out, image, { log: (line) => process.stderr.write(line) });
     process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
   } else if (o.report !== false) {
     const rep = await writeRunReport(o.out, dataset);
