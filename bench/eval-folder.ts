@@ -6,7 +6,7 @@
  * (badly trained) checkpoint of the same run. Writes a 100-sample grid to docs/ and the
  * section "Any image folder" of bench/RESULTS.md.
  *
- *   tsx bench/eval-folder.ts --data DIR --run RUN [--early RUN_EARLY] [--classes DIR2] [--n 900] [--grid docs/folder-samples.png]
+ *   tsx bench/eval-folder.ts --data DIR --run RUN [--early RUN_EARLY] [--classes DIR2] [--n 900] [--grid docs/folder-samples.png] [--section 'Any image folder']
  *
  * `--classes DIR2`: the same images with class sub-folders; the run is also scored on that
  * folder's classifier. One draw of n samples per figure (FID moves with the draw: compare
@@ -91,6 +91,7 @@ runScript(async () => {
   const early = opt('early', '');
   const classes = opt('classes', '');
   const gridFile = opt('grid', path.join(HERE, '..', 'docs', 'folder-samples.png'));
+  const heading = `## ${opt('section', 'Any image folder')}`;
   if (!data || !run) throw new Error('--data DIR and --run RUN are required');
   const stored = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'));
   const size = stored.config.imageSize as number | undefined;
@@ -112,7 +113,7 @@ runScript(async () => {
   console.log(`wrote ${gridFile}`);
   const m = net.meta;
   const section = [
-    '## Any image folder',
+    heading,
     '',
     `Written by \`tsx bench/eval-folder.ts\` (${new Date().toISOString().slice(0, 10)}): the run in ${run} (preset \`${stored.config.preset}\`, ${stored.config.iterations} iterations planned)`,
     `on the folder ${data} (${ds.train.count} train / ${ds.test?.count ?? 0} held-out images, ${ds.image.height}×${ds.image.width}×${ds.image.channels}), n = ${n} per set, one draw each.`,
@@ -134,6 +135,6 @@ runScript(async () => {
     netC.dispose();
   }
   section.push('', `![100 samples](../docs/${path.basename(gridFile)})`);
-  replaceSection(path.join(HERE, 'RESULTS.md'), '## Any image folder', section.join('\n') + '\n');
+  replaceSection(path.join(HERE, 'RESULTS.md'), heading, section.join('\n') + '\n');
   console.log(section.join('\n'));
 });

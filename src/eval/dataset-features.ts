@@ -9,7 +9,15 @@
 import type { ImageDataset } from '../data/types.js';
 import { isImageDatasetName } from '../data/images/index.js';
 import type { ClassifierProgress } from '../nets/classifier.js';
-import { defaultFeatureTask, featureNetDir, loadFeatureNet, trainFeatureNet, type FeatureNet, type FeatureNetLocation } from './features.js';
+import {
+  defaultFeatureTask,
+  featureNetDir,
+  loadFeatureNet,
+  trainFeatureNet,
+  type FeatureNet,
+  type FeatureNetLocation,
+  type TrainFeatureNetOptions,
+} from './features.js';
 
 /** Where a dataset's feature net lives: a user's data by its image size (`<folder>-<hash>-s<size>/`), a named dataset by name. */
 export function featureLocation(dataset: ImageDataset, cacheDir?: string): FeatureNetLocation {
@@ -36,6 +44,8 @@ export interface DatasetFeaturesOptions {
   log?(line: string): void;
   cacheDir?: string;
   seed?: number;
+  /** Training settings of the net (tests: a tiny net); default the feature net's own. */
+  net?: Pick<TrainFeatureNetOptions, 'steps' | 'batch' | 'lr' | 'filters' | 'featureDim'>;
 }
 
 /**
@@ -52,6 +62,7 @@ export async function datasetFeatureNet(dataset: ImageDataset, opts: DatasetFeat
   const log = opts.log ?? (() => {});
   log(`features: no feature net for ${dataset.name} at ${dataset.image.height}×${dataset.image.width} yet; training one for FID/KID (${featureTaskText(dataset)}), cached in ${featureNetDir(dataset.name, where)}\n`);
   const net = await trainFeatureNet(dataset, {
+    ...opts.net,
     ...where,
     seed: opts.seed ?? 0,
     progressEvery: 50,

@@ -102,9 +102,9 @@ test('a flat folder gets a rotation feature net: it learns the task, and its FID
   const dir = tmp('rot-folder');
   const cache = tmp('rot-cache');
   try {
-    writeTees(dir, 200, 2);
+    writeTees(dir, 120, 2);
     const ds = loadImageFolder(dir, { size: 8 });
-    const net = await trainFeatureNet(ds, { cacheDir: cache, steps: 60, batch: 32, lr: 3e-3, seed: 1, ...TINY });
+    const net = await trainFeatureNet(ds, { cacheDir: cache, steps: 50, batch: 32, lr: 3e-3, seed: 1, ...TINY });
     assert.equal(net.meta.task, 'rotation');
     assert.equal(net.meta.classes, 4);
     assert.deepEqual(net.meta.classNames, ROTATION_CLASS_NAMES);
@@ -112,7 +112,7 @@ test('a flat folder gets a rotation feature net: it learns the task, and its FID
     assert.ok(net.meta.testAccuracy >= 0.9, `held-out rotation accuracy ${net.meta.testAccuracy}`);
     assert.equal(net.meta.testCount, 4 * ds.test!.count);
 
-    const n = 80;
+    const n = 50;
     const idx = Array.from({ length: 2 * n }, (_, i) => i);
     const realA = imagesToFloat(ds.train, idx.slice(0, n));
     const realB = imagesToFloat(ds.train, idx.slice(n));
@@ -167,9 +167,10 @@ test('datasetFeatureNet: a folder with class sub-folders gets a classifier; trai
       return true;
     });
     const lines: string[] = [];
-    const net = await datasetFeatureNet(ds, { cacheDir: cache, log: (l) => lines.push(l) });
+    const net = await datasetFeatureNet(ds, { cacheDir: cache, log: (l) => lines.push(l), net: { steps: 40, batch: 16, lr: 3e-3, ...TINY } });
     assert.equal(net.meta.task, 'classes');
     assert.deepEqual(net.meta.classNames, ['down', 'up']);
+    assert.ok(net.meta.testAccuracy >= 0.9, `held-out accuracy ${net.meta.testAccuracy}`);
     assert.match(lines[0], /no feature net for .* training one for FID\/KID \(a classifier of its 2 classes\)/);
     assert.ok(lines.some((l) => /^features: step \d+\/\d+ loss/.test(l)), lines.join(''));
     assert.match(lines.at(-1)!, /held-out accuracy/);
