@@ -1,6 +1,7 @@
 /**
  * report.html for an image run: a grid of samples next to real images, the flow of an 8×8
- * grid as a GIF, FID/KID on our feature net (when trained) next to the real-vs-real floor, the
+ * grid as a GIF, FID/KID on our feature net (when trained; a user's image folder gets one
+ * trained here, src/eval/dataset-features.ts) next to the real-vs-real floor, the
  * KL/χ² estimate, the loss and diagnostic curves and the configuration. Pictures go to
  * figures/; links are relative so the folder can be moved.
  */

@@ -1,6 +1,6 @@
 /**
  * Bad image folders on the command line: an empty folder, a folder of non-images, a file named
- * .jpg that is not an image, a truncated PNG: one line naming the folder or file, exit 2,
+ * .jpg that is not an image, a truncated PNG, a link to an image that is gone: one line naming the folder or file, exit 2,
  * nothing written (no run folder, no feature net in the cache). Images of mixed sizes are no
  * error: `--size` says what every image becomes, so each is centre-cropped and resized, with
  * a note that says how many.
@@ -41,7 +41,12 @@ test('bad image folders: one line naming the folder or file, exit 2, no run fold
   const whole = fs.readFileSync(path.join(truncated, 'ok0.png'));
   fs.writeFileSync(path.join(truncated, 'cut.png'), whole.subarray(0, 40));
 
+  const dangling = path.join(root, 'dangling');
+  for (let i = 0; i < 5; i++) writePng(path.join(dangling, `ok${i}.png`), 8, 8, i);
+  fs.symlinkSync(path.join(root, 'nowhere.png'), path.join(dangling, 'gone.png'));
+
   const cases: [string, RegExp][] = [
+    [dangling, /gone\.png cannot be read \(file not found\), expected a PNG or JPEG image/],
     [empty, /empty: no images found, expected image files with extensions \.png, \.jpg, \.jpeg/],
     [texts, /texts: no images found/],
     [misnamed, /photo\.jpg does not start with a PNG or JPEG signature, expected a PNG or JPEG image/],

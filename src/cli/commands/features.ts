@@ -1,7 +1,8 @@
 /**
  * `dggf features train`: train the feature network of an image dataset (the classifier whose
  * penultimate features FID/KID use, and the guidance classifier p(y|x); for a folder without
- * labels a net that tells which of 4 rotations was applied) and store it in the cache. Progress lines go to stderr; the held-out accuracy and the folder to stdout.
+ * labels a net that tells which of 4 rotations was applied) and store it in the cache.
+ * Progress lines go to stderr; the held-out accuracy and the folder to stdout.
  */
 import { initEngine } from '../../engine/index.js';
 import { resolveImageDataset } from '../../data/images/index.js';
