@@ -26,6 +26,7 @@
  * goes to bench/runs/translate-<pair>-NAME and its figures to their own RESULTS section
  * ("Translation experiment: NAME (<pair>)"), leaving the main sections and grids alone.
  * --run-emoji DIR / --run-openmoji DIR evaluate (or finish) a run folder trained elsewhere.
+ * --adversarial R trains the domain classifier adversarially (L2 radius R; twice the cost).
  * --classifier-only trains (or loads) the domain classifiers and stops.
  */
 import fs from 'node:fs';
@@ -38,7 +39,7 @@ import { clampImages } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { loadClassifier, saveClassifier, type ImageClassifier } from '../src/nets/classifier.js';
 import { trainDomainClassifier, targetShare } from '../src/eval/domain-classifier.js';
-import { pairByCode, pairedTranslationFigures, meanAbsChange } from '../src/eval/translation.js';
+import { pairByCode, pairedTranslationFigures, meanAbsChange, gaussianBlur } from '../src/eval/translation.js';
 import { flag, opt, runScript } from './args.js';
 import { Rng } from '../src/util/rng.js';
 import { engineLabel } from './engine-label.js';
@@ -52,6 +53,8 @@ const ITERATIONS = opt('iterations', '');
 const CONFIG = opt('config', '');
 const EXPERIMENT = opt('experiment', '');
 const PAIR = opt('pair', 'both');
+/** Adversarial training radius of the domain classifier (0: noise augmentation only). */
+const ADVERSARIAL = Number(opt('adversarial', '0'));
 /** --run-emoji DIR / --run-openmoji DIR: a run folder of that pair's preset to evaluate (resumed if unfinished). */
 const RUN_DIRS: Record<string, string | undefined> = { emoji: opt('run-emoji', '') || undefined, openmoji: opt('run-openmoji', '') || undefined };
 if (EXPERIMENT && !/^[a-z0-9-]+$/.test(EXPERIMENT)) throw new Error(`--experiment ${EXPERIMENT}: use lower-case letters, digits and '-'`);
@@ -85,7 +88,7 @@ function codedImages(name: string): CodedImageDataset {
 
 /** The domain classifier of a pair, trained once and kept in bench/runs/ (train splits only). */
 async function domainClassifier(source: CodedImageDataset, target: CodedImageDataset): Promise<{ clf: ImageClassifier; accuracy: number; note: string }> {
-  const dir = path.join(HERE, 'runs', `domain-${source.name}-${target.name}-seed${SEED}`);
+  const dir = path.join(HERE, 'runs', `domain-${source.name}-${target.name}${ADVERSARIAL ? `-adv${ADVERSARIAL}` : ''}-seed${SEED}`);
   const metaFile = path.join(dir, 'domain.json');
   if (fs.existsSync(metaFile)) {
     const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as { testAccuracy: number; steps: number; seconds: number };
@@ -94,6 +97,7 @@ async function domainClassifier(source: CodedImageDataset, target: CodedImageDat
   console.log(`training the domain classifier ${source.name} vs ${target.name} …`);
   const d = await trainDomainClassifier(source, target, {
     seed: SEED,
+    adversarial: ADVERSARIAL,
     onProgress: (q) => console.log(`  step ${q.step}/${q.steps} loss ${q.loss.toFixed(3)} accuracy ${pct(q.accuracy)} ${q.seconds.toFixed(0)} s`),
   });
   fs.mkdirSync(dir, { recursive: true });
@@ -151,12 +155,17 @@ async function evalPair(p: PairSpec): Promise<void> {
   const control = clampImages(Float32Array.from(inputs, (v, i) => v + sd * xi[i]));
   const styleControl = await targetShare(dom.clf, control, n);
   const figControl = pairedTranslationFigures(inputs, control, truth, n, per);
+  // the same verdicts after a Gaussian blur (σ 1 px): does the style survive without fine texture?
+  const blurred = async (x: Float32Array) => targetShare(dom.clf, gaussianBlur(x, n, source.image, 1), n);
+  const blurIn = await blurred(inputs);
+  const blurOut = await blurred(outputs);
+  const blurTruth = await blurred(truth);
   dom.clf.dispose();
   const moved = delta * 127.5;
   const u = (v: number) => (v * 127.5).toFixed(1);
   console.log(
     `${p.key}: target style ${pct(styleIn)} → ${pct(styleOut)}; RMSE to pair ${u(fig.inputRmse)} → ${u(fig.outputRmse)} /255 (gain ${pct(fig.rmseGain)}); ` +
-      `closer ${pct(fig.closerShare)}; own pair ${pct(fig.inputOwnPairShare)} → ${pct(fig.ownPairShare)} (rank 1: ${pct(fig.inputNearestPairShare)} → ${pct(fig.nearestPairShare)}); mean |Δ| ${moved.toFixed(1)}/255${diverged ? ' (NaN outputs set to 0)' : ''}`,
+      `blurred ${pct(blurIn)} → ${pct(blurOut)} (pairs ${pct(blurTruth)}); closer ${pct(fig.closerShare)}; own pair ${pct(fig.inputOwnPairShare)} → ${pct(fig.ownPairShare)} (rank 1: ${pct(fig.inputNearestPairShare)} → ${pct(fig.nearestPairShare)}); mean |Δ| ${moved.toFixed(1)}/255${diverged ? ' (NaN outputs set to 0)' : ''}`,
   );
 
   // grid: groups of 8 emoji spread over the held-out set, rows input / output / true pair
@@ -190,7 +199,7 @@ async function evalPair(p: PairSpec): Promise<void> {
       `instance noise ${config.instanceNoise ?? 0}, batch ${config.batch}, lr ${config.lr}${config.lrMilestones.length ? ` ×${config.lrGamma} at ${config.lrMilestones.join(', ')}` : ''}).`,
     `Translated: the ${n} held-out ${p.source} emoji that have a held-out ${p.target} pair of the same code (test splits: never trained on in either domain), ` +
       `${steps} flow steps, EMA weights, ${seconds.toFixed(0)} s; mean |Δpixel| ${moved.toFixed(1)}/255. ` +
-      `Domain classifier: trained on both train splits (noise augmentation), held-out accuracy ${pct(dom.accuracy)}.`,
+      `Domain classifier: trained on both train splits (noise augmentation${ADVERSARIAL ? `, adversarial L2 radius ${ADVERSARIAL}` : ''}), held-out accuracy ${pct(dom.accuracy)}.`,
     '',
     '| check | inputs | outputs | goal | verdict |',
     '|---|---|---|---|---|',
@@ -198,7 +207,8 @@ async function evalPair(p: PairSpec): Promise<void> {
     `| mean RMSE to the ${p.target} image of the same emoji (/255) | ${u(fig.inputRmse)} | ${u(fig.outputRmse)} | ≥ ${pct(p.rmseGoal)} lower (got ${pct(fig.rmseGain)}) | ${verdict(fig.rmseGain >= p.rmseGoal)} |`,
     `| closer to its pair than its input was | — | ${pct(fig.closerShare)} | ≥ ${pct(CLOSER_GOAL)} | ${verdict(fig.closerShare >= CLOSER_GOAL)} |`,
     `| nearer to its own pair than to another held-out emoji's pair (all ${n}×${n - 1} comparisons) | ${pct(fig.inputOwnPairShare)} | ${pct(fig.ownPairShare)} | ≥ ${pct(OWN_PAIR_GOAL)} | ${verdict(fig.ownPairShare >= OWN_PAIR_GOAL)} |`,
-    `| control: inputs + Gaussian noise of the same mean \|Δ\| (σ ${u(sd)}/255): target style, RMSE gain | — | ${pct(styleControl)}, ${pct(figControl.rmseGain)} | — | — |`,
+    `| judged ${p.target} style after a Gaussian blur (σ 1 px; true pairs blurred: ${pct(blurTruth)}) | ${pct(blurIn)} | ${pct(blurOut)} | — | — |`,
+    `| control: inputs + Gaussian noise of the same mean \\|Δ\\| (σ ${u(sd)}/255): target style, RMSE gain | — | ${pct(styleControl)}, ${pct(figControl.rmseGain)} | — | — |`,
     `| stricter: nearer to its own pair than to all ${n - 1} others at once | ${pct(fig.inputNearestPairShare)} | ${pct(fig.nearestPairShare)} | — | — |`,
     '',
     `Groups of three rows: held-out ${p.source} inputs, their translations, the ${p.target} image of the same emoji.`,

@@ -79,6 +79,7 @@ export async function trainDomainClassifier(source: ImageDataset, target: ImageD
       rng: rng.fork(1),
       noise: opts.noise ?? 0.3,
       adversarial: opts.adversarial ?? 0,
+      adversarialWarmup: 0.3,
     });
     return { classifier: clf, testAccuracy: r.testAccuracy, testCount: r.testCount, steps: r.steps, seconds: r.seconds };
   } catch (e) {

@@ -134,3 +134,36 @@ export function meanAbsChange(inputs: Float32Array, outputs: Float32Array): numb
   for (let i = 0; i < inputs.length; i++) s += Math.abs(outputs[i] - inputs[i]);
   return s / Math.max(1, inputs.length);
 }
+
+/**
+ * Separable Gaussian blur of n HWC images (height × width × channels values each), per channel,
+ * radius ⌈3σ⌉, edges clamped. Judging blurred outputs tells whether a style verdict rests on
+ * fine texture only.
+ */
+export function gaussianBlur(x: Float32Array, n: number, shape: { height: number; width: number; channels: number }, sigma = 1): Float32Array {
+  const { height: H, width: W, channels: C } = shape;
+  if (x.length !== n * H * W * C) throw new RangeError(`gaussianBlur: ${x.length} values, expected ${n} images of ${H}×${W}×${C}`);
+  if (!(sigma > 0)) throw new RangeError(`gaussianBlur: sigma is ${sigma}, expected > 0`);
+  const r = Math.ceil(3 * sigma);
+  const w = Array.from({ length: 2 * r + 1 }, (_, i) => Math.exp(-((i - r) ** 2) / (2 * sigma * sigma)));
+  const total = w.reduce((a, b) => a + b, 0);
+  const k = w.map((v) => v / total);
+  const clampI = (v: number, hi: number) => (v < 0 ? 0 : v > hi ? hi : v);
+  const pass = (src: Float32Array, horizontal: boolean): Float32Array => {
+    const out = new Float32Array(src.length);
+    for (let i = 0; i < n; i++)
+      for (let y = 0; y < H; y++)
+        for (let xx = 0; xx < W; xx++)
+          for (let c = 0; c < C; c++) {
+            let a = 0;
+            for (let d = -r; d <= r; d++) {
+              const yy = horizontal ? y : clampI(y + d, H - 1);
+              const xs = horizontal ? clampI(xx + d, W - 1) : xx;
+              a += k[d + r] * src[((i * H + yy) * W + xs) * C + c];
+            }
+            out[((i * H + y) * W + xx) * C + c] = a;
+          }
+    return out;
+  };
+  return pass(pass(x, true), false);
+}

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pairByCode, imageRmse, ownPairShare, pairedTranslationFigures, meanAbsChange } from '../../src/eval/translation.js';
+import { pairByCode, imageRmse, ownPairShare, pairedTranslationFigures, meanAbsChange, gaussianBlur } from '../../src/eval/translation.js';
 import { domainDataset, domainSplit } from '../../src/eval/domain-classifier.js';
 import { makeImageDataset } from '../../src/data/images/dataset.js';
 import { DataError } from '../../src/data/types.js';
@@ -106,4 +106,28 @@ test('domain dataset: both train splits labelled 0 (source) / 1 (target); differ
     () => domainDataset(img(4, 3, 2, 0), img(8, 3, 2, 0)),
     (e: unknown) => e instanceof DataError && /d4x3v0 has 4×4×3 images, d8x3v0 has 8×8×3/.test((e as Error).message),
   );
+});
+
+test('gaussianBlur: constants stay, a point spreads symmetrically and keeps its sum, channels stay apart', () => {
+  const shape = { height: 9, width: 9, channels: 2 };
+  const flat = new Float32Array(2 * 9 * 9 * 2).fill(0.7);
+  for (const v of gaussianBlur(flat, 2, shape, 1)) close(v, 0.7, 1e-6);
+  const point = new Float32Array(9 * 9 * 2);
+  point[(4 * 9 + 4) * 2] = 1; // channel 0 at the centre
+  const b = gaussianBlur(point, 1, shape, 1);
+  let sum0 = 0;
+  let sum1 = 0;
+  for (let i = 0; i < 81; i++) {
+    sum0 += b[2 * i];
+    sum1 += b[2 * i + 1];
+  }
+  close(sum0, 1, 1e-5);
+  close(sum1, 0);
+  const at = (y: number, x: number) => b[(y * 9 + x) * 2];
+  close(at(4, 3), at(4, 5));
+  close(at(3, 4), at(5, 4));
+  close(at(4, 3), at(3, 4));
+  // 1-D weights ∝ exp(−d²/2): the centre over its neighbour is e^{1/2}
+  close(at(4, 4) / at(4, 3), Math.exp(0.5), 1e-5);
+  assert.throws(() => gaussianBlur(point, 2, shape), /162 values, expected 2 images/);
 });
