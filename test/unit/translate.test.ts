@@ -164,8 +164,13 @@ test('config: --prior-data records prior data, no normalisation; conflicting --p
   assert.equal(tr.prior, 'data');
   assert.equal(tr.loss, 'lr');
   assert.equal(tr.divergence, 'kl');
-  assert.ok(tr.flowSteps >= 10 && tr.flowSteps <= 20);
+  // a short training flow; a data prior translates with K steps unless --steps says otherwise
+  assert.ok(tr.flowSteps >= 5 && tr.flowSteps <= 20);
   assert.equal(tr.sampleExtraSteps, 0);
+  const om = resolveConfig({ preset: 'openmoji-translate-cpu', overrides: {}, defaults: {} }).config;
+  assert.equal(om.data, 'openmoji-color');
+  assert.equal(om.priorData, 'openmoji-black');
+  assert.equal(om.prior, 'data');
   // a folder spec is stored absolute, as --data is
   const abs = resolveConfig({ preset: 'emoji-cpu', overrides: { data: target, priorData: path.relative(process.cwd(), source) }, defaults: {} }).config;
   assert.equal(abs.priorData, source);
@@ -394,6 +399,16 @@ test('a run whose source images are gone: a clear error naming config.json and t
     assert.equal(h.code, 2, h.stderr);
     assert.match(h.stderr, /the data prior's source images \(priorData '.*A'\) cannot be loaded/);
     assert.ok(!fs.existsSync(path.join(root, 'tr-gone-held')));
+    // generating (sample) from a translation run flows the source's images: without them, one
+    // line naming the source, exit 2, nothing written and the run folder unchanged
+    const before = snapshot(run);
+    const s = cli(['sample', '--run', run, '--n', '4', '--out', path.join(root, 'sample-gone')]);
+    assert.equal(s.code, 2, s.stderr);
+    assert.match(s.stderr, /priorData '.*A'/);
+    assert.equal(s.stderr.trim().split('\n').filter((l) => l.startsWith('dggf:')).length, 1, s.stderr);
+    assert.ok(!/\n\s+at /.test(s.stderr), `no stack trace: ${s.stderr}`);
+    assert.ok(!fs.existsSync(path.join(root, 'sample-gone')));
+    assert.deepEqual(snapshot(run), before);
   } finally {
     fs.renameSync(moved, source);
   }
