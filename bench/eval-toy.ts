@@ -62,10 +62,10 @@ function record(run: ToyRun): void {
   fs.appendFileSync(path.join(HERE, 'out', 'toy-runs.jsonl'), JSON.stringify({ ...run, overrides: OVERRIDES, date: new Date().toISOString() }) + '\n');
 }
 
-/** Every target × seed in this process, each result handed to `done` as it comes. */
+/** Every target × seed in this process, seed by seed (every target's first seed comes first), each result handed to `done` as it comes. */
 async function trainAll(names: string[], done: (r: Result) => void | Promise<void>): Promise<void> {
-  for (const name of names) {
-    for (const seed of SEEDS) {
+  for (const seed of SEEDS) {
+    for (const name of names) {
       const r = await trainAndEvaluate(name, seed);
       record(r.run);
       await done(r);
@@ -106,8 +106,8 @@ async function main(): Promise<void> {
     `${NAME}: preset ${PRESET}, overrides ${JSON.stringify(OVERRIDES)}, engine ${info.engine} (${info.ort?.threads ?? info.threads} thread(s))${JOBS > 1 ? `, ${JOBS} processes` : ''}`,
   );
   const results = new Map<string, Result>();
-  const complete = (name: string): boolean => SEEDS.every((seed) => results.has(`${name}/${seed}`));
-  const ordered = (): ToyRun[] => NAMES.filter(complete).flatMap((name) => SEEDS.map((seed) => results.get(`${name}/${seed}`)!.run));
+  const all = NAMES.flatMap((name) => SEEDS.map((seed) => `${name}/${seed}`));
+  const ordered = (): ToyRun[] => all.filter((k) => results.has(k)).map((k) => results.get(k)!.run);
   const done = (r: Result): void => {
     const { data: name, seed } = r.run;
     results.set(`${name}/${seed}`, r);
@@ -123,8 +123,8 @@ async function main(): Promise<void> {
         { rect: { x: (i % cols) * cell, y: Math.floor(i / cols) * cell, w: cell, h: cell }, title: name, axes: false },
       );
     }
-    const pending = NAMES.filter((n) => !complete(n));
-    if (complete(name) && pending.length > 0) write(ordered(), gallery, info, pending);
+    const pending = all.filter((k) => !results.has(k));
+    if (pending.length > 0) write(ordered(), gallery, info, pending);
   };
   await (JOBS > 1 ? trainInWorkers(done) : trainAll(NAMES, done));
   write(ordered(), gallery, info, []);
@@ -132,8 +132,8 @@ async function main(): Promise<void> {
 
 /**
  * Writes the verdicts and, with WRITE, the generated part of bench/QUALITY.md and the gallery;
- * called after every target, so a long eval that is stopped keeps what it measured (`pending`
- * names the targets not run yet).
+ * called after every run, so a long eval that is stopped keeps what it measured (`pending`
+ * names the target/seed runs not done yet).
  */
 function write(runs: ToyRun[], gallery: Raster, info: Awaited<ReturnType<typeof engineInfo>>, pending: string[]): void {
   const verdicts = judgeRuns(runs);
@@ -162,7 +162,7 @@ function write(runs: ToyRun[], gallery: Raster, info: Awaited<ReturnType<typeof 
     ...markdownTable(runs),
     '',
     ...verdicts.map((v) => `- ${v.line}`),
-    ...(pending.length > 0 ? [`- not run yet (the eval was stopped before them): ${pending.join(', ')}`] : []),
+    ...(pending.length > 0 ? [`- not run (the eval was stopped before them): ${pending.join(', ')}`] : []),
     '',
     `![samples (blue) over data (grey) for each target, seed ${SEEDS[0]}](../docs/${galleryFile})`,
     '',
