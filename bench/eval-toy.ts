@@ -7,9 +7,11 @@
  *
  *   npm run eval [-- --preset toy --seeds 0,1,2 --data rings,moons]
  *   npm run eval -- --set '{"eta":0.2}' --name eta0.2 --no-write    # an experiment: rows only
+ *   npm run eval -- --jobs 2    # targets split between 2 processes of one thread each
  *
  * Every run's row is also appended to bench/out/toy-runs.jsonl.
  */
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,9 +34,14 @@ const NAMES = opt('data', TOY_DATASET_NAMES.join(',')).split(',');
 const OVERRIDES = JSON.parse(opt('set', '{}')) as RunConfigInput;
 const NAME = opt('name', PRESET);
 const WRITE = !flag('no-write');
+const JOBS = Math.max(1, Number(opt('jobs', '1')));
+/** A process started by `--jobs`: trains its share of the targets and sends each result to the parent. */
+const WORKER = flag('worker');
+
+type Result = { run: ToyRun; samples: Float32Array; reference: Float32Array };
 
 /** Trains the preset on one target and evaluates it; the samples and data for the gallery. */
-async function trainAndEvaluate(name: string, seed: number): Promise<{ run: ToyRun; samples: Float32Array; reference: Float32Array }> {
+async function trainAndEvaluate(name: string, seed: number): Promise<Result> {
   const { config } = resolveConfig({ preset: PRESET, overrides: { ...OVERRIDES, data: name, seed }, defaults: {} });
   const ds = resolveDataset(name);
   const tr = new Trainer(config, ds, await deriveSetup(config, ds));
@@ -49,48 +56,101 @@ async function trainAndEvaluate(name: string, seed: number): Promise<{ run: ToyR
   return { run, samples, reference };
 }
 
+/** Prints a run's row and appends it to bench/out/toy-runs.jsonl. */
+function record(run: ToyRun): void {
+  console.log(markdownTable([run]).at(-1));
+  fs.appendFileSync(path.join(HERE, 'out', 'toy-runs.jsonl'), JSON.stringify({ ...run, overrides: OVERRIDES, date: new Date().toISOString() }) + '\n');
+}
+
+/** Every target × seed in this process, seed by seed (every target's first seed comes first), each result handed to `done` as it comes. */
+async function trainAll(names: string[], done: (r: Result) => void | Promise<void>): Promise<void> {
+  for (const seed of SEEDS) {
+    for (const name of names) {
+      const r = await trainAndEvaluate(name, seed);
+      record(r.run);
+      await done(r);
+    }
+  }
+}
+
+/** `--jobs N`: the targets dealt out to N processes (one thread each unless DGGF_THREADS says otherwise). */
+function trainInWorkers(done: (r: Result) => void): Promise<void> {
+  const groups = Array.from({ length: Math.min(JOBS, NAMES.length) }, (_, j) => NAMES.filter((_, i) => i % JOBS === j));
+  const passOn = ['preset', 'seeds', 'set', 'name', 'backend', 'engine'].flatMap((k) => {
+    const v = opt(k, '');
+    return v ? [`--${k}`, v] : [];
+  });
+  return Promise.all(
+    groups.map(
+      (group) =>
+        new Promise<void>((resolve, reject) => {
+          const child = fork(fileURLToPath(import.meta.url), [...passOn, '--data', group.join(','), '--worker'], { serialization: 'advanced' });
+          child.on('message', (m) => done(m as Result));
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`eval worker for ${group.join(', ')} exited with ${code}`))));
+        }),
+    ),
+  ).then(() => undefined);
+}
+
 async function main(): Promise<void> {
+  if (JOBS > 1) process.env.DGGF_THREADS ??= '1';
   await initEngine(opt('backend', 'wasm'), { engine: opt('engine', 'auto') });
+  fs.mkdirSync(path.join(HERE, 'out'), { recursive: true });
+  // a worker waits for each message to be sent: runScript exits the process when main resolves
+  if (WORKER) return trainAll(NAMES, (r) => new Promise<void>((resolve, reject) => process.send!(r, undefined, {}, (e) => (e ? reject(e) : resolve()))));
   const info = await engineInfo();
-  const runs: ToyRun[] = [];
   const cell = 300;
   const cols = 4;
   const gallery = new Raster(cols * cell, Math.ceil(NAMES.length / cols) * cell);
-  fs.mkdirSync(path.join(HERE, 'out'), { recursive: true });
-  console.log(`${NAME}: preset ${PRESET}, overrides ${JSON.stringify(OVERRIDES)}, engine ${info.engine} (${info.ort?.threads ?? info.threads} thread(s))`);
-  for (const [i, name] of NAMES.entries()) {
-    for (const seed of SEEDS) {
-      const { run, samples, reference } = await trainAndEvaluate(name, seed);
-      runs.push(run);
-      console.log(markdownTable([run]).at(-1));
-      fs.appendFileSync(path.join(HERE, 'out', 'toy-runs.jsonl'), JSON.stringify({ ...run, overrides: OVERRIDES, date: new Date().toISOString() }) + '\n');
-      if (seed !== SEEDS[0]) continue;
+  console.log(
+    `${NAME}: preset ${PRESET}, overrides ${JSON.stringify(OVERRIDES)}, engine ${info.engine} (${info.ort?.threads ?? info.threads} thread(s))${JOBS > 1 ? `, ${JOBS} processes` : ''}`,
+  );
+  const results = new Map<string, Result>();
+  const all = NAMES.flatMap((name) => SEEDS.map((seed) => `${name}/${seed}`));
+  const ordered = (): ToyRun[] => all.filter((k) => results.has(k)).map((k) => results.get(k)!.run);
+  const done = (r: Result): void => {
+    const { data: name, seed } = r.run;
+    results.set(`${name}/${seed}`, r);
+    if (seed === SEEDS[0]) {
+      const i = NAMES.indexOf(name);
       drawScatter(
         gallery,
         [
-          { points: reference, color: COLORS.data },
-          { points: samples, color: COLORS.samples },
+          { points: r.reference, color: COLORS.data },
+          { points: r.samples, color: COLORS.samples },
         ],
-        boundsOf([reference]),
+        boundsOf([r.reference]),
         { rect: { x: (i % cols) * cell, y: Math.floor(i / cols) * cell, w: cell, h: cell }, title: name, axes: false },
       );
     }
-  }
+    const pending = all.filter((k) => !results.has(k));
+    if (pending.length > 0) write(ordered(), gallery, info, pending);
+  };
+  await (JOBS > 1 ? trainInWorkers(done) : trainAll(NAMES, done));
+  write(ordered(), gallery, info, []);
+}
+
+/**
+ * Writes the verdicts and, with WRITE, the generated part of bench/QUALITY.md and the gallery;
+ * called after every run, so a long eval that is stopped keeps what it measured (`pending`
+ * names the target/seed runs not done yet).
+ */
+function write(runs: ToyRun[], gallery: Raster, info: Awaited<ReturnType<typeof engineInfo>>, pending: string[]): void {
   const verdicts = judgeRuns(runs);
-  for (const v of verdicts) console.log(v.line);
+  if (pending.length === 0) for (const v of verdicts) console.log(v.line);
   const galleryFile = `${PRESET}-gallery${WRITE ? '' : `-${NAME}`}.png`;
   const galleryDir = WRITE ? path.join(HERE, '..', 'docs') : path.join(HERE, 'out');
   fs.mkdirSync(galleryDir, { recursive: true });
   fs.writeFileSync(path.join(galleryDir, galleryFile), encodePng(gallery));
   if (!WRITE) {
-    console.log(`gallery: ${path.join(galleryDir, galleryFile)}`);
+    if (pending.length === 0) console.log(`gallery: ${path.join(galleryDir, galleryFile)}`);
     return;
   }
   const date = new Date().toISOString().slice(0, 10);
   const generated = [
     `## \`${PRESET}\` on every built-in target`,
     '',
-    `Written by \`npm run eval -- --preset ${PRESET} --seeds ${SEEDS.join(',')}\` (bench/eval-toy.ts) on ${date}: the preset trained once per target and seed`,
+    `Written by \`npm run eval -- --preset ${PRESET} --seeds ${SEEDS.join(',')}${JOBS > 1 ? ` --jobs ${JOBS}` : ''}\` (bench/eval-toy.ts) on ${date}: the preset trained once per target and seed`,
     `on ${info.cpus} × ${info.cpuModel} (engine ${engineLabel(info)}); wall-clock times`,
     'grow when the machine is busy; "CPU s" is the process\'s user + system time while training.',
     'MMD: 2,000 samples against 2,000 fresh data points, divided by the MMD between two independent data draws of that size',
@@ -102,6 +162,7 @@ async function main(): Promise<void> {
     ...markdownTable(runs),
     '',
     ...verdicts.map((v) => `- ${v.line}`),
+    ...(pending.length > 0 ? [`- not run (the eval was stopped before them): ${pending.join(', ')}`] : []),
     '',
     `![samples (blue) over data (grey) for each target, seed ${SEEDS[0]}](../docs/${galleryFile})`,
     '',
@@ -111,7 +172,7 @@ async function main(): Promise<void> {
   const kept = previous.includes('\n## Experiments') ? previous.slice(previous.indexOf('\n## Experiments') + 1) : '';
   const md = ['# Quality of the 2-D presets', '', ...generated, kept].join('\n');
   fs.writeFileSync(file, md);
-  console.log(`wrote bench/QUALITY.md and docs/${galleryFile}`);
+  if (pending.length === 0) console.log(`wrote bench/QUALITY.md and docs/${galleryFile}`);
 }
 
 runScript(main);

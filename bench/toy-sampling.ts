@@ -19,6 +19,7 @@ import { evaluateSampled, samplesToCount } from '../src/report/evaluate-run.js';
 import { runFlow, FlowNoise } from '../src/flow/index.js';
 import type { FlowModel } from '../src/flow/model.js';
 import { Rng } from '../src/util/rng.js';
+import { COLORS, Raster, boundsOf, drawScatter, encodePng } from '../src/viz/index.js';
 import { markdownTable, type ToyRun } from './toy-quality.js';
 import { opt, runScript } from './args.js';
 
@@ -48,10 +49,29 @@ const VARIANTS: Record<string, (c: RunConfig) => Segment[]> = {
     { steps: c.flowSteps, noise: c.noise },
     { steps: 20, noise: 0 },
   ],
+  'K+10 at ν=0': (c) => [
+    { steps: c.flowSteps, noise: c.noise },
+    { steps: 10, noise: 0 },
+  ],
+  'K+40 at ν=0': (c) => [
+    { steps: c.flowSteps, noise: c.noise },
+    { steps: 40, noise: 0 },
+  ],
+  'K+40 last 10 at ν=0': (c) => [
+    { steps: c.flowSteps + 30, noise: c.noise },
+    { steps: 10, noise: 0 },
+  ],
   'no noise': (c) => [{ steps: c.flowSteps + c.sampleExtraSteps, noise: 0 }],
   'ν×3': (c) => [{ steps: c.flowSteps + c.sampleExtraSteps, noise: 3 * c.noise }],
 };
+/** Picture files are named after the target, the seed and the overrides (so experiments keep theirs). */
+const TAG = Object.keys(OVERRIDES).length ? `-${JSON.stringify(OVERRIDES).replace(/[^a-zA-Z0-9.]+/g, '')}` : '';
 const CHOSEN = opt('variants', Object.keys(VARIANTS).join(',')).split(',');
+const unknown = CHOSEN.filter((v) => !(v in VARIANTS));
+if (unknown.length > 0) {
+  console.error(`toy-sampling: --variants: unknown ${unknown.map((v) => `'${v}'`).join(', ')} (expected some of: ${Object.keys(VARIANTS).join(', ')})`);
+  process.exit(2);
+}
 
 /** n samples flowed through the segments with the EMA weights (same prior draw for every schedule). */
 async function sampleWith(model: FlowModel, n: number, seed: number, segments: Segment[]): Promise<Float32Array> {
@@ -83,13 +103,21 @@ async function main(): Promise<void> {
       while (tr.iteration < config.iterations) await tr.step();
       const cpu = process.cpuUsage(c0);
       const seconds = (performance.now() - t0) / 1000;
-      for (const v of CHOSEN) {
+      const cell = 300;
+      const sheet = new Raster(cell * CHOSEN.length, cell);
+      for (const [col, v] of CHOSEN.entries()) {
         const samples = await sampleWith(tr.model, samplesToCount(ds, 2000), 1000 + seed, VARIANTS[v](config));
-        const { evaluation } = evaluateSampled({ samples }, ds, { n: 2000, seed: 1000 + seed });
+        const { evaluation, samples: shown, reference } = evaluateSampled({ samples }, ds, { n: 2000, seed: 1000 + seed });
+        drawScatter(sheet, [{ points: reference, color: COLORS.data }, { points: shown, color: COLORS.samples }], boundsOf([reference]), {
+          rect: { x: col * cell, y: 0, w: cell, h: cell },
+          title: v,
+          axes: false,
+        });
         const run: ToyRun = { experiment: `sampling: ${v}`, data: name, seed, trainSeconds: seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, evaluation };
         console.log(`${v.padEnd(18)} ${markdownTable([run]).at(-1)}`);
         fs.appendFileSync(path.join(HERE, 'out', 'toy-runs.jsonl'), JSON.stringify({ ...run, overrides: OVERRIDES, date: new Date().toISOString() }) + '\n');
       }
+      fs.writeFileSync(path.join(HERE, 'out', `sampling-${name}-${seed}${TAG}.png`), encodePng(sheet));
       tr.dispose();
     }
   }

@@ -101,6 +101,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
     .option('--checkpoint-every <n>', 'write a checkpoint every n iterations', positiveInt)
     .option('--preview-every <n>', 'write a sample PNG to samples/ every n iterations (0: end only)', nonNegativeInt)
     .option('--extra-steps <κ>', 'extra flow steps when sampling (default: the preset; images 20 with data-gaussian, 10 with uniform)', nonNegativeInt)
+    .option('--quiet-steps <n>', 'the last n steps of sampling run without noise (default: the preset; toy 20, others 0)', nonNegativeInt)
     .option('--size <px>', 'images: side length to centre-crop and resize to (folders and emoji default 32)', positiveInt)
     .option('--dequantize <σ>', "images: std of the Gaussian noise added to data (default 0.03)", nonNegativeNumber)
     .option('--spectral-norm', 'images: spectrally normalise every kernel of the conv net (W / σ(W)), a smoother ratio estimator')

@@ -150,8 +150,11 @@ export const PRESETS: Record<string, PresetEntry> = {
     description: 'fast preset for any 2-D target (about 80 s of training on 2 cores)',
     // Tuned on 8gaussians (seeds 0–2), 25gaussians, swissroll, 2spirals, checkerboard, rings,
     // moons and pinwheel (scratch runs recorded in bench/RESULTS.md). η = 0.1 with K = 40 was
-    // stable in every run (K = 20 with η = 0.1 diverged once); 5 extra sampling steps tighten
-    // the modes, more of them start to smear thin curves (moons, pinwheel).
+    // stable in every run (K = 20 with η = 0.1 diverged once). Sampling adds 5 steps and runs
+    // the last 20 of the 45 without noise: the last noise draws are not left on the samples
+    // (less mass off thin supports at no cost in MMD). 20 extra quiet steps would bring more of
+    // the mass still on its way at step K onto the support, but draw wide shapes too narrow
+    // (moons, pinwheel, checkerboard): bench/QUALITY.md, Experiments.
     config: {
       divergence: 'kl',
       loss: 'lr',
@@ -160,6 +163,7 @@ export const PRESETS: Record<string, PresetEntry> = {
       iterations: 1400,
       flowSteps: 40,
       sampleExtraSteps: 5,
+      sampleQuietSteps: 20,
       eta: 0.1,
       noise: 0.01,
       batch: 256,

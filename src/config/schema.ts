@@ -64,6 +64,11 @@ export const runConfigSchema = z
     flowSteps: positiveInt.max(100000),
     /** Extra flow steps at sampling time (κ; the authors use 20/10 for images, 0 for toys). */
     sampleExtraSteps: z.number().int().min(0),
+    /**
+     * The last steps of sampling run without noise (ν = 0), so the last noise draws are not left
+     * on the samples: they settle onto thin supports (default 0).
+     */
+    sampleQuietSteps: z.number().int().min(0).optional(),
     eta: z.number().positive().finite(),
     noise: z.number().min(0).finite(),
     batch: positiveInt.max(1 << 20),

@@ -14,7 +14,7 @@ import type { FlowNoise } from './noise.js';
 export { ratioTerm, isSnapshotStep } from './terms.js';
 export type { FlowTerm, FlowSettings, RatioTerm, ClassifierTerm, PotentialTerm } from './terms.js';
 export type { FlowRecording, FlowResult } from '../engine/index.js';
-export { FlowNoise, NOISE_CHUNK_ROWS, chunkSeed } from './noise.js';
+export { FlowNoise, NOISE_CHUNK_ROWS, chunkSeed, noisySteps } from './noise.js';
 
 /**
  * Runs the flow from x0 (not disposed) on the active engine (on TF.js where the engine cannot

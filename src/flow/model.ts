@@ -11,7 +11,7 @@ import { getLoss, type RatioLoss } from '../losses/index.js';
 import { priorFromState, type Prior, type PriorState } from '../priors/index.js';
 import { denormalize, normalize, type NormalizerState } from '../data/normalizer.js';
 import { Rng } from '../util/rng.js';
-import { FlowNoise, ratioTerm, runFlow, type FlowTerm } from './index.js';
+import { FlowNoise, ratioTerm, runFlow, type FlowSettings, type FlowTerm } from './index.js';
 import { sampleBatches } from './batches.js';
 
 /** Rows per noise chunk for images: batches of 64 split into 4 chunks, so 2 threads share a flow. */
@@ -109,6 +109,11 @@ export class FlowModel {
     return ratioTerm(this.net, this.config.divergence, this.loss.output, online ? undefined : this.ema.variables);
   }
 
+  /** A sampling flow of `steps` steps: η and ν of the run, its last `sampleQuietSteps` without noise. */
+  samplingSettings(steps: number): FlowSettings {
+    return { steps, eta: this.config.eta, noise: this.config.noise, quietSteps: Math.min(steps, this.config.sampleQuietSteps ?? 0) };
+  }
+
   async sample(n: number, opts: SampleOptions): Promise<SampleResult> {
     const rng = new Rng(opts.seed);
     const dim = this.derived.dim;
@@ -118,7 +123,7 @@ export class FlowModel {
     const terms = [this.ratioTerm(Boolean(opts.online)), ...(opts.extraTerms ?? [])];
     let result;
     try {
-      result = await runFlow(x0, terms, { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
+      result = await runFlow(x0, terms, this.samplingSettings(steps), noise, {
         trajectoryEvery: opts.trajectoryEvery,
         meanOutput: Boolean(opts.klCurve && this.logRatioNet),
       });
@@ -188,7 +193,7 @@ export class FlowModel {
       const noise = flowNoise(new Rng(opts.seed + 7919 * b).nextU32(), this.derived);
       let result;
       try {
-        result = await runFlow(x, [this.ratioTerm(Boolean(opts.online))], { steps, eta: this.config.eta, noise: this.config.noise }, noise, {
+        result = await runFlow(x, [this.ratioTerm(Boolean(opts.online))], this.samplingSettings(steps), noise, {
           trajectoryEvery: opts.trajectoryEvery,
         });
       } finally {

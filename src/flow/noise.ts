@@ -35,9 +35,9 @@ export class FlowNoise {
   /**
    * Noise for rows [firstRow, firstRow + rows) of a dim-wide batch: each call returns the next
    * step's standard normals (rows × dim, row-major) in one reused buffer. `firstRow` must start
-   * a chunk.
+   * a chunk. Calls after the first `noisySteps` return zeros (a flow's quiet last steps).
    */
-  stepper(firstRow: number, rows: number, dim: number): () => Float32Array {
+  stepper(firstRow: number, rows: number, dim: number, noisySteps = Infinity): () => Float32Array {
     if (firstRow % this.chunkRows !== 0) throw new RangeError(`firstRow ${firstRow} does not start a noise chunk`);
     const buf = new Float32Array(rows * dim);
     const streams: { rng: Rng; view: Float32Array }[] = [];
@@ -46,9 +46,16 @@ export class FlowNoise {
       const chunk = (firstRow + r) / this.chunkRows;
       streams.push({ rng: new Rng(chunkSeed(this.seed, chunk)), view: buf.subarray(r * dim, end * dim) });
     }
+    let calls = 0;
     return () => {
-      for (const s of streams) s.rng.normalArray(s.view.length, s.view);
+      if (calls++ < noisySteps) for (const s of streams) s.rng.normalArray(s.view.length, s.view);
+      else if (calls === noisySteps + 1) buf.fill(0);
       return buf;
     };
   }
+}
+
+/** How many of a flow's steps draw noise: all but its quiet last ones. */
+export function noisySteps(settings: { steps: number; quietSteps?: number }): number {
+  return Math.max(0, settings.steps - (settings.quietSteps ?? 0));
 }

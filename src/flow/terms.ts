@@ -13,6 +13,8 @@ export interface FlowSettings {
   steps: number;
   eta: number;
   noise: number;
+  /** The last `quietSteps` of the steps add no noise (default 0). */
+  quietSteps?: number;
 }
 
 interface TermBase {

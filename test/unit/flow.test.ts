@@ -4,7 +4,7 @@ import { initEngine, tf } from '../../src/engine/index.js';
 import { createMlp, layerSizes, type Activation, type MlpNet } from '../../src/nets/mlp.js';
 import { FlowNoise, drift, ratioTerm, runFlow, type FlowTerm } from '../../src/flow/index.js';
 import { compiledDrift, compileTerm, driftGradient, type TfjsTerm } from '../../src/engine/tfjs/drift.js';
-import { ENGINE_SETUPS, useEngine } from '../helpers/engine.js';
+import { ENGINE_SETUPS, maxAbsDiff, useEngine } from '../helpers/engine.js';
 import { getDivergence, type DivergenceName, type NetOutput } from '../../src/divergences/index.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -154,6 +154,29 @@ for (const setup of ENGINE_SETUPS) {
     assert.ok(Math.abs(r.meanOutputs![0] - first) < 1e-6, `first ${r.meanOutputs![0]} vs ${first}`);
     assert.ok(Math.abs(r.meanOutputs![7] - last) < 1e-6, `last ${r.meanOutputs![7]} vs ${last}`);
     tf.dispose([x0, r.x]);
+    net.dispose();
+  });
+}
+
+for (const setup of ENGINE_SETUPS) {
+  test(`[${setup.label}] quiet last steps: K noisy steps then κ at ν = 0 equal one flow of K + κ with quietSteps κ`, async () => {
+    await useEngine(setup);
+    const net = createMlp({ inputDim: 2, hidden: 8, depth: 1, activation: 'leaky_relu' }, new Rng(2));
+    // 300 rows: several noise chunks, so split flows draw their noise by chunk as well
+    const x0 = tf.tensor2d(new Rng(4).normalArray(600), [300, 2]);
+    const term = [ratioTerm(net, 'kl', 'log-ratio')];
+    const flow = async (x: tf.Tensor2D, steps: number, noise: number, quietSteps?: number) =>
+      (await runFlow(x, term, { steps, eta: 0.1, noise, quietSteps }, new FlowNoise(5))).x;
+    const noisy = await flow(x0, 4, 0.3);
+    const twoPart = await flow(noisy, 2, 0);
+    const quiet = await flow(x0, 6, 0.3, 2);
+    const loud = await flow(x0, 6, 0.3);
+    assert.ok(maxAbsDiff(quiet.dataSync(), twoPart.dataSync()) < 1e-6, `quiet vs two-part ${maxAbsDiff(quiet.dataSync(), twoPart.dataSync())}`);
+    assert.ok(maxAbsDiff(loud.dataSync(), twoPart.dataSync()) > 0.1, 'the last two steps of the loud flow add noise');
+    const allQuiet = await flow(x0, 3, 0.3, 3);
+    const silent = await flow(x0, 3, 0);
+    assert.ok(maxAbsDiff(allQuiet.dataSync(), silent.dataSync()) < 1e-6, 'quietSteps = steps is the flow without noise');
+    tf.dispose([x0, noisy, twoPart, quiet, loud, allQuiet, silent]);
     net.dispose();
   });
 }

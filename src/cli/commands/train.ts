@@ -47,6 +47,7 @@ export interface TrainCliOptions {
   previewEvery?: number;
   normalize?: boolean;
   extraSteps?: number;
+  quietSteps?: number;
   size?: number;
   dequantize?: number;
   instanceNoise?: number;
@@ -79,6 +80,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     previewEvery: o.previewEvery,
     normalize: o.normalize,
     sampleExtraSteps: o.extraSteps,
+    sampleQuietSteps: o.quietSteps,
     imageSize: o.size,
     dequantize: o.dequantize,
     instanceNoise: o.instanceNoise,

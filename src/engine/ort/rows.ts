@@ -7,7 +7,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { snapshotSteps, type FlowSettings } from '../../flow/terms.js';
 import type { FlowRows } from '../row-split.js';
-import { FlowNoise } from '../../flow/noise.js';
+import { FlowNoise, noisySteps } from '../../flow/noise.js';
 import { getLoss, type LossName } from '../../losses/index.js';
 import { isMlpSpec, netDefinition, type NetSpec } from '../../nets/ratio-net.js';
 import { convChunkRows } from '../../nets/conv.js';
@@ -145,7 +145,7 @@ export async function flowRows(job: FlowRowsJob): Promise<FlowRowsResult> {
   for (let from = 0; from < n; from += rows) {
     const m = Math.min(rows, n - from);
     let block: Float32Array = x.subarray(from * dim, (from + m) * dim);
-    const nextNoise = settings.noise > 0 ? noise.stepper(job.firstRow + from, m, dim) : null;
+    const nextNoise = settings.noise > 0 ? noise.stepper(job.firstRow + from, m, dim, noisySteps(settings)) : null;
     const snap = (k: number): void => {
       const i = snapshots.indexOf(k);
       if (i >= 0) trajectory[i].set(block, from * dim);

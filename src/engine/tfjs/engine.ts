@@ -7,7 +7,7 @@ import { tf, type Tensor, type Tensor2D } from '../tf.js';
 import { readAndDispose } from '../read.js';
 import type { Engine, FlowRecording, FlowResult, TrainingGradients } from '../engine.js';
 import { isSnapshotStep, type FlowSettings, type FlowTerm } from '../../flow/terms.js';
-import type { FlowNoise } from '../../flow/noise.js';
+import { noisySteps, type FlowNoise } from '../../flow/noise.js';
 import type { RatioNet } from '../../nets/ratio-net.js';
 import type { RatioLoss } from '../../losses/index.js';
 import { compiledDrift, compileTerm, driftGradient, eulerMaruyama, inRowChunks } from './drift.js';
@@ -41,7 +41,7 @@ async function flow(x0: Tensor2D, terms: FlowTerm[], settings: FlowSettings, noi
   };
   let x: Tensor2D;
   try {
-    x = eulerMaruyama(x0, grad, settings, noise.stepper(0, n, dim), observe);
+    x = eulerMaruyama(x0, grad, settings, noise.stepper(0, n, dim, noisySteps(settings)), observe);
   } catch (e) {
     tf.dispose([...snapshots.map((s) => s.points), ...means]);
     throw e;

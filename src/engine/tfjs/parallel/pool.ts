@@ -17,7 +17,7 @@ import { flowThreads } from '../../threads.js';
 import type { RatioNet } from '../../../nets/ratio-net.js';
 import type { RatioLoss } from '../../../losses/index.js';
 import { isSnapshotStep, type FlowSettings } from '../../../flow/terms.js';
-import type { FlowNoise } from '../../../flow/noise.js';
+import { noisySteps, type FlowNoise } from '../../../flow/noise.js';
 import { blocksInOrder, disposeBlocks, type BlockGradients } from '../block-gradients.js';
 import { compiledDrift, eulerMaruyama, type TfjsTerm } from '../drift.js';
 import {
@@ -182,7 +182,7 @@ export function parallelFlow(
   const runHere = (from: number, to: number): { x: Float32Array; trajectory: Float32Array[] } => {
     const snaps: Float32Array[] = [];
     const start = tf.tensor2d(all.subarray(from * dim, to * dim), [to - from, dim]);
-    const x = eulerMaruyama(start, grad, settings, noise.stepper(from, to - from, dim), (xk, k) => {
+    const x = eulerMaruyama(start, grad, settings, noise.stepper(from, to - from, dim, noisySteps(settings)), (xk, k) => {
       if (every && isSnapshotStep(k, every, settings.steps)) snaps.push(xk.dataSync().slice() as Float32Array);
     });
     const out = x.dataSync() as Float32Array;

@@ -11,7 +11,7 @@ import { createRatioNet, type RatioNet } from '../../../nets/ratio-net.js';
 import { Rng } from '../../../util/rng.js';
 import { getLoss } from '../../../losses/index.js';
 import { isSnapshotStep, ratioTerm } from '../../../flow/terms.js';
-import { FlowNoise } from '../../../flow/noise.js';
+import { FlowNoise, noisySteps } from '../../../flow/noise.js';
 import { blockGradients } from '../block-gradients.js';
 import { driftGradient, eulerMaruyama } from '../drift.js';
 import {
@@ -78,7 +78,7 @@ function run(job: FlowJob): FlowReply {
     created.push(x0);
     const every = job.trajectoryEvery ?? 0;
     const trajectory: Float32Array[] | undefined = every ? [] : undefined;
-    const noise = new FlowNoise(job.noiseSeed, job.chunkRows).stepper(job.firstRow, job.rows, job.dim);
+    const noise = new FlowNoise(job.noiseSeed, job.chunkRows).stepper(job.firstRow, job.rows, job.dim, noisySteps(job.settings));
     const x = eulerMaruyama(x0, driftGradient(terms), job.settings, noise, (xk, k) => {
       if (trajectory && isSnapshotStep(k, every, job.settings.steps)) trajectory.push(xk.dataSync() as Float32Array);
     });
