@@ -393,8 +393,10 @@ class CnnMnistCpu(CnnStep):
 
 
 class CnnPaper32(CnnStep):
-    """Preset `paper-32`: ResNet stem 128, blocks 3 x 128 then 3 x (256 down,
-    256, 256) on 32x32x3, LSIF-chi^2, eta 3, nu 0.01, lr 1e-4, EMA 0.998."""
+    """Our pre-activation ResNet of preset `paper-32`'s size (PREACT_RESNETS[32]
+    in src/config/presets.ts; the preset itself now runs the authors' net):
+    stem 128, blocks 3 x 128 then 3 x (256 down, 256, 256) on 32x32x3,
+    LSIF-chi^2, eta 3, nu 0.01, lr 1e-4, EMA 0.998."""
     name = "cnn-paper-32"
     defaults = {"batch": 64, "flow_steps": 1, "image": (3, 32, 32), "loss": "lsif",
                 "eta": 3.0, "noise": 0.01, "lr": 1e-4, "ema": 0.998}

@@ -49,8 +49,33 @@ const resnetNetSchema = z
   })
   .strict();
 
-/** An MLP (points; `type` may be omitted), a small CNN or a ResNet (images). */
-export const netSchema = z.union([mlpNetSchema, cnnNetSchema, resnetNetSchema]);
+const basicResnetNetSchema = z
+  .object({
+    type: z.literal('basic-resnet'),
+    stem: positiveInt.max(2048),
+    /** Stages of post-activation BasicBlocks; the first block of a stage has the stage's stride. */
+    stages: z
+      .array(z.object({ channels: positiveInt.max(2048), blocks: positiveInt.max(64), stride: z.union([z.literal(1), z.literal(2)]) }).strict())
+      .min(1)
+      .max(16),
+    /** SAGAN self-attention after this stage (1 = after the first); the stage needs ≥ 8 channels. */
+    attentionAfter: positiveInt.max(16).optional(),
+    activation: z.enum(ACTIVATIONS),
+    spectralNorm: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((net, ctx) => {
+    const after = net.attentionAfter;
+    if (after === undefined) return;
+    if (after > net.stages.length) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['attentionAfter'], message: `there are ${net.stages.length} stages; attentionAfter must be 1 to ${net.stages.length}` });
+    } else if (net.stages[after - 1].channels < 8) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['attentionAfter'], message: `self-attention needs at least 8 channels (keys have C/8); stage ${after} has ${net.stages[after - 1].channels}` });
+    }
+  });
+
+/** An MLP (points; `type` may be omitted), a small CNN, our pre-activation ResNet or the authors' BasicBlock ResNet (images). */
+export const netSchema = z.union([mlpNetSchema, cnnNetSchema, resnetNetSchema, basicResnetNetSchema]);
 
 export const runConfigSchema = z
   .object({
@@ -143,7 +168,7 @@ function describeNetProblem(net: unknown): string | null {
   if (net === undefined) return null;
   if (typeof net !== 'object' || net === null || Array.isArray(net)) return 'net: expected an object';
   const type = (net as { type?: unknown }).type ?? 'mlp';
-  const schemas: Record<string, z.ZodType> = { mlp: mlpNetSchema, cnn: cnnNetSchema, resnet: resnetNetSchema };
+  const schemas: Record<string, z.ZodType> = { mlp: mlpNetSchema, cnn: cnnNetSchema, resnet: resnetNetSchema, 'basic-resnet': basicResnetNetSchema };
   const schema = typeof type === 'string' ? schemas[type] : undefined;
   if (!schema) return `net.type: expected one of ${Object.keys(schemas).join(', ')}, got ${JSON.stringify(type)}`;
   const r = schema.safeParse(net);
