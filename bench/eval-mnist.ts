@@ -18,15 +18,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineInfo, initEngine } from '../src/engine/index.js';
-import { resolveConfig } from '../src/config/resolve.js';
 import { resolveDataset, isImageDataset } from '../src/data/index.js';
-import { trainRun, loadRun } from '../src/train/run.js';
+import { loadRun } from '../src/train/run.js';
 import { loadFeatureNet, trainFeatureNet, classifySamples, imageMetrics } from '../src/eval/features.js';
 import { clampImages, realImageSets } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { opt, runScript } from './args.js';
 import { engineLabel } from './engine-label.js';
+import { f3, pct, trainPreset } from './image-eval.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -41,8 +41,6 @@ const DRAWS = Number(opt('draws', '3'));
 if (!(Number.isInteger(DRAWS) && DRAWS >= 1)) throw new Error(`--draws ${DRAWS}: expected an integer ≥ 1`);
 if (EXPERIMENT && !/^[a-z0-9-]+$/.test(EXPERIMENT)) throw new Error(`--experiment ${EXPERIMENT}: use lower-case letters, digits and '-'`);
 
-const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
-const f3 = (v: number): string => (Number.isFinite(v) ? v.toPrecision(3) : String(v));
 
 async function main(): Promise<void> {
   await initEngine(opt('backend', 'wasm'));
@@ -59,32 +57,14 @@ async function main(): Promise<void> {
   }
   console.log(`feature net: ${features.dir} (test accuracy ${pct(features.meta.testAccuracy)})`);
 
-  const overrides = { data: 'mnist', seed: SEED, ...(ITERATIONS ? { iterations: Number(ITERATIONS) } : {}) };
-  const { config, explicitKeys } = resolveConfig({
+  const { config, iterations, totalMinutes } = await trainPreset({
     preset: 'mnist-cpu',
-    ...(CONFIG ? { configFile: CONFIG } : {}),
-    overrides,
-    defaults: {},
-  });
-  const t0 = performance.now();
-  let trainSeconds = 0;
-  const result = await trainRun({
-    dir: OUT,
-    config,
-    explicitKeys,
     dataset: ds,
-    onEvent: (e) => {
-      if (e.type === 'log') {
-        const s = e.stats;
-        console.log(`it ${s.iteration} loss ${s.loss.toFixed(4)} KL ${s.klEstimate?.toFixed(3)} ${e.itPerSec.toFixed(2)} it/s ETA ${(e.etaSeconds / 60).toFixed(1)} min`);
-      }
-      if (e.type === 'done') trainSeconds = e.seconds;
-    },
+    out: OUT,
+    seed: SEED,
+    configFile: CONFIG || undefined,
+    iterations: ITERATIONS ? Number(ITERATIONS) : undefined,
   });
-  if (result.status !== 'done') throw new Error(`training stopped: ${result.status}`);
-  console.log(`trained ${result.iteration} iterations in ${(trainSeconds / 60).toFixed(1)} min this session (${((performance.now() - t0) / 60000).toFixed(1)} min wall)`);
-  const metrics = fs.readFileSync(path.join(OUT, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { elapsed_s: number });
-  const totalMinutes = metrics[metrics.length - 1].elapsed_s / 60;
 
   const { model } = loadRun(OUT);
   // draw d: samples of flow seed 12345 + SEED + 1000·d against real set 99 + d; draw 0 also
@@ -136,7 +116,7 @@ async function main(): Promise<void> {
       : `## MNIST quality (\`mnist-cpu\`, seed ${SEED}) — ${date}`,
     '',
     `Written by \`npm run eval:mnist\` (bench/eval-mnist.ts) on ${info.cpus} × ${info.cpuModel}, engine ${engineLabel(info)}.`,
-    `Training: ${result.iteration} iterations in ${totalMinutes.toFixed(1)} min (${config.net.type} ${JSON.stringify(config.net)}; K ${config.flowSteps} + κ ${config.sampleExtraSteps}, η ${config.eta}, batch ${config.batch}).`,
+    `Training: ${iterations} iterations in ${totalMinutes.toFixed(1)} min (${config.net.type} ${JSON.stringify(config.net)}; K ${config.flowSteps} + κ ${config.sampleExtraSteps}, η ${config.eta}, batch ${config.batch}).`,
     `${N} samples (EMA weights, ${config.flowSteps + config.sampleExtraSteps} flow steps; ${sampleSeconds.toFixed(0)} s), judged by our MNIST classifier (test accuracy ${pct(features.meta.testAccuracy)}) and FID/KID on its 128-d features against ${N} training images.`,
     '',
     '| check | samples | prior draws | real vs real | goal | verdict |',

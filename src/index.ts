@@ -56,7 +56,7 @@ export { resolveConfig } from './config/resolve.js';
 export { runConfigSchema, validateConfig, ConfigError } from './config/schema.js';
 export type { RunConfig } from './config/schema.js';
 
-export { Trainer, deriveSetup, learningRateAt, NonFiniteLossError } from './train/trainer.js';
+export { Trainer, deriveSetup, learningRateAt, NonFiniteLossError, LossExplosionError, TrainingDivergedError } from './train/trainer.js';
 export type { StepStats } from './train/trainer.js';
 export { trainRun, loadRun, reconcileConfig } from './train/run.js';
 export type { TrainEvent, TrainRunOptions, TrainRunResult } from './train/run.js';

@@ -1,7 +1,8 @@
 /**
  * `dggf <command>`: argument parsing and validation only; the work is in the library.
- * Exit codes: 0 ok, 1 internal error, 2 bad input (one line naming what was wrong),
- * 3 training stopped because the loss became NaN/Inf.
+ * Exit codes (./errors.ts): 0 ok, 1 internal error, 2 bad input (one line naming what was
+ * wrong), 3 training diverged (NaN/Inf or a loss explosion), 4 an output could not be written
+ * (one line naming the file), 130/143 stopped by SIGINT/SIGTERM (training saves a checkpoint first).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DIVERGENCES } from '../divergences/index.js';
@@ -11,7 +12,7 @@ import { ACTIVATIONS } from '../nets/mlp.js';
 import { PRESETS, PRESET_NAMES } from '../config/presets.js';
 import { BACKENDS, ENGINES } from '../engine/index.js';
 import { PACKAGE_VERSION } from '../util/version.js';
-import { EXIT, isUserError } from './errors.js';
+import { EXIT, oneLine, reportedError } from './errors.js';
 import { fraction, nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveNumber } from './options.js';
 import { demoCommand, trainCommand } from './commands/train.js';
 import { sampleCommand } from './commands/sample.js';
@@ -35,18 +36,26 @@ const engineOption = (): Option =>
     oneOf(ENGINES),
   );
 
-function buildProgram(result: { code: number }): Command {
+/** What a command's action does with its parsed options: run the command (main) or record them (parseCommandLine). */
+type Act = (command: string, options: Record<string, unknown>, run: () => Promise<number>) => Promise<void>;
+
+interface Output {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const processOutput: Output = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+function buildProgram(act: Act, output: Output = processOutput): Command {
   const program = new Command('dggf')
     .description('Deep Generative Wasserstein Gradient Flows: train density-ratio flows and sample from them')
     .version(PACKAGE_VERSION)
     .exitOverride()
     .configureOutput({
-      writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `dggf: ${s}` : s),
+      writeOut: (s) => output.out(s),
+      // an error is one line (commander puts its "Did you mean …?" on a second one)
+      writeErr: (s) => output.err(s.startsWith('error:') ? `dggf: ${oneLine(s)}\n` : s),
     });
-
-  const run = (fn: () => Promise<number>) => async () => {
-    result.code = await fn();
-  };
 
   program
     .command('demo')
@@ -55,7 +64,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .addOption(backendOption())
     .addOption(engineOption())
-    .action((o) => run(() => demoCommand(o))());
+    .action((o) => act('demo', o, () => demoCommand(o)));
 
   const presetHelp = PRESET_NAMES.map((n) => `${n}: ${PRESETS[n].description}`).join('; ');
   program
@@ -106,7 +115,7 @@ function buildProgram(result: { code: number }): Command {
     .action((o, cmd: Command) => {
       // commander sets normalize=true by default because of --no-normalize; keep only explicit use
       for (const key of ['normalize', 'flip']) if (cmd.getOptionValueSource(key) !== 'cli') delete o[key];
-      return run(() => trainCommand(o))();
+      return act('train', o, () => trainCommand(o));
     });
 
   program
@@ -130,7 +139,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--guidance-temperature <T>', 'images: softmax temperature of the classifier, log softmax(logits/T)_y (default 1); T > 1 keeps guiding after the classifier is sure', positiveNumber)
     .addOption(backendOption())
     .addOption(engineOption())
-    .action((o) => run(() => sampleCommand(o))());
+    .action((o) => act('sample', o, () => sampleCommand(o)));
 
   program
     .command('eval')
@@ -142,7 +151,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--flow-steps <k>', 'flow steps (default: K of the run)', positiveInt)
     .addOption(backendOption())
     .addOption(engineOption())
-    .action((o) => run(() => evalCommand(o))());
+    .action((o) => act('eval', o, () => evalCommand(o)));
 
   program
     .command('playground')
@@ -152,9 +161,14 @@ function buildProgram(result: { code: number }): Command {
       if (n > 65535) throw new InvalidArgumentError(`expected a port from 0 to 65535, got '${v}'.`);
       return n;
     }, 5173)
-    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--host <addr>', 'address to listen on (an address other than loopback prints a warning: anyone who can reach it can use the page)', '127.0.0.1')
     .option('--run <dir>', 'a 2-D run folder for the page to load and replay')
-    .action((o) => run(() => playgroundCommand(o))());
+    .option(
+      '--allow-host <name>',
+      'also answer requests for this host name (repeatable); by default only localhost, loopback and the --host address (DNS rebinding protection)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
+    .action((o) => act('playground', o, () => playgroundCommand(o)));
 
   const features = program
     .command('features')
@@ -168,7 +182,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--size <n>', 'image side length to load the data at (default: the dataset\'s own)', positiveInt)
     .addOption(backendOption())
     .addOption(engineOption())
-    .action((o) => run(() => featuresTrainCommand(o))());
+    .action((o) => act('features train', o, () => featuresTrainCommand(o)));
 
   const classifier = program
     .command('classifier')
@@ -190,7 +204,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--size <n>', "image side length to load the data at (default: the dataset's own)", positiveInt)
     .addOption(backendOption())
     .addOption(engineOption())
-    .action((o) => run(() => classifierTrainCommand(o))());
+    .action((o) => act('classifier train', o, () => classifierTrainCommand(o)));
 
   program
     .command('translate')
@@ -207,7 +221,7 @@ function buildProgram(result: { code: number }): Command {
     .option('--seed <s>', 'random seed of the flow noise', nonNegativeInt, 0)
     .addOption(backendOption())
     .addOption(engineOption())
-    .action((o) => run(() => translateCommand(o))());
+    .action((o) => act('translate', o, () => translateCommand(o)));
 
   program
     .command('info')
@@ -215,26 +229,52 @@ function buildProgram(result: { code: number }): Command {
     .option('--json', 'print JSON')
     .addOption(backendOption())
     .addOption(engineOption())
-    .action((o) => run(() => infoCommand(o))());
+    .action((o) => act('info', o, () => infoCommand(o)));
 
   return program;
 }
 
+function commanderExit(e: CommanderError): number {
+  return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const result = { code: EXIT.ok as number };
-  const program = buildProgram(result);
+  let code: number = EXIT.ok;
+  const program = buildProgram(async (_command, _options, run) => {
+    code = await run();
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return result.code;
+    return code;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return EXIT.ok;
-      return EXIT.usage;
+    if (e instanceof CommanderError) return commanderExit(e);
+    const reported = reportedError(e);
+    if (reported) {
+      process.stderr.write(`dggf: error: ${reported.line}\n`);
+      return reported.code;
     }
-    if (isUserError(e)) {
-      process.stderr.write(`dggf: error: ${e.message}\n`);
-      return EXIT.usage;
-    }
+    throw e;
+  }
+}
+
+/**
+ * Parses a command line without running the command: the command's action name and its
+ * options, or the exit code and what would be printed (tests of the option parsing).
+ */
+export async function parseCommandLine(argv: string[]): Promise<{ code: number; command?: string; options?: Record<string, unknown>; stdout: string; stderr: string }> {
+  const captured = { stdout: '', stderr: '' };
+  let parsed: { command: string; options: Record<string, unknown> } | undefined;
+  const program = buildProgram(
+    async (command, options) => {
+      parsed = { command, options };
+    },
+    { out: (s) => (captured.stdout += s), err: (s) => (captured.stderr += s) },
+  );
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return { code: EXIT.ok, ...parsed, ...captured };
+  } catch (e) {
+    if (e instanceof CommanderError) return { code: commanderExit(e), ...captured };
     throw e;
   }
 }

@@ -43,11 +43,6 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
   let bar: cliProgress.SingleBar | null = null;
   let lastPlain = 0;
   const diagName = { value: 'KL' };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (bar) bar.stop();
-    stream.write(`\n${label}: stopped by ${signal}; run the same command again to resume from the last checkpoint\n`);
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
   const print = (s: string): void => {
     if (bar) bar.stop();
     stream.write(s + '\n');
@@ -57,7 +52,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
     onEvent(e) {
       switch (e.type) {
         case 'start': {
-          for (const f of e.skipped) print(`${label}: skipped unreadable checkpoint ${f}`);
+          for (const f of e.skipped) print(`${label}: skipped unreadable checkpoint ${f.reason}`);
           if (e.resumedFrom !== null) print(`${label}: resuming from iteration ${e.resumedFrom} of ${e.total}`);
           if (tty) {
             bar = new cliProgress.SingleBar(
@@ -71,9 +66,6 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
               },
               cliProgress.Presets.shades_classic,
             );
-            // the bar hides the cursor: give it back if the user stops training (resume later)
-            process.once('SIGINT', onSignal);
-            process.once('SIGTERM', onSignal);
             bar.start(e.total, e.resumedFrom ?? 0, { loss: '—', kl: '—', speed: '—', etaText: '—', diag: diagName.value });
           }
           break;
@@ -108,11 +100,22 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
           }
           break;
         }
-        case 'nan':
+        case 'diverged':
           print(
-            `${label}: stopped: the loss or its gradient became NaN/Inf at iteration ${e.iteration}; ` +
+            `${label}: stopped: ${e.reason.replace('non-finite (NaN/Inf)', 'NaN/Inf')}; ` +
               (e.keptCheckpoint ? `the last good checkpoint is kept (${e.keptCheckpoint})` : 'no checkpoint was written yet') +
               '. Start a new run (--out) with a smaller --eta or --lr.',
+          );
+          break;
+        case 'interrupted':
+          print(
+            `${label}: stopped by ${e.signal} at iteration ${e.iteration}; ` +
+              (e.saved
+                ? `checkpoint written (${e.checkpoint})`
+                : e.checkpoint
+                  ? `no iteration since the last checkpoint (${e.checkpoint})`
+                  : 'nothing was trained yet') +
+              (e.checkpoint ? '; run the same command again to resume' : ''),
           );
           break;
         case 'done':
@@ -130,8 +133,6 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
     stop() {
       if (bar) bar.stop();
       bar = null;
-      process.removeListener('SIGINT', onSignal);
-      process.removeListener('SIGTERM', onSignal);
     },
   };
 }

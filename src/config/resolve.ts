@@ -10,6 +10,7 @@ import { PRESETS, PRESET_NAMES, imageExtraSteps } from './presets.js';
 import { TOY_DATASET_NAMES } from '../data/toy2d.js';
 import { IMAGE_DATASET_NAMES } from '../data/images/index.js';
 import type { ResolveOptions } from '../data/index.js';
+import { findDuplicateKey } from './duplicate-keys.js';
 import { ConfigError, runConfigSchema, validateConfig, type RunConfig, type RunConfigInput } from './schema.js';
 
 export interface ResolvedConfig {
@@ -33,6 +34,12 @@ function readConfigFile(file: string): RunConfigInput {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${file}: expected a JSON object of config fields`);
   }
+  const net = (raw as { net?: unknown }).net;
+  if (net !== undefined && (typeof net !== 'object' || net === null || Array.isArray(net))) {
+    throw new ConfigError(`${file}: net: expected an object of net fields (e.g. {"hidden": 64}), got ${JSON.stringify(net)}`);
+  }
+  const dup = findDuplicateKey(text);
+  if (dup) throw new ConfigError(`${file} line ${dup.line}: field '${dup.path}' is given twice, expected each field once`);
   const known = Object.keys(runConfigSchema.shape);
   for (const k of Object.keys(raw)) {
     if (!known.includes(k)) throw new ConfigError(`${file}: unknown field '${k}' (known: ${known.join(', ')})`);

@@ -8,12 +8,15 @@
  * UTF-8 byte-order mark are fine; fields may be wrapped in double quotes. Every problem is a
  * DataError naming the file, line and column.
  *
- * Writing: a header (`x0,x1,…` by default), then the points, each value in the shortest
- * decimal that reads back to the same float32; written to a temporary file in the same folder
- * and renamed into place, so a reader never sees a half-written file.
+ * Limits (./limits.ts): at most MAX_POINT_DIM columns (checked on the first row, before the
+ * rest is parsed) and MAX_CSV_BYTES bytes.
+ *
+ * Writing (./csv-writer.ts, Node only): a header (`x0,x1,…` by default), then the points, each
+ * value in the shortest decimal that reads back to the same float32 (formatted here).
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { DataError } from './types.js';
+import { MAX_CSV_BYTES, MAX_POINT_DIM, formatBytes } from './limits.js';
 
 export interface CsvPoints {
   /** Row-major n×dim. */
@@ -56,8 +59,13 @@ function show(value: string): string {
 
 function readText(file: string): string {
   try {
+    const size = statSync(file).size;
+    if (size > MAX_CSV_BYTES) {
+      throw new DataError(`${file} is ${formatBytes(size)}, more than the ${formatBytes(MAX_CSV_BYTES)} a CSV file of points may have`);
+    }
     return readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof DataError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new DataError(`${file}: file not found, expected a CSV file of points`);
@@ -94,6 +102,9 @@ export function parseCsvPoints(text: string, file: string): CsvPoints {
       const fields = splitFields(line, delimiter);
       const isHeader = fields.every((f) => !NUMBER_RE.test(f) && !NON_FINITE_RE.test(f));
       if (isHeader) {
+        if (fields.length > MAX_POINT_DIM) {
+          throw new DataError(`${file} line ${lineNo}: a header of ${fields.length} columns, more than the ${MAX_POINT_DIM} coordinates a point may have`);
+        }
         header = fields;
         headerLine = lineNo;
         dim = fields.length;
@@ -102,6 +113,12 @@ export function parseCsvPoints(text: string, file: string): CsvPoints {
     }
 
     const fields = splitFields(line, delimiter);
+    if (fields.length > MAX_POINT_DIM && (dim === 0 || header !== undefined)) {
+      throw new DataError(
+        `${file} line ${lineNo}: ${fields.length} columns, more than the ${MAX_POINT_DIM} coordinates a point may have ` +
+          '(expected one point per row, one coordinate per column)',
+      );
+    }
     if (dim === 0) {
       dim = fields.length;
       firstDataLine = lineNo;
@@ -120,7 +137,8 @@ export function parseCsvPoints(text: string, file: string): CsvPoints {
       const name = header && header[c] !== undefined && header[c] !== '' ? ` ('${show(header[c])}')` : '';
       if (NUMBER_RE.test(f)) {
         const v = Number(f);
-        if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
+        // beyond float32's range once rounded (what a writer's shortest decimal of ±3.4028235e38 rounds to is fine)
+        if (!Number.isFinite(Math.fround(v))) {
           throw new DataError(
             `${file} line ${lineNo}: column ${col}${name} is '${show(f)}', ` +
               `expected a finite number within float32 range (|x| ≤ 3.4e38)`,
@@ -177,26 +195,16 @@ export function formatFloat32(v: number): string {
   return String(f);
 }
 
-let tmpCounter = 0;
-
-/**
- * Write `points` (row-major, `dim` columns; values stored as float32) to `file` as CSV with a
- * header row (`x0,x1,…` unless `header` is given), atomically (temporary file + rename).
- */
-export function writeCsvPoints(file: string, points: ArrayLike<number>, dim: number, header?: string[]): void {
+/** The header row of a CSV of `dim` columns: `names` checked, or x0,x1,…; `file` names the target in errors. */
+export function csvHeader(file: string, dim: number, names?: string[]): string {
   if (!Number.isInteger(dim) || dim < 1) {
     throw new DataError(`writing ${file}: dim is ${dim}, expected an integer ≥ 1`);
   }
-  if (points.length % dim !== 0) {
-    throw new DataError(
-      `writing ${file}: ${points.length} values is not a whole number of rows of ${dim}, expected a multiple of ${dim}`,
-    );
+  const cols = names ?? Array.from({ length: dim }, (_, i) => `x${i}`);
+  if (cols.length !== dim) {
+    throw new DataError(`writing ${file}: header has ${cols.length} names, expected ${dim} (one per column)`);
   }
-  const names = header ?? Array.from({ length: dim }, (_, i) => `x${i}`);
-  if (names.length !== dim) {
-    throw new DataError(`writing ${file}: header has ${names.length} names, expected ${dim} (one per column)`);
-  }
-  names.forEach((h, i) => {
+  cols.forEach((h, i) => {
     if (/[,\r\n"]/.test(h) || h.trim() === '' || NUMBER_RE.test(h.trim()) || NON_FINITE_RE.test(h.trim())) {
       throw new DataError(
         `writing ${file}: header name ${i + 1} is '${show(h)}', ` +
@@ -204,25 +212,31 @@ export function writeCsvPoints(file: string, points: ArrayLike<number>, dim: num
       );
     }
   });
+  return cols.join(',') + '\n';
+}
+
+/**
+ * CSV rows (each ending in a newline) of `points` (row-major, `dim` columns), values as
+ * float32; `firstRow` numbers the rows in errors (0-based index of the first).
+ */
+export function csvRows(file: string, points: ArrayLike<number>, dim: number, firstRow = 0): string {
+  if (points.length % dim !== 0) {
+    throw new DataError(
+      `writing ${file}: ${points.length} values is not a whole number of rows of ${dim}, expected a multiple of ${dim}`,
+    );
+  }
   const n = points.length / dim;
-  const rows: string[] = [names.join(',')];
+  const rows: string[] = new Array<string>(n);
   const row: string[] = new Array<string>(dim);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < dim; j++) {
       const v = points[i * dim + j];
       if (!Number.isFinite(v) || Math.abs(v) > FLOAT32_MAX) {
-        throw new DataError(`writing ${file}: row ${i + 1}, column ${j + 1} is ${v}, expected a finite float32 value`);
+        throw new DataError(`writing ${file}: row ${firstRow + i + 1}, column ${j + 1} is ${v}, expected a finite float32 value`);
       }
       row[j] = formatFloat32(v);
     }
-    rows.push(row.join(','));
+    rows[i] = row.join(',');
   }
-  const tmp = `${file}.${process.pid}.${++tmpCounter}.tmp`;
-  try {
-    writeFileSync(tmp, rows.join('\n') + '\n', 'utf8');
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new DataError(`writing ${file} failed (${(err as Error).message}), expected a writable path`);
-  }
+  return n === 0 ? '' : rows.join('\n') + '\n';
 }

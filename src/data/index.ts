@@ -17,7 +17,8 @@ export { finiteDataset, toyDataset } from './points.js';
 export type { PointDataset, ImageDataset, ImageShape, ImageSplit } from './types.js';
 export { isImageDataset } from './types.js';
 export * from './images/index.js';
-export { loadCsvPoints, parseCsvPoints, writeCsvPoints, formatFloat32 } from './csv.js';
+export { loadCsvPoints, parseCsvPoints, formatFloat32 } from './csv.js';
+export { writeCsvPoints, CsvPointsWriter } from './csv-writer.js';
 export type { CsvPoints } from './csv.js';
 export {
   TOY_DATASETS,
@@ -33,6 +34,9 @@ export {
   pinwheel,
   twoSpirals,
 } from './toy2d.js';
+export { circles, spiral, segments, THIN_SIGMA } from './toy-thin.js';
+export { distanceToShape, supportSpread } from './support.js';
+export type { Support, SupportShape, PartKind } from './support.js';
 export type { ToyName, ToyGenerator, ToyDatasetSpec } from './toy2d.js';
 
 export interface ResolveOptions {

@@ -11,7 +11,29 @@ export function identityNormalizer(dim: number): NormalizerState {
   return { mean: new Array(dim).fill(0), std: new Array(dim).fill(1) };
 }
 
-export function fitNormalizer(points: Float32Array, dim: number): NormalizerState {
+/** A column whose values are all (nearly) equal: standardising it would divide by ~0. */
+export interface DegenerateColumn {
+  /** 0-based. */
+  column: number;
+  mean: number;
+  spread: number;
+}
+
+/**
+ * A spread at or below this fraction of the column's magnitude is float32 rounding, not data
+ * (float32 resolves about 6e-8 of a value).
+ */
+export const MIN_RELATIVE_SPREAD = 1e-6;
+
+/** Below this absolute spread a column counts as constant whatever its values. */
+const MIN_SPREAD = 1e-30;
+
+/**
+ * Mean and standard deviation per column. A column of (nearly) equal values keeps a scale of 1
+ * and is listed in `degenerate`, for the caller to report; any other spread, however small,
+ * is used as it is.
+ */
+export function fitNormalizer(points: Float32Array, dim: number, degenerate: DegenerateColumn[] = []): NormalizerState {
   const n = points.length / dim;
   const mean = new Array(dim).fill(0);
   const sq = new Array(dim).fill(0);
@@ -23,9 +45,11 @@ export function fitNormalizer(points: Float32Array, dim: number): NormalizerStat
       sq[j] += c * c;
     }
   }
-  const std = sq.map((s) => {
+  const std = sq.map((s, j) => {
     const v = Math.sqrt(s / Math.max(1, n - 1));
-    return v > 1e-12 ? v : 1;
+    if (v > MIN_SPREAD && v > MIN_RELATIVE_SPREAD * Math.abs(mean[j])) return v;
+    degenerate.push({ column: j, mean: mean[j], spread: v });
+    return 1;
   });
   return { mean, std };
 }

@@ -9,7 +9,7 @@ import { DataError, type PointDataset } from './types.js';
 /** A PointDataset for a toy generator. */
 export function toyDataset(name: ToyName): PointDataset {
   const spec = TOY_DATASETS[name];
-  const ds: PointDataset = { name, dim: 2, sample: (n, rng) => spec.generate(n, rng) };
+  const ds: PointDataset = { name, dim: 2, sample: (n, rng) => spec.generate(n, rng), support: spec.support };
   if (spec.modes) ds.modes = spec.modes;
   if (spec.modeStd !== undefined) ds.modeStd = spec.modeStd;
   return ds;

@@ -13,40 +13,29 @@
  *   pinwheel     within about ±4
  *   2spirals     within about ±3.5
  *
+ * and three thin targets of our own (./toy-thin.ts): circles, spiral, segments. Every target
+ * carries its support (./support.ts): the noise-free centres, curves or cells, in parts, and
+ * its noise σ, so samples can be checked against it (src/eval/support.ts).
+ *
  * Every generator is `(n, rng) => Float32Array` (row-major n×2) and takes all its randomness
  * from `rng` in a fixed order, so the same seed gives the same points.
  */
 import type { Rng } from '../util/rng.js';
+import { checkN, shuffleRows2 } from './toy-util.js';
+import { curve, pointParts, type Support } from './support.js';
+import { CIRCLES_SUPPORT, SEGMENTS_SUPPORT, SPIRAL_SUPPORT, circles, segments, spiral } from './toy-thin.js';
 
 export type ToyGenerator = (n: number, rng: Rng) => Float32Array;
 
 export interface ToyDatasetSpec {
   description: string;
   generate: ToyGenerator;
+  /** The noise-free set the generator draws around, in parts, with its noise σ. */
+  support: Support;
   /** Mode centres, row-major k×2 (mixture toys only). */
   modes?: Float32Array;
   /** Per-coordinate std of each mode, in the same (scaled) units as the samples. */
   modeStd?: number;
-}
-
-function checkN(n: number): void {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`toy dataset: n is ${n}, expected a non-negative integer`);
-  }
-}
-
-/** Shuffle the rows of a row-major n×2 array in place (Fisher–Yates via rng). */
-function shuffleRows2(a: Float32Array, rng: Rng): void {
-  const n = a.length / 2;
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const x = a[2 * i];
-    const y = a[2 * i + 1];
-    a[2 * i] = a[2 * j];
-    a[2 * i + 1] = a[2 * j + 1];
-    a[2 * j] = x;
-    a[2 * j + 1] = y;
-  }
 }
 
 // ---- 8gaussians (fdrl / wgan-gp) -------------------------------------------------------
@@ -128,6 +117,15 @@ export const swissRoll: ToyGenerator = (n, rng) => {
   return out;
 };
 
+/** Parts: three equal ranges of t (a third of the mass each; the generator draws t uniformly). */
+const SWISSROLL_SUPPORT: Support = {
+  partKind: 'arc',
+  parts: [0, 1, 2].map((k) =>
+    curve((t) => [(t * Math.cos(t)) / 7.5, (t * Math.sin(t)) / 7.5], 1.5 * Math.PI * (1 + (2 * k) / 3), 1.5 * Math.PI * (1 + (2 * (k + 1)) / 3)),
+  ),
+  sigma: 0.25 / 7.5,
+};
+
 // ---- FFJORD toys --------------------------------------------------------------------------
 
 /** x1 ~ U(−2, 2); x2 = U(0, 1) − 2·randint(0, 2) + (floor(x1) mod 2); (x1, x2)·2 → [−4, 4)². */
@@ -143,6 +141,15 @@ export const checkerboard: ToyGenerator = (n, rng) => {
     out[2 * i + 1] = 2 * x2;
   }
   return out;
+};
+
+/** The eight filled 2×2 cells: column x ∈ [2f, 2f + 2), rows by the parity of f. */
+const CHECKERBOARD_SUPPORT: Support = {
+  partKind: 'cell',
+  parts: [-2, -1, 0, 1].flatMap((f) =>
+    (((f % 2) + 2) % 2 === 0 ? [0, -4] : [2, -2]).map((y0) => ({ kind: 'box' as const, x0: 2 * f, y0, x1: 2 * f + 2, y1: y0 + 2 })),
+  ),
+  sigma: 0,
 };
 
 /**
@@ -176,6 +183,16 @@ export const moons: ToyGenerator = (n, rng) => {
   return out;
 };
 
+/** The outer moon: half circle of radius 2 about (−1, −0.2), upper half; the inner one: about (1, 0.8), lower half. */
+const MOONS_SUPPORT: Support = {
+  partKind: 'moon',
+  parts: [
+    curve((s) => [2 * Math.cos(s) - 1, 2 * Math.sin(s) - 0.2], 0, Math.PI),
+    curve((s) => [1 - 2 * Math.cos(s), 0.8 - 2 * Math.sin(s)], 0, Math.PI),
+  ],
+  sigma: 0.2,
+};
+
 /** Radii of the four rings, after FFJORD's ×3. */
 export const RING_RADII: readonly number[] = [3, 2.25, 1.5, 0.75];
 
@@ -202,6 +219,12 @@ export const rings: ToyGenerator = (n, rng) => {
   shuffleRows2(out, rng);
   for (let i = 0; i < 2 * n; i++) out[i] = out[i] + 0.08 * rng.normal();
   return out;
+};
+
+const RINGS_SUPPORT: Support = {
+  partKind: 'ring',
+  parts: RING_RADII.map((r) => ({ kind: 'circle' as const, cx: 0, cy: 0, r })),
+  sigma: 0.08,
 };
 
 /**
@@ -232,6 +255,26 @@ export const pinwheel: ToyGenerator = (n, rng) => {
 };
 
 /**
+ * Arm c of the pinwheel without the tangential noise (f₁ = 0): 2·f₀·(cos a, −sin a) with
+ * a = 2πc/5 + 0.25·exp(f₀), for f₀ within 4 std of its mean 1; the noise 2·f₁ moves a point
+ * across the arm, σ = 0.2.
+ */
+const PINWHEEL_SUPPORT: Support = {
+  partKind: 'arm',
+  parts: [0, 1, 2, 3, 4].map((c) =>
+    curve(
+      (f0) => {
+        const a = (2 * Math.PI * c) / 5 + 0.25 * Math.exp(f0);
+        return [2 * f0 * Math.cos(a), -2 * f0 * Math.sin(a)];
+      },
+      1 - 4 * 0.3,
+      1 + 4 * 0.3,
+    ),
+  ),
+  sigma: 0.2,
+};
+
+/**
  * FFJORD 2spirals: t = sqrt(u)·540·2π/360; d1 = (−cos(t)·t + v·0.5, sin(t)·t + w·0.5) with
  * u, v, w independent U(0, 1) (as in the source, three separate uniform draws); the first
  * ⌈n/2⌉ rows are d1, the rest −d1 (each its own draw); all /3; + N(0, 0.1²) per coordinate.
@@ -252,6 +295,18 @@ export const twoSpirals: ToyGenerator = (n, rng) => {
   return out;
 };
 
+/**
+ * The two arms at the centre of their uniform offset ((0.25, 0.25)/3, ± by arm), t ∈ [0, 3π];
+ * σ combines the offset's spread (U(0, 0.5)/3, std 0.048) and the N(0, 0.1²) noise: 0.111.
+ */
+const TWO_SPIRALS_SUPPORT: Support = {
+  partKind: 'arm',
+  parts: [1, -1].map((sign) =>
+    curve((t) => [(sign * (-Math.cos(t) * t + 0.25)) / 3, (sign * (Math.sin(t) * t + 0.25)) / 3], 0, 3 * Math.PI),
+  ),
+  sigma: Math.sqrt(0.1 ** 2 + (0.5 / 3) ** 2 / 12),
+};
+
 // ---- registry ----------------------------------------------------------------------------
 
 export type ToyName =
@@ -262,7 +317,10 @@ export type ToyName =
   | 'moons'
   | 'rings'
   | 'pinwheel'
-  | '2spirals';
+  | '2spirals'
+  | 'circles'
+  | 'spiral'
+  | 'segments';
 
 export const TOY_DATASETS: Readonly<Record<ToyName, ToyDatasetSpec>> = {
   '8gaussians': {
@@ -270,36 +328,59 @@ export const TOY_DATASETS: Readonly<Record<ToyName, ToyDatasetSpec>> = {
     generate: eightGaussians,
     modes: EIGHT_MODES,
     modeStd: EIGHT_STD / EIGHT_DIV,
+    support: { partKind: 'mode', parts: pointParts(EIGHT_MODES), sigma: EIGHT_STD / EIGHT_DIV },
   },
   '25gaussians': {
     description: '5×5 grid of Gaussians within ±1.414, std 0.05/2.828 (DGGF/wgan-gp)',
     generate: twentyFiveGaussians,
     modes: TWENTYFIVE_MODES,
     modeStd: TWENTYFIVE_STD / TWENTYFIVE_DIV,
+    support: { partKind: 'mode', parts: pointParts(TWENTYFIVE_MODES), sigma: TWENTYFIVE_STD / TWENTYFIVE_DIV },
   },
   swissroll: {
     description: 'Swiss roll (sklearn, noise 0.25) / 7.5, within about ±1.7 (DGGF/wgan-gp)',
     generate: swissRoll,
+    support: SWISSROLL_SUPPORT,
   },
   checkerboard: {
     description: 'Checkerboard of 8 filled unit-2 squares on [−4, 4)² (FFJORD)',
     generate: checkerboard,
+    support: CHECKERBOARD_SUPPORT,
   },
   moons: {
     description: 'Two moons (sklearn, noise 0.1) ·2 + (−1, −0.2) (FFJORD)',
     generate: moons,
+    support: MOONS_SUPPORT,
   },
   rings: {
     description: 'Four concentric rings of radius 3, 2.25, 1.5, 0.75, noise 0.08 (FFJORD)',
     generate: rings,
+    support: RINGS_SUPPORT,
   },
   pinwheel: {
     description: 'Pinwheel with 5 arms, within about ±4 (FFJORD)',
     generate: pinwheel,
+    support: PINWHEEL_SUPPORT,
   },
   '2spirals': {
     description: 'Two interleaved spirals, within about ±3.5 (FFJORD)',
     generate: twoSpirals,
+    support: TWO_SPIRALS_SUPPORT,
+  },
+  circles: {
+    description: 'Two concentric circles of radius 1 and 3 with equal mass, noise 0.05 (thin)',
+    generate: circles,
+    support: CIRCLES_SUPPORT,
+  },
+  spiral: {
+    description: 'One Archimedean spiral, radius 0.3 to 3 over 2.5 turns, uniform along it, noise 0.05 (thin)',
+    generate: spiral,
+    support: SPIRAL_SUPPORT,
+  },
+  segments: {
+    description: '3×3 grid of line segments of length 1.5, horizontal and vertical in turn, noise 0.05 (thin)',
+    generate: segments,
+    support: SEGMENTS_SUPPORT,
   },
 };
 

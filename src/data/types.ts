@@ -3,6 +3,7 @@
  * the error type for bad dataset specs and bad data files.
  */
 import type { Rng } from '../util/rng.js';
+import type { Support } from './support.js';
 
 export interface PointDataset {
   /** Toy name (e.g. `8gaussians`) or the CSV path it was loaded from. */
@@ -17,6 +18,8 @@ export interface PointDataset {
   modes?: Float32Array;
   /** Per-coordinate standard deviation of each mode (same units as the samples). */
   modeStd?: number;
+  /** The known support (built-in 2-D targets): parts and noise σ, for the off-support and mass-balance checks. */
+  support?: Support;
 }
 
 /**

@@ -18,6 +18,28 @@ export interface FlowRows {
   trajectoryEvery?: number;
 }
 
+/** What the thread flowing slice p of `all` (rows between bounds[p] and bounds[p + 1]) needs. */
+export function sliceRows(
+  all: Float32Array,
+  bounds: number[],
+  p: number,
+  dim: number,
+  settings: FlowSettings,
+  noise: { seed: number; chunkRows: number },
+  trajectoryEvery: number | undefined,
+): FlowRows {
+  return {
+    x: all.slice(bounds[p] * dim, bounds[p + 1] * dim),
+    rows: bounds[p + 1] - bounds[p],
+    dim,
+    firstRow: bounds[p],
+    settings,
+    noiseSeed: noise.seed,
+    chunkRows: noise.chunkRows,
+    trajectoryEvery,
+  };
+}
+
 /** Row bounds of `parts` contiguous slices of n rows in whole chunks (bounds[p] to bounds[p + 1]). */
 export function sliceBounds(n: number, chunkRows: number, parts: number): number[] {
   const chunks = Math.ceil(n / chunkRows);

@@ -29,7 +29,7 @@ import {
   type ImageClassifier,
 } from '../nets/classifier.js';
 import { Rng } from '../util/rng.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import { fid } from './fid.js';
 import { kid } from './kid.js';
@@ -178,7 +178,7 @@ export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureN
     };
     const dir = featureNetDir(dataset.name, opts);
     if (opts.save ?? true) {
-      fs.mkdirSync(dir, { recursive: true });
+      ensureDir(dir);
       // meta.json last: it marks the folder complete; remove an old one first so that an
       // interrupted save never pairs old meta with new weights
       fs.rmSync(path.join(dir, META_FILE), { force: true });

@@ -16,6 +16,8 @@ export { slicedWasserstein, wasserstein1Sorted } from './sliced.js';
 export type { SlicedOptions } from './sliced.js';
 export { modeCoverage } from './modes.js';
 export type { ModeCoverage } from './modes.js';
+export { supportFit, offSupportThreshold, worstShareError } from './support.js';
+export type { SupportFit } from './support.js';
 export type { Points } from './shape.js';
 
 export interface EvaluateOptions {

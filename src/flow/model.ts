@@ -12,6 +12,7 @@ import { priorFromState, type Prior, type PriorState } from '../priors/index.js'
 import { denormalize, normalize, type NormalizerState } from '../data/normalizer.js';
 import { Rng } from '../util/rng.js';
 import { FlowNoise, ratioTerm, runFlow, type FlowTerm } from './index.js';
+import { sampleBatches } from './batches.js';
 
 /** Rows per noise chunk for images: batches of 64 split into 4 chunks, so 2 threads share a flow. */
 export const IMAGE_NOISE_CHUNK_ROWS = 16;
@@ -143,21 +144,13 @@ export class FlowModel {
     n: number,
     opts: { seed: number; steps?: number; batch?: number; trajectoryEvery?: number; klCurve?: boolean; extraTerms?: FlowTerm[] },
   ): Promise<SampleResult> {
-    const batch = opts.batch ?? 250;
     const dim = this.derived.dim;
     const samples = new Float32Array(n * dim);
     let first: SampleResult | undefined;
     let estimate = 0;
-    for (let start = 0, b = 0; start < n; start += batch, b++) {
-      const m = Math.min(batch, n - start);
-      const r = await this.sample(m, {
-        seed: opts.seed + 7919 * b,
-        steps: opts.steps,
-        extraTerms: opts.extraTerms,
-        ...(b === 0 ? { trajectoryEvery: opts.trajectoryEvery, klCurve: opts.klCurve } : {}),
-      });
+    for await (const { start, count, result: r } of sampleBatches(this, n, opts)) {
       samples.set(r.samples, start * dim);
-      estimate += (r.klEstimate ?? r.chi2Estimate ?? 0) * m;
+      estimate += (r.klEstimate ?? r.chi2Estimate ?? 0) * count;
       first ??= r;
     }
     return {

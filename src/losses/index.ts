@@ -4,6 +4,9 @@
  */
 import { tfjsOps, type Tensor, type TensorOps } from '../engine/index.js';
 import { getDivergence, type DivergenceName, type NetOutput } from '../divergences/index.js';
+import { LOSS_AT_EQUALITY } from './equality.js';
+
+export { LOSS_AT_EQUALITY } from './equality.js';
 
 export const LOSSES = ['lsif', 'lr', 'kl'] as const;
 export type LossName = (typeof LOSSES)[number];
@@ -19,6 +22,8 @@ export interface RatioLoss {
   compute(outParticles: Tensor, outData: Tensor): Tensor;
   /** The same loss on plain numbers, for tests. */
   computeScalar(outParticles: number[], outData: number[]): number;
+  /** Its value when q = p (r = 1 everywhere): the reference level of a training curve. */
+  atEquality: number;
 }
 
 const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length;
@@ -31,6 +36,7 @@ const lsif: RatioLoss = {
   of: (ops, nu, de) => ops.sub(ops.mean(ops.scale(ops.square(de), 0.5)), ops.mean(nu)),
   compute: (nu, de) => lsif.of(tfjsOps, nu, de),
   computeScalar: (nu, de) => mean(de.map((r) => 0.5 * r * r)) - mean(nu),
+  atEquality: LOSS_AT_EQUALITY.lsif,
 };
 
 const lr: RatioLoss = {
@@ -40,6 +46,7 @@ const lr: RatioLoss = {
   of: (ops, nu, de) => ops.add(ops.mean(ops.softplus(de)), ops.mean(ops.softplus(ops.neg(nu)))),
   compute: (nu, de) => lr.of(tfjsOps, nu, de),
   computeScalar: (nu, de) => mean(de.map(softplus)) + mean(nu.map((s) => softplus(-s))),
+  atEquality: LOSS_AT_EQUALITY.lr,
 };
 
 const klLoss: RatioLoss = {
@@ -49,6 +56,7 @@ const klLoss: RatioLoss = {
   of: (ops, nu, de) => ops.sub(ops.mean(ops.exp(de)), ops.mean(nu)),
   compute: (nu, de) => klLoss.of(tfjsOps, nu, de),
   computeScalar: (nu, de) => mean(de.map(Math.exp)) - mean(nu),
+  atEquality: LOSS_AT_EQUALITY.kl,
 };
 
 const TABLE: Record<LossName, RatioLoss> = { lsif, lr, kl: klLoss };

@@ -24,7 +24,7 @@ import { readAndDispose, tf, type Tensor, type Tensor2D } from '../engine/index.
 import { DataError, type ImageDataset, type ImageShape, type ImageSplit } from '../data/types.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../util/rng.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import type { ParamList } from './params.js';
 
@@ -522,7 +522,7 @@ interface DggfModelInfo {
 
 /** Save as dir/model.json + dir/weights.bin (TF.js layers format), each written atomically. */
 export async function saveClassifier(clf: ImageClassifier, dir: string): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   let artifacts: tf.io.ModelArtifacts | null = null;
   await clf.model.save(
     tf.io.withSaveHandler(async (a) => {

@@ -12,7 +12,7 @@ import { loadFeatureNet, type FeatureNet } from '../eval/features.js';
 import { loadRun } from '../train/run.js';
 import { runPaths } from '../train/run-folder.js';
 import { imageFlowGif, imageGridPng, type ReportSection } from '../viz/index.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { evaluateImageModel, heldOutSourceImages, type ImageEvaluation } from './evaluate-images.js';
 import { finishReport, fmt } from './run-report.js';
 
@@ -46,7 +46,7 @@ export function describeImageEvaluation(ev: ImageEvaluation): string {
 export async function writeImageRunReport(dir: string, dataset: ImageDataset, opts: { n?: number; seed?: number } = {}): Promise<ImageReportResult> {
   const paths = runPaths(dir);
   const figDir = path.join(dir, 'figures');
-  fs.mkdirSync(figDir, { recursive: true });
+  ensureDir(figDir);
   const { stored, model, checkpoint } = loadRun(dir);
   const loaded = await tryLoadFeatureNet(dataset);
   const features = loaded.features;

@@ -13,10 +13,20 @@ export function samplesOverData(samples: Float32Array, data: Float32Array, datas
   return scatterPng(layers, { title, bounds: boundsOf([data, samples]) });
 }
 
-/** Loss and diagnostic curves over training iterations. */
-export function trainingCurves(metrics: MetricsLine[]): { lossPng: Buffer; lossSvg: string; diagPng?: Buffer; diagSvg?: string; diagName?: string } {
+/**
+ * Loss and diagnostic curves over training iterations. With `atEquality` (the loss's value at
+ * q = p), the loss chart draws it as a reference line: a net that cannot tell particles from
+ * data sits there.
+ */
+export function trainingCurves(
+  metrics: MetricsLine[],
+  atEquality?: number,
+): { lossPng: Buffer; lossSvg: string; diagPng?: Buffer; diagSvg?: string; diagName?: string } {
   const x = metrics.map((m) => m.iteration);
   const loss: Series[] = [{ name: 'ratio loss', x, y: metrics.map((m) => m.loss) }];
+  if (atEquality !== undefined && x.length > 0) {
+    loss.push({ name: `value at q = p (${atEquality.toFixed(3)})`, x: [x[0], x[x.length - 1]], y: [atEquality, atEquality], color: COLORS.data });
+  }
   const lossOpts = { title: 'Density-ratio loss', xLabel: 'iteration', yLabel: 'loss' };
   const hasKl = metrics.some((m) => m.kl_estimate !== undefined);
   const hasChi2 = metrics.some((m) => m.chi2_estimate !== undefined);

@@ -9,10 +9,12 @@ import type { PointDataset } from '../data/types.js';
 import type { RunConfig } from '../config/schema.js';
 import { loadRun } from '../train/run.js';
 import { readMetrics, runPaths, type StoredRun } from '../train/run-folder.js';
-import { renderReport, type ReportSection } from '../viz/index.js';
+import { escapeHtml, renderReport, type ReportSection } from '../viz/index.js';
 import { engineInfo } from '../engine/index.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { getLoss, type LossName } from '../losses/index.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { evaluateModel, type RunEvaluation } from './evaluate-run.js';
+import { qualitySummary } from './summary.js';
 import { firstTwo, flowAnimation, flowKlCurve, samplesOverData, trainingCurves } from './pictures.js';
 
 export interface ReportResult {
@@ -25,11 +27,16 @@ export function fmt(v: number): string {
 }
 
 /** The loss / diagnostic curves, speed, and the KL estimate along one flow. */
-export function trainingSections(metricsFile: string, write: (name: string, data: Uint8Array | string) => string, flowKl?: number[]): ReportSection[] {
+export function trainingSections(
+  metricsFile: string,
+  write: (name: string, data: Uint8Array | string) => string,
+  flowKl?: number[],
+  loss?: LossName,
+): ReportSection[] {
   const sections: ReportSection[] = [];
   const metrics = readMetrics(metricsFile);
   if (metrics.length > 0) {
-    const curves = trainingCurves(metrics);
+    const curves = trainingCurves(metrics, loss ? getLoss(loss).atEquality : undefined);
     write('loss.png', curves.lossPng);
     sections.push({ heading: 'Training loss', svg: curves.lossSvg });
     if (curves.diagSvg && curves.diagPng) {
@@ -64,7 +71,7 @@ export async function finishReport(o: {
   flowKl?: number[];
 }): Promise<void> {
   const cfg = o.stored.config;
-  const sections = [...o.sections, ...trainingSections(runPaths(o.dir).metrics, o.write, o.flowKl), await configSection(cfg)];
+  const sections = [...o.sections, ...trainingSections(runPaths(o.dir).metrics, o.write, o.flowKl, cfg.loss), await configSection(cfg)];
   const html = renderReport({
     title: `dggf run — ${o.dataName}`,
     subtitle: `${cfg.preset} preset · ${cfg.loss.toUpperCase()}–${cfg.divergence} · ${o.iteration}/${cfg.iterations} iterations · ${o.dir}`,
@@ -91,7 +98,7 @@ export async function configSection(cfg: RunConfig): Promise<ReportSection> {
 export async function writeRunReport(dir: string, dataset: PointDataset, opts: { n?: number; seed?: number } = {}): Promise<ReportResult> {
   const paths = runPaths(dir);
   const figDir = path.join(dir, 'figures');
-  fs.mkdirSync(figDir, { recursive: true });
+  ensureDir(figDir);
   const { stored, model, checkpoint } = loadRun(dir);
   const cfg = stored.config;
   const n = opts.n ?? 2000;
@@ -128,17 +135,26 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
     }
 
     const metricRows: [string, string | number][] = [
-      ['MMD (RBF, biased)', `${fmt(evaluation.mmd)}  (data vs data: ${fmt(evaluation.reference.mmd)}, ratio ${fmt(evaluation.mmd / evaluation.reference.mmd)})`],
+      [
+        `MMD (RBF, biased; mean of ${evaluation.sets} sets of ${evaluation.n})`,
+        `${fmt(evaluation.mmd)}  (data vs data: ${fmt(evaluation.reference.mmd)}, ratio ${fmt(evaluation.mmd / evaluation.reference.mmd)})`,
+      ],
       ['energy distance', `${fmt(evaluation.energy)}  (data vs data: ${fmt(evaluation.reference.energy)})`],
       ['sliced W1', `${fmt(evaluation.sliced_w)}  (data vs data: ${fmt(evaluation.reference.sliced_w)})`],
     ];
     if (evaluation.kl_estimate !== undefined) metricRows.push(['KL(q‖p) estimate (mean log r)', fmt(evaluation.kl_estimate)]);
     if (evaluation.chi2_estimate !== undefined) metricRows.push(['χ²(q‖p) estimate (mean r − 1)', fmt(evaluation.chi2_estimate)]);
-    if (evaluation.modes) {
-      metricRows.push(['samples per mode', evaluation.modes.fractions.map((f) => `${(100 * f).toFixed(1)}%`).join(' · ')]);
-      metricRows.push([`far from every mode (> ${fmt(evaluation.modes.far_threshold)})`, `${(100 * evaluation.modes.far).toFixed(2)}%`]);
+    const s = evaluation.support;
+    if (s) {
+      metricRows.push([
+        `off the support (farther than ${fmt(s.threshold)} from every ${s.part_kind}; ${s.n} samples)`,
+        `${(100 * s.off_support).toFixed(2)}%  (data: ${(100 * s.data_off_support).toFixed(2)}%)`,
+      ]);
+      metricRows.push([`share per ${s.part_kind} (data)`, s.shares.map((v, i) => `${(100 * v).toFixed(1)}% (${(100 * s.data_shares[i]).toFixed(1)}%)`).join(' · ')]);
+      metricRows.push([`worst ${s.part_kind} share error`, `${(100 * s.worst_share_error).toFixed(1)}%`]);
+      if (s.width_ratio !== undefined) metricRows.push(['median distance to the support, samples / data', fmt(s.width_ratio)]);
     }
-    sections.push({ heading: 'Sample quality', table: { rows: metricRows } });
+    sections.push({ heading: 'Sample quality', html: `<p>${escapeHtml(qualitySummary(evaluation))}.</p>`, table: { rows: metricRows } });
 
     await finishReport({ dir, dataName: dataset.name, stored, iteration: checkpoint.iteration, sections, write, flowKl: flow.kl });
     return { file: paths.report, evaluation };

@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import {
   CHECKPOINT_MAGIC,
   CHECKPOINT_VERSION,
@@ -56,7 +56,7 @@ export function decodeCheckpoint(buf: Buffer, file = 'checkpoint'): Checkpoint {
 }
 
 export function writeCheckpoint(dir: string, c: Checkpoint): string {
-  fs.mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const file = path.join(dir, checkpointName(c.iteration));
   writeFileAtomic(file, encodeCheckpoint(c));
   return file;
@@ -72,7 +72,8 @@ export function readCheckpoint(file: string): Checkpoint {
   return decodeCheckpoint(buf, file);
 }
 
-function listCheckpoints(dir: string): string[] {
+/** Checkpoint files in `dir`, newest first. */
+export function listCheckpoints(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
@@ -81,17 +82,41 @@ function listCheckpoints(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** The newest checkpoint that reads back intact, with the files skipped as corrupt. */
-export function latestCheckpoint(dir: string): { file: string; checkpoint: Checkpoint; skipped: string[] } | null {
-  const skipped: string[] = [];
+/** A checkpoint file that could not be read back, and why. */
+export interface SkippedCheckpoint {
+  file: string;
+  reason: string;
+}
+
+/** The newest checkpoint that reads back intact, and the newer files skipped as unreadable. */
+export interface LatestCheckpoint {
+  file: string;
+  checkpoint: Checkpoint;
+  skipped: SkippedCheckpoint[];
+}
+
+/**
+ * The newest checkpoint of `dir` that reads back intact, with the newer ones skipped (each with
+ * its reason); null when there is none. `unreadable` collects every file tried when none is intact.
+ */
+export function latestCheckpoint(dir: string, unreadable: SkippedCheckpoint[] = []): LatestCheckpoint | null {
+  const skipped: SkippedCheckpoint[] = [];
   for (const file of listCheckpoints(dir)) {
     try {
       return { file, checkpoint: readCheckpoint(file), skipped };
-    } catch {
-      skipped.push(file);
+    } catch (e) {
+      skipped.push({ file, reason: (e as Error).message });
     }
   }
+  unreadable.push(...skipped);
   return null;
+}
+
+/** One line about checkpoints skipped in favour of an older one ('' when none was skipped). */
+export function skippedCheckpointsNote(latest: LatestCheckpoint): string {
+  if (latest.skipped.length === 0) return '';
+  const why = latest.skipped.map((s) => s.reason).join('; ');
+  return `skipped ${latest.skipped.length} unreadable checkpoint${latest.skipped.length === 1 ? '' : 's'} (${why}); using ${latest.file} (iteration ${latest.checkpoint.iteration})`;
 }
 
 /** Keeps the newest `keep` checkpoints. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { runConfigSchema, ConfigError, type RunConfig } from '../config/schema.js';
 import type { Derived } from '../flow/model.js';
-import { writeFileAtomic } from '../util/fs-atomic.js';
+import { appendChecked, ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { Rng } from '../util/rng.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { parseMetricsLines, type MetricsLine } from './metrics-lines.js';
@@ -143,7 +143,7 @@ export function writeStoredRun(
   engine?: { backend: string },
 ): StoredRun {
   const stored: StoredRun = { dggf: PACKAGE_VERSION, createdAt: createdAt ?? new Date().toISOString(), config, derived, ...(engine ? { engine } : {}) };
-  fs.mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const onDisk = { ...stored, derived: { ...derived, prior: writePriorArrays(dir, derived.prior) } };
   writeFileAtomic(runPaths(dir).config, JSON.stringify(onDisk, null, 2) + '\n');
   return stored;
@@ -153,8 +153,9 @@ export function readMetrics(file: string): MetricsLine[] {
   return fs.existsSync(file) ? parseMetricsLines(fs.readFileSync(file, 'utf8')) : [];
 }
 
+/** Appends one line (not fsynced: a resumed run truncates the file to its checkpoint and logs the rest again). */
 export function appendMetrics(file: string, line: MetricsLine): void {
-  fs.appendFileSync(file, JSON.stringify(line) + '\n');
+  appendChecked(file, JSON.stringify(line) + '\n');
 }
 
 /** Drops the lines after `iteration` (a resumed run logs them again). */

@@ -1,7 +1,10 @@
 /**
  * Runs training in a run folder: creates it or resumes from its newest intact checkpoint,
  * logs metrics, writes checkpoints atomically and sample previews, and stops cleanly (keeping
- * the last good checkpoint) when the loss turns non-finite.
+ * the last good checkpoint) when training diverges (a non-finite loss, or a loss explosion).
+ * An abort signal (SIGINT/SIGTERM in the CLI) stops it after the current iteration, with a
+ * checkpoint of that iteration. It never starts a run over when its checkpoints exist but none
+ * reads back.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,7 +23,13 @@ import {
   pruneCheckpoints,
   writeCheckpoint,
   type Checkpoint,
+  type LatestCheckpoint,
+  type SkippedCheckpoint,
 } from './checkpoint.js';
+import { lockRunFolder } from './lock.js';
+import { ensureDir } from '../util/fs-atomic.js';
+import { eventLoopTurn } from '../util/turn.js';
+import { FileWriteError } from '../util/file-error.js';
 import {
   appendMetrics,
   readStoredRun,
@@ -30,19 +39,20 @@ import {
   type MetricsLine,
   type StoredRun,
 } from './run-folder.js';
-import { NonFiniteLossError, Trainer, deriveSetup, type StepStats } from './trainer.js';
+import { TrainingDivergedError, Trainer, deriveSetup, type StepStats } from './trainer.js';
 import { memoryUse, type MemoryUse } from './memory.js';
 
 /** Settings that may change when a run is continued; anything else must match the run. */
 export const RESUMABLE_KEYS: (keyof RunConfig)[] = ['iterations', 'checkpointEvery', 'logEvery', 'previewEvery'];
 
 export type TrainEvent =
-  | { type: 'start'; total: number; resumedFrom: number | null; skipped: string[] }
+  | { type: 'start'; total: number; resumedFrom: number | null; skipped: SkippedCheckpoint[] }
   | { type: 'tick'; iteration: number }
   | { type: 'log'; stats: StepStats; itPerSec: number; etaSeconds: number; line: MetricsLine }
   | { type: 'checkpoint'; iteration: number; file: string }
   | { type: 'preview'; iteration: number; samples: Float32Array; file: string }
-  | { type: 'nan'; iteration: number; keptCheckpoint: string | null }
+  | { type: 'diverged'; iteration: number; reason: string; keptCheckpoint: string | null }
+  | { type: 'interrupted'; iteration: number; signal: string; checkpoint: string | null; saved: boolean }
   | { type: 'warning'; message: string }
   | { type: 'done'; iteration: number; seconds: number; memory: MemoryUse };
 
@@ -58,6 +68,11 @@ export interface TrainRunOptions {
   /** Stop after this many iterations in this call (tests); the run stays resumable. */
   stopAfter?: number;
   /**
+   * Stops training after the current iteration, writing a checkpoint of it (status
+   * 'interrupted'); the abort reason (e.g. 'SIGINT') is reported in the event.
+   */
+  signal?: AbortSignal;
+  /**
    * The source domain of a data prior (config.priorData), when the caller has loaded it already;
    * otherwise it is loaded from the config's (or the stored run's) spec.
    */
@@ -67,7 +82,8 @@ export interface TrainRunOptions {
 export interface TrainRunResult {
   stored: StoredRun;
   iteration: number;
-  status: 'done' | 'nan' | 'stopped';
+  /** 'diverged': NaN/Inf or a loss explosion; 'interrupted': by `signal`; 'stopped': by `stopAfter`. */
+  status: 'done' | 'diverged' | 'stopped' | 'interrupted';
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -120,7 +136,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const trainer = new Trainer(config, dataset, derived, prior);
   let releaseLock: (() => void) | null = null;
   try {
-    const latest = latestCheckpoint(paths.checkpoints);
+    const latest = resumePoint(paths.checkpoints);
     if (latest) {
       try {
         trainer.restore(latest.checkpoint, latest.file);
@@ -138,18 +154,19 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       emit({ type: 'warning', message: `this run was trained on backend '${existing.engine.backend}', now '${backend}': the resumed run will not be bit-identical` });
     }
     try {
-      fs.mkdirSync(dir, { recursive: true });
-      releaseLock = lockRunFolder(dir);
+      ensureDir(dir);
     } catch (e) {
-      if (e instanceof ConfigError) throw e;
-      throw new ConfigError(`cannot create the run folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw e instanceof FileWriteError ? new FileWriteError(e.path, e.code, 'create the folder', `cannot create the run folder ${dir}`) : e;
     }
+    const lock = lockRunFolder(dir);
+    releaseLock = lock.release;
+    if (lock.note) emit({ type: 'warning', message: lock.note });
     const stored =
       existing && same(existing.config, config)
         ? existing
         : writeStoredRun(dir, config, derived, existing?.createdAt, existing?.engine ?? (backend ? { backend } : undefined));
-    fs.mkdirSync(paths.checkpoints, { recursive: true });
-    fs.mkdirSync(paths.samples, { recursive: true });
+    ensureDir(paths.checkpoints);
+    ensureDir(paths.samples);
     removeStaleTemporaries(paths.checkpoints);
     let lastGood: string | null = null;
     if (latest) {
@@ -166,6 +183,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       lastGood = file;
       emit({ type: 'checkpoint', iteration: trainer.iteration, file });
     };
+    const savedNow = (): boolean => lastGood !== null && path.basename(lastGood) === checkpointName(trainer.iteration);
     const preview = async (tag: string): Promise<void> => {
       if (!opts.renderPreview) return;
       // a 8×8 grid for images (each sample costs a full flow), a cloud of 1000 for points
@@ -182,6 +200,15 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     let windowIt = startIt;
     let ran = 0;
     while (trainer.iteration < config.iterations) {
+      // a turn of the event loop, so a signal handler runs even when the engine computes synchronously
+      await eventLoopTurn();
+      if (opts.signal?.aborted) {
+        // an iteration done since the last checkpoint is saved; otherwise there is nothing new to keep
+        const saved = trainer.iteration > startIt && !savedNow();
+        if (saved) await save();
+        emit({ type: 'interrupted', iteration: trainer.iteration, signal: String(opts.signal.reason ?? 'abort'), checkpoint: lastGood, saved });
+        return { stored, iteration: trainer.iteration, status: 'interrupted' };
+      }
       if (opts.stopAfter !== undefined && ran >= opts.stopAfter) {
         return { stored, iteration: trainer.iteration, status: 'stopped' };
       }
@@ -189,9 +216,9 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       try {
         stats = await trainer.step();
       } catch (e) {
-        if (e instanceof NonFiniteLossError) {
-          emit({ type: 'nan', iteration: e.iteration, keptCheckpoint: lastGood });
-          return { stored, iteration: trainer.iteration, status: 'nan' };
+        if (e instanceof TrainingDivergedError) {
+          emit({ type: 'diverged', iteration: e.iteration, reason: e.message, keptCheckpoint: lastGood });
+          return { stored, iteration: trainer.iteration, status: 'diverged' };
         }
         throw e;
       }
@@ -225,7 +252,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
         await preview(iterationTag(it));
       }
     }
-    if (!lastGood || path.basename(lastGood) !== checkpointName(trainer.iteration)) await save();
+    if (!savedNow()) await save();
     await preview('final');
     emit({ type: 'done', iteration: trainer.iteration, seconds: (performance.now() - t0) / 1000, memory: memoryUse() });
     return { stored, iteration: trainer.iteration, status: 'done' };
@@ -233,6 +260,22 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     trainer.dispose();
     releaseLock?.();
   }
+}
+
+/**
+ * The checkpoint a run resumes from: the newest intact one, or null when the folder has none.
+ * When checkpoints exist but none reads back, training from iteration 0 would overwrite them:
+ * a CheckpointError says so instead, naming each file and its fault.
+ */
+function resumePoint(dir: string): LatestCheckpoint | null {
+  const unreadable: SkippedCheckpoint[] = [];
+  const latest = latestCheckpoint(dir, unreadable);
+  if (latest || unreadable.length === 0) return latest;
+  const list = unreadable.map((u) => u.reason).join('; ');
+  throw new CheckpointError(
+    `none of the ${unreadable.length} checkpoint${unreadable.length === 1 ? '' : 's'} in ${dir} reads back (${list}); ` +
+      'refusing to start this run over from iteration 0 over them: move them out of the way to start over, or use a new --out',
+  );
 }
 
 /**
@@ -253,35 +296,6 @@ export function stallDetector(threshold = 1, patience = 3): (s: StepStats) => st
       'with confidence and the flow may have stalled; a new run with a smaller --lr (e.g. 3e-4) or --eta usually avoids this'
     );
   };
-}
-
-/**
- * One training process per run folder: an exclusive lock file holding the pid. A lock left by
- * a process that no longer exists (killed) is taken over.
- */
-function lockRunFolder(dir: string): () => void {
-  const file = path.join(dir, '.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => fs.rmSync(file, { force: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const pid = Number(fs.readFileSync(file, 'utf8'));
-      let alive = false;
-      try {
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-          process.kill(pid, 0);
-          alive = true;
-        }
-      } catch (err) {
-        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-      }
-      if (alive) throw new ConfigError(`${dir} is being trained by another process (pid ${pid}); wait for it or stop it first`);
-      fs.rmSync(file, { force: true });
-    }
-  }
-  throw new ConfigError(`${dir}: could not take the run folder's lock`);
 }
 
 /** Temporary files of atomic writes interrupted by a kill (never read; safe to delete). */
@@ -316,16 +330,24 @@ export function checkDataFitsRun(derived: StoredRun['derived'], dataset: PointDa
 }
 
 /**
- * A trained model loaded from a run folder's newest checkpoint (net + EMA weights). A data
+ * A trained model loaded from a run folder's newest intact checkpoint (net + EMA weights);
+ * `skipped` lists newer checkpoints that did not read back (callers say so). A data
  * prior's source images are loaded again from the spec in config.json (a ConfigError naming
  * both when they cannot be), unless `priorOptional`: then a missing source only fails when the
  * prior is drawn from (translating given images does not need it).
  */
-export function loadRun(dir: string, opts: { priorOptional?: boolean } = {}): { stored: StoredRun; model: FlowModel; checkpoint: Checkpoint; file: string } {
+export function loadRun(
+  dir: string,
+  opts: { priorOptional?: boolean } = {},
+): { stored: StoredRun; model: FlowModel; checkpoint: Checkpoint; file: string; skipped: SkippedCheckpoint[] } {
   const stored = readStoredRun(dir);
   if (!stored) throw new ConfigError(`${dir}: no config.json here: not a dggf run folder`);
-  const latest = latestCheckpoint(runPaths(dir).checkpoints);
-  if (!latest) throw new ConfigError(`${dir}: no intact checkpoint in checkpoints/ (train first)`);
+  const unreadable: SkippedCheckpoint[] = [];
+  const latest = latestCheckpoint(runPaths(dir).checkpoints, unreadable);
+  if (!latest) {
+    const why = unreadable.length ? `: none reads back (${unreadable.map((u) => u.reason).join('; ')})` : ' (train first)';
+    throw new ConfigError(`${dir}: no intact checkpoint in checkpoints/${why}`);
+  }
   const model = new FlowModel(stored.config, stored.derived, new Rng(0), priorForRun(stored.derived.prior, { configFile: runPaths(dir).config, optional: opts.priorOptional }));
   try {
     assignParams([...model.net.params, ...model.ema.params], latest.checkpoint.tensors, latest.file);
@@ -333,7 +355,7 @@ export function loadRun(dir: string, opts: { priorOptional?: boolean } = {}): { 
     model.dispose();
     throw new CheckpointError(`${(e as Error).message}; does config.json still describe this run's net?`);
   }
-  return { stored, model, checkpoint: latest.checkpoint, file: latest.file };
+  return { stored, model, checkpoint: latest.checkpoint, file: latest.file, skipped: latest.skipped };
 }
 
 /** metrics.jsonl fields of a memory reading. */

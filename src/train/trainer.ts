@@ -7,7 +7,7 @@ import { activeEngine, tf, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { DataError, isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
 import { imagesToFloat } from '../data/images/dataset.js';
-import { fitNormalizer, identityNormalizer, normalize } from '../data/normalizer.js';
+import { fitNormalizer, identityNormalizer, normalize, type DegenerateColumn } from '../data/normalizer.js';
 import {
   checkSameImageShape,
   dataGaussianPrior,
@@ -23,6 +23,7 @@ import { Rng } from '../util/rng.js';
 import { runFlow } from '../flow/index.js';
 import { FlowModel, flowNoise, type Derived } from '../flow/model.js';
 import type { Checkpoint } from './checkpoint.js';
+import { ExplosionWatch } from './explosion.js';
 
 export interface StepStats {
   iteration: number;
@@ -36,9 +37,26 @@ export interface StepStats {
   chi2Estimate?: number;
 }
 
-export class NonFiniteLossError extends Error {
-  constructor(readonly iteration: number) {
-    super(`the loss or its gradient became non-finite (NaN/Inf) at iteration ${iteration}`);
+/** Training diverged at `iteration`: the step was not applied (the weights are those of the iteration before). */
+export class TrainingDivergedError extends Error {
+  constructor(
+    readonly iteration: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class NonFiniteLossError extends TrainingDivergedError {
+  constructor(iteration: number) {
+    super(iteration, `the loss or its gradient became non-finite (NaN/Inf) at iteration ${iteration}`);
+  }
+}
+
+/** A finite loss or gradient norm far above its running median (./explosion.ts). */
+export class LossExplosionError extends TrainingDivergedError {
+  constructor(iteration: number, what: string) {
+    super(iteration, `${what} at iteration ${iteration}`);
   }
 }
 
@@ -68,6 +86,16 @@ function dataPriorSetup(config: RunConfig, dataset: PointDataset, priorSource: I
   return dataPriorState(config.priorData!, priorSource, { size: config.imageSize, dequantize: dataset.dequantize, flip: config.flip });
 }
 
+/** The error for point data with constant columns, which cannot be standardised. */
+function degenerateColumnError(name: string, columns: DegenerateColumn[]): DataError {
+  const c = columns[0];
+  const more = columns.length > 1 ? ` (and ${columns.length - 1} more column${columns.length > 2 ? 's' : ''})` : '';
+  return new DataError(
+    `${name}: column ${c.column + 1}${more} has a spread of ${c.spread.toPrecision(2)} around ${c.mean.toPrecision(6)}: its values are all equal ` +
+      'to float32 precision, so standardising it would divide by ~0; drop the column, or train with --no-normalize',
+  );
+}
+
 /**
  * Normaliser and prior fitted once from the data (deterministic given the seed). A data prior
  * (config.prior 'data') needs its loaded source dataset as `priorSource`.
@@ -82,7 +110,10 @@ export async function deriveSetup(config: RunConfig, dataset: PointDataset, prio
   const fitRng = new Rng((config.seed ^ 0x0da7a5e7) >>> 0);
   const image = isImageDataset(dataset) ? dataset : null;
   const points = image ? imagesForFit(image, PRIOR_FIT_MAX_IMAGES, fitRng) : (dataset.points ?? dataset.sample(20000, fitRng));
-  const normalizer = config.normalize ? fitNormalizer(points, dim) : identityNormalizer(dim);
+  const degenerate: DegenerateColumn[] = [];
+  const normalizer = config.normalize ? fitNormalizer(points, dim, degenerate) : identityNormalizer(dim);
+  // constant pixels (an image's border) are normal; a constant coordinate of points is not
+  if (!image && degenerate.length) throw degenerateColumnError(dataset.name, degenerate);
   let prior: Prior;
   if (config.prior === 'gaussian') prior = gaussianPrior(dim);
   else if (config.prior === 'uniform') prior = uniformPrior(dim);
@@ -102,6 +133,8 @@ export class Trainer {
   rng: Rng;
   /** Iterations completed. */
   iteration = 0;
+  /** Running medians of the loss and gradient norm (a restore starts them afresh). */
+  private explosionWatch = new ExplosionWatch();
 
   /** `prior`: the run's prior when already built (a data prior, with its loaded source images). */
   constructor(
@@ -121,7 +154,10 @@ export class Trainer {
     return [...this.model.net.params, ...this.model.ema.params, ...this.adam.state];
   }
 
-  /** One iteration of Algorithm 1. Throws NonFiniteLossError (weights untouched) on NaN/Inf. */
+  /**
+   * One iteration of Algorithm 1. Throws NonFiniteLossError on NaN/Inf and LossExplosionError
+   * on a finite blow-up, both before the update (weights untouched).
+   */
   async step(): Promise<StepStats> {
     const { config, model } = this;
     const { dim } = this.derived;
@@ -167,6 +203,11 @@ export class Trainer {
       tf.dispose(gradList);
       throw new NonFiniteLossError(i + 1);
     }
+    const exploded = this.explosionWatch.check(loss, gradNorm);
+    if (exploded) {
+      tf.dispose(gradList);
+      throw new LossExplosionError(i + 1, exploded);
+    }
     this.adam.apply(gradList, lr);
     tf.dispose(gradList);
     model.ema.update(model.net.params);
@@ -190,6 +231,7 @@ export class Trainer {
     this.iteration = c.iteration;
     this.adam.step = c.adamStep;
     this.rng = new Rng(c.rng);
+    this.explosionWatch = new ExplosionWatch();
   }
 
   dispose(): void {

@@ -42,12 +42,19 @@ interface PageState {
 
 const state = (page: Page): Promise<PageState> => page.evaluate('window.dggfPlayground.state()') as Promise<PageState>;
 const viewSignature = (page: Page): Promise<number> => page.evaluate('window.dggfPlayground.viewSignature()') as Promise<number>;
-/** Waits until `predicate` (a JS expression over `s`, the page state) holds. */
-const until = (page: Page, predicate: string, timeout = 120_000): Promise<unknown> =>
-  page.waitForFunction(`(() => { const s = window.dggfPlayground && window.dggfPlayground.state(); return Boolean(s && (${predicate})); })()`, null, {
-    timeout,
-    polling: 100,
-  });
+/**
+ * Waits until `predicate` (a JS expression over `s`, the page state) holds. Polled from here:
+ * page.waitForFunction evaluates its predicate with eval in the page, which the playground's
+ * Content-Security-Policy forbids (as it should).
+ */
+const until = async (page: Page, predicate: string, timeout = 120_000): Promise<void> => {
+  const expr = `(() => { const s = window.dggfPlayground && window.dggfPlayground.state(); return Boolean(s && (${predicate})); })()`;
+  const t0 = Date.now();
+  while (!(await page.evaluate(expr))) {
+    if (Date.now() - t0 > timeout) throw new Error(`timed out after ${timeout} ms waiting for ${predicate}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -131,6 +138,8 @@ let work: string;
 let runDir: string;
 let cliRun: string;
 const pageErrors: string[] = [];
+/** Console errors about the Content-Security-Policy: the page must work under it. */
+const cspViolations: string[] = [];
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'cli', 'commands', 'playground.js')), 'dist/ lacks the playground command: run `npm run build`');
@@ -151,6 +160,9 @@ before(async () => {
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   await page.goto(server.url);
   await until(page, 's.ready', 60_000);
 });
@@ -369,4 +381,5 @@ test('dggf playground --run DIR serves the run; a taken port and a missing build
   assert.match(taken.stderr, new RegExp(`^dggf: error: port ${port} is already in use`));
   await assert.rejects(startPlaygroundServer({ port: 0, root: path.join(work, 'no-such-build') }), /playground page is not built.*npm run build:web/);
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+  assert.deepEqual(cspViolations, [], 'nothing the page does is blocked by the server\'s Content-Security-Policy');
 });

@@ -7,10 +7,15 @@ import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.join(ROOT, 'bin', 'dggf.js');
+/**
+ * The package whose `dggf` the tests run: this one, or DGGF_TEST_PACKAGE (another build, e.g.
+ * an older commit's, to check that a regression test fails there).
+ */
+export const PACKAGE = process.env.DGGF_TEST_PACKAGE ? path.resolve(process.env.DGGF_TEST_PACKAGE) : ROOT;
+export const BIN = path.join(PACKAGE, 'bin', 'dggf.js');
 
-if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
-  throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+if (!fs.existsSync(path.join(PACKAGE, 'dist', 'cli', 'main.js'))) {
+  throw new Error(`${path.join(PACKAGE, 'dist')} is missing: run \`npm run build\` (npm test does it first)`);
 }
 
 export interface CliResult {
@@ -19,15 +24,24 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+/** A file-system fault injected into the child (test/helpers/fault-fs.mjs). */
+export type Fault = { code: 'ENOSPC'; match: string; budget: number } | { code: 'EROFS'; match: string };
+
+export const FAULT_FS = path.join(ROOT, 'test', 'helpers', 'fault-fs.mjs');
+
+export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number; fault?: Fault } = {}): CliResult {
+  const pre = opts.fault ? ['--import', FAULT_FS] : [];
+  const r = spawnSync(process.execPath, [...pre, BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 600_000,
-    env: { ...process.env, CI: 'true' },
+    env: { ...process.env, CI: 'true', ...(opts.fault ? { DGGF_TEST_FAULT: JSON.stringify(opts.fault) } : {}) },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The non-empty lines of a command's stderr. */
+export const errorLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.trim() !== '');
 
 export function spawnCli(args: string[]) {
   return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,7 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { processStartTime } from '../../src/train/lock.js';
 import { runCli, snapshot, tempDir, tmpFile } from '../helpers/cli.js';
 
 /** A tiny, fast training config for CLI tests. */
@@ -126,7 +128,8 @@ test('info and --help work for every command', () => {
 
 test('a run folder is locked while it trains; a lock left by a dead process is taken over', () => {
   const lock = path.join(run, '.lock');
-  fs.writeFileSync(lock, String(process.pid)); // this test process is alive
+  // a lock as a live trainer holds it: this test process's pid, host and start time
+  fs.writeFileSync(lock, JSON.stringify({ pid: process.pid, host: os.hostname(), start: processStartTime(process.pid), token: 'test' }));
   const before = snapshot(run);
   expectUsageError(['train', '--out', run, '--iterations', '7'], /being trained by another process \(pid \d+\)/);
   assert.deepEqual(snapshot(run), before);

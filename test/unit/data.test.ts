@@ -4,6 +4,7 @@ import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/util/rng.js';
+import { FileWriteError } from '../../src/util/fs-atomic.js';
 import { assertDataError } from '../helpers/assert.js';
 import {
   RING_RADII,
@@ -36,12 +37,15 @@ const BOUNDS: Record<string, number> = {
   rings: 3.6,
   pinwheel: 6,
   '2spirals': 4,
+  circles: 3.4,
+  spiral: 3.4,
+  segments: 3,
 };
 
 test('every toy generator: shape, finite, documented scale, any n', () => {
   assert.deepEqual(
     [...TOY_DATASET_NAMES].sort(),
-    ['25gaussians', '2spirals', '8gaussians', 'checkerboard', 'moons', 'pinwheel', 'rings', 'swissroll'],
+    ['25gaussians', '2spirals', '8gaussians', 'checkerboard', 'circles', 'moons', 'pinwheel', 'rings', 'segments', 'spiral', 'swissroll'],
   );
   for (const name of TOY_DATASET_NAMES) {
     const { generate } = TOY_DATASETS[name];
@@ -242,6 +246,60 @@ test('2spirals: the two halves mirror each other, radius·3 ≲ 3π', () => {
 
 // ---- CSV ----------------------------------------------------------------------------------
 
+test('circles: radius 1 or 3 (noise std 0.05), half the points on each', () => {
+  const p = TOY_DATASETS.circles.generate(20000, new Rng(8));
+  let inner = 0;
+  let ss = 0;
+  for (let i = 0; i < 20000; i++) {
+    const r = Math.hypot(p[2 * i], p[2 * i + 1]);
+    const d = Math.abs(r - 1) < Math.abs(r - 3) ? r - 1 : r - 3;
+    if (Math.abs(r - 1) < 1) inner++;
+    assert.ok(Math.abs(d) < 0.3, `radius ${r}`);
+    ss += d * d;
+  }
+  assert.ok(Math.abs(inner / 20000 - 0.5) < 0.02, `inner share ${inner / 20000}`);
+  // radial spread of 2-D noise of std σ on a circle ≈ σ
+  assert.ok(Math.abs(Math.sqrt(ss / 20000) - 0.05) < 0.005, `radial std ${Math.sqrt(ss / 20000)}`);
+});
+
+test('spiral: uniform along its length, so P(radius < ρ) ≈ (ρ² − 0.3²)/(3² − 0.3²); angle grows with radius', () => {
+  const p = TOY_DATASETS.spiral.generate(20000, new Rng(9));
+  for (const rho of [1, 1.65, 2.5]) {
+    let below = 0;
+    for (let i = 0; i < 20000; i++) if (Math.hypot(p[2 * i], p[2 * i + 1]) < rho) below++;
+    const want = (rho * rho - 0.09) / (9 - 0.09);
+    assert.ok(Math.abs(below / 20000 - want) < 0.03, `P(r < ${rho}) = ${below / 20000}, expected ≈ ${want.toFixed(3)}`);
+  }
+  // r = 0.3 + 2.7·θ/(5π): a point's angle matches one of the turns through its radius
+  for (let i = 0; i < 2000; i++) {
+    const r = Math.hypot(p[2 * i], p[2 * i + 1]);
+    const a = Math.atan2(p[2 * i + 1], p[2 * i]);
+    let best = Infinity;
+    for (let turn = -1; turn <= 3; turn++) {
+      const theta = a + 2 * Math.PI * turn;
+      best = Math.min(best, Math.abs(r - (0.3 + (2.7 * theta) / (5 * Math.PI))));
+    }
+    assert.ok(best < 0.25 || r < 0.5, `point ${i}: radius ${r} is ${best} off the spiral`);
+  }
+});
+
+test('segments: every point near one of 9 segments of length 1.5 at (−2, 0, 2)², alternating orientation, ~1/9 each', () => {
+  const p = TOY_DATASETS.segments.generate(18000, new Rng(10));
+  const counts = new Array(9).fill(0);
+  for (let i = 0; i < 18000; i++) {
+    const [x, y] = [p[2 * i], p[2 * i + 1]];
+    const col = Math.round(x / 2) + 1;
+    const row = Math.round(y / 2) + 1;
+    const [cx, cy] = [2 * (col - 1), 2 * (row - 1)];
+    const horizontal = (col + row) % 2 === 0;
+    const along = horizontal ? x - cx : y - cy;
+    const across = horizontal ? y - cy : x - cx;
+    assert.ok(Math.abs(across) < 0.3 && Math.abs(along) < 0.75 + 0.3, `(${x}, ${y})`);
+    counts[3 * row + col]++;
+  }
+  for (const c of counts) assert.ok(Math.abs(c / 18000 - 1 / 9) < 0.015, `segment share ${c / 18000}`);
+});
+
 test('CSV: header detected, comments/blank lines skipped, CRLF and BOM ok', () => {
   const f = csvFile('\ufeff# points\r\nx,y\r\n\r\n1,2\r\n# mid comment\r\n3.5, -4e-1\r\n');
   const r = loadCsvPoints(f);
@@ -318,7 +376,8 @@ test('CSV write/read round-trip is exact for float32, atomic, header default x0.
   assertDataError(() => writeCsvPoints(f, new Float32Array(5), 2), 'not a whole number of rows');
   assertDataError(() => writeCsvPoints(f, new Float32Array(4), 2, ['a']), 'header has 1 names, expected 2');
   assertDataError(() => writeCsvPoints(f, [1, NaN], 2), 'row 1, column 2 is NaN');
-  assertDataError(() => writeCsvPoints(join(tmp, 'no', 'such', 'dir.csv'), [1], 1), 'dir.csv');
+  // a missing folder is a write failure naming the file (exit code 4 in the CLI), not bad data
+  assert.throws(() => writeCsvPoints(join(tmp, 'no', 'such', 'dir.csv'), [1], 1), (e: unknown) => e instanceof FileWriteError && /dir\.csv.*ENOENT/.test(e.message));
   assert.deepEqual(readdirSync(join(tmp, 'out')), ['rt.csv']);
 });
 

@@ -7,7 +7,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { resolveDataset } from '../../src/data/index.js';
 import type { PointDataset } from '../../src/data/types.js';
 import { Trainer, deriveSetup, learningRateAt } from '../../src/train/trainer.js';
-import { trainRun, loadRun, stallDetector } from '../../src/train/run.js';
+import { trainRun, loadRun, stallDetector, type TrainEvent } from '../../src/train/run.js';
 import { latestCheckpoint, readCheckpoint } from '../../src/train/checkpoint.js';
 import { readMetrics } from '../../src/train/run-folder.js';
 import { tempDir } from '../helpers/cli.js';
@@ -103,31 +103,51 @@ test('instance noise: the ratio loss sees noisy batches; σ 0 is the plain step;
   assert.throws(() => tinyConfig({ instanceNoise: -1 }), /instanceNoise/);
 });
 
-test('NaN in the loss stops training and keeps the last good checkpoint', async () => {
-  await initEngine('wasm');
-  const { config, explicitKeys } = tinyConfig();
+/** 8gaussians whose training batches from the 7th on (deriveSetup's fit draws one batch first) are changed by `alter`. */
+function turningAt7(name: string, alter: (x: Float32Array) => void): PointDataset {
   const base = resolveDataset('8gaussians');
   let calls = 0;
-  // data turns NaN from the 7th training batch on (deriveSetup's fit draws 1 batch first)
-  const poisoned: PointDataset = {
-    name: 'poisoned',
+  return {
+    name,
     dim: 2,
     sample(n, rng) {
-      calls++;
       const x = base.sample(n, rng);
-      if (calls > 7) x[0] = Number.NaN;
+      if (++calls > 7) alter(x);
       return x;
     },
   };
+}
+
+test('NaN in the loss stops training and keeps the last good checkpoint', async () => {
+  await initEngine('wasm');
+  const { config, explicitKeys } = tinyConfig();
+  const poisoned = turningAt7('poisoned', (x) => (x[0] = Number.NaN));
   const dir = path.join(tempDir('nan'), 'run');
   const events: string[] = [];
   const r = await trainRun({ dir, config, explicitKeys, dataset: poisoned, onEvent: (e) => events.push(e.type) });
-  assert.equal(r.status, 'nan');
+  assert.equal(r.status, 'diverged');
   assert.equal(r.iteration, 6);
-  assert.ok(events.includes('nan'));
+  assert.ok(events.includes('diverged'));
   assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), ['iter-0000004.ckpt']);
   const c = readCheckpoint(path.join(dir, 'checkpoints', 'iter-0000004.ckpt'));
   assert.ok(c.tensors.every((t) => t.values.every(Number.isFinite)));
+});
+
+test('a finite blow-up (data 10⁸× larger from the 7th batch) stops training before the update, keeping the last good checkpoint', async () => {
+  await initEngine('wasm');
+  const { config, explicitKeys } = tinyConfig();
+  const jumping = turningAt7('jumping', (x) => x.forEach((v, i) => (x[i] = v * 1e8)));
+  const dir = path.join(tempDir('explode'), 'run');
+  const events: TrainEvent[] = [];
+  const r = await trainRun({ dir, config, explicitKeys, dataset: jumping, onEvent: (e) => events.push(e) });
+  assert.equal(r.status, 'diverged');
+  assert.equal(r.iteration, 6, 'the 7th step was not applied');
+  const d = events.find((e) => e.type === 'diverged');
+  assert.ok(d && d.type === 'diverged');
+  assert.match(d.reason, /jumped to .*× its running median .* at iteration 7$/);
+  assert.equal(d.keptCheckpoint, path.join(dir, 'checkpoints', 'iter-0000004.ckpt'));
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), ['iter-0000004.ckpt']);
+  assert.ok(readCheckpoint(d.keptCheckpoint!).tensors.every((t) => t.values.every((v) => Number.isFinite(v) && Math.abs(v) < 100)));
 });
 
 test('config resolution: preset → config file (its preset too) → options; CSV paths stored absolute', () => {

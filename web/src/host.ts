@@ -13,7 +13,7 @@
  * run `dggf train` would do with the same settings and seed (up to the backend's arithmetic).
  */
 import { initBrowserEngine, tf } from '../../src/engine/browser.js';
-import { Trainer, deriveSetup, NonFiniteLossError } from '../../src/train/trainer.js';
+import { Trainer, deriveSetup, TrainingDivergedError } from '../../src/train/trainer.js';
 import { isToyName } from '../../src/data/toy2d.js';
 import { parseCsvPoints } from '../../src/data/csv.js';
 import { finiteDataset, toyDataset } from '../../src/data/points.js';
@@ -326,7 +326,7 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
   const fail = (e: unknown): void => {
     running = false;
     const message =
-      e instanceof NonFiniteLossError
+      e instanceof TrainingDivergedError
         ? `${e.message}: the flow or the net diverged — lower η or the learning rate, then Reset`
         : (e as Error).message ?? String(e);
     post({ type: 'error', scope: 'train', message });

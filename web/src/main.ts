@@ -8,6 +8,7 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { WEBGPU_BUNDLED } from 'virtual:dggf-webgpu';
 import { TOY_DATASETS, TOY_DATASET_NAMES } from '../../src/data/toy2d.js';
+import { LOSS_AT_EQUALITY } from '../../src/losses/equality.js';
 import { parseCsvPoints, formatFloat32 } from '../../src/data/csv.js';
 import type { BrowserEngineInfo } from '../../src/engine/browser.js';
 import { LIVE_FIELDS, NUMERIC_FIELDS, parseField, workProblem, type NumericField } from './fields.js';
@@ -601,6 +602,7 @@ function drawCurves(): void {
         ...(hist ? [{ x: hist.iteration, y: hist.loss, color: '#aaa' }] : []),
         { x: ui.curves.iteration, y: ui.curves.loss, color: '#1537a8' },
       ],
+      reference: s ? { y: LOSS_AT_EQUALITY[s.settings.loss], label: 'q = p' } : undefined,
       xLabel: 'it',
     },
     {

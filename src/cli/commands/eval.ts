@@ -6,7 +6,9 @@
 import { initEngine } from '../../engine/index.js';
 import { isImageDataset, resolveDataset } from '../../data/index.js';
 import { datasetOptions } from '../../config/resolve.js';
-import { checkDataFitsRun, loadRun } from '../../train/run.js';
+import { checkDataFitsRun } from '../../train/run.js';
+import { loadRunSayingSkips } from '../run-loading.js';
+import { MAX_EVAL_POINTS } from '../../data/limits.js';
 import { readStoredRun } from '../../train/run-folder.js';
 import { evaluateModel } from '../../report/evaluate-run.js';
 import { evaluateImageModel } from '../../report/evaluate-images.js';
@@ -28,7 +30,7 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
       throw new UsageError(`--n ${n}: ${dataset.name} has ${dataset.train.count} training images, at most ${Math.floor(dataset.train.count / 2)} allowed (two disjoint real sets of n)`);
     }
     const features = await loadFeatureNet(dataset.name, { image: dataset.image });
-    const { model, checkpoint } = loadRun(o.run);
+    const { model, checkpoint } = loadRunSayingSkips(o.run);
     try {
       const { evaluation } = await evaluateImageModel(model, dataset, features, { n, seed: o.seed, steps: o.flowSteps });
       const out = { run: o.run, data: dataset.name, iteration: checkpoint.iteration, feature_net: features.dir, ...evaluation };
@@ -39,7 +41,10 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
       features.dispose();
     }
   }
-  const { model, checkpoint } = loadRun(o.run);
+  if (o.n !== undefined && o.n > MAX_EVAL_POINTS) {
+    throw new UsageError(`--n ${o.n}: at most ${MAX_EVAL_POINTS} points (MMD and the energy distance compare every pair: n² of them)`);
+  }
+  const { model, checkpoint } = loadRunSayingSkips(o.run);
   try {
     const { evaluation } = await evaluateModel(model, dataset, { n: o.n ?? DEFAULT_N.points, seed: o.seed, steps: o.flowSteps });
     const out = { run: o.run, data: dataset.name, iteration: checkpoint.iteration, ...evaluation };

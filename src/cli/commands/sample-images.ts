@@ -7,12 +7,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readAndDispose, tf } from '../../engine/index.js';
-import type { FlowModel } from '../../flow/model.js';
+import type { FlowModel, SampleResult } from '../../flow/model.js';
+import { sampleBatches } from '../../flow/batches.js';
 import { classifierGuidanceTerm } from '../../flow/guidance.js';
 import { classifierLogProbs, pixelsPerImage, type ImageClassifier } from '../../nets/classifier.js';
 import type { ImageShape } from '../../data/types.js';
 import { imageFlowGif, imageGridPng, imagePng } from '../../viz/index.js';
-import { writeFileAtomic } from '../../util/fs-atomic.js';
+import { checkWritableDir, ensureDir, writeFileAtomic } from '../../util/fs-atomic.js';
+import { eventLoopTurn } from '../../util/turn.js';
+import { klCurveCsv, type SampleOutcome } from './sample-points.js';
 import { UsageError } from '../errors.js';
 
 export interface ImageSampleOptions {
@@ -30,6 +33,7 @@ export function checkImageOutDir(out: string, what = 'the PNGs'): void {
   }
   const parent = path.dirname(path.resolve(out));
   if (!fs.existsSync(parent)) throw new UsageError(`--out ${out}: the folder ${parent} does not exist`);
+  checkWritableDir(fs.existsSync(out) ? out : parent, out);
 }
 
 /** The file name of image i of n written to a folder: 000000.png … (at least 6 digits). */
@@ -37,32 +41,75 @@ export function numberedPngName(i: number, n: number): string {
   return `${String(i).padStart(Math.max(6, String(n - 1).length), '0')}.png`;
 }
 
-/** Flows n images in batches, writes them; returns the lines to print. Non-finite output → null. */
-export async function sampleImages(model: FlowModel, shape: ImageShape, o: ImageSampleOptions): Promise<string[] | null> {
+/**
+ * Flows n images in batches of 250 and writes each batch's PNGs as it comes (memory stays flat
+ * whatever n) into a hidden staging folder inside `out`, moved into place when every image is
+ * finite: a diverged or interrupted flow leaves nothing. Returns the lines to print, or the
+ * status. The grid holds the first 100 images; the GIF and KL curve come from the first batch.
+ */
+export async function sampleImages(
+  model: FlowModel,
+  shape: ImageShape,
+  o: ImageSampleOptions & { signal?: AbortSignal },
+): Promise<SampleOutcome> {
   const dim = model.derived.dim;
-  const { samples: all, kl, trajectory } = await model.sampleInBatches(o.n, {
-    seed: o.seed,
-    steps: o.steps,
-    klCurve: Boolean(o.klCurve),
-    trajectoryEvery: o.gif ? Math.max(1, Math.round(o.steps / 30)) : undefined,
-  });
-  if (!all.every(Number.isFinite)) return null;
-  fs.mkdirSync(o.out, { recursive: true });
-  for (let i = 0; i < o.n; i++) writeFileAtomic(path.join(o.out, numberedPngName(i, o.n)), imagePng(all, i, shape));
   const gridN = Math.min(o.n, 100);
-  writeFileAtomic(path.join(o.out, 'grid.png'), imageGridPng(all, gridN, shape, { cols: Math.min(10, gridN) }));
+  const gridImages = new Float32Array(gridN * dim);
+  const createdOut = !fs.existsSync(o.out);
+  ensureDir(o.out);
+  const staging = path.join(o.out, `.dggf-sample-${process.pid}.partial`);
+  ensureDir(staging);
+  const names: string[] = [];
+  let first: SampleResult | undefined;
+  const dropAll = (): void => {
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (createdOut && fs.readdirSync(o.out).length === 0) fs.rmdirSync(o.out);
+  };
+  try {
+    const batches = sampleBatches(model, o.n, {
+      seed: o.seed,
+      steps: o.steps,
+      klCurve: Boolean(o.klCurve),
+      trajectoryEvery: o.gif ? Math.max(1, Math.round(o.steps / 30)) : undefined,
+    });
+    for await (const { start, count, result } of batches) {
+      if (!result.samples.every(Number.isFinite)) {
+        dropAll();
+        return { status: 'diverged' };
+      }
+      first ??= result;
+      if (start < gridN) gridImages.set(result.samples.subarray(0, Math.min(count, gridN - start) * dim), start * dim);
+      for (let k = 0; k < count; k++) {
+        const name = numberedPngName(start + k, o.n);
+        writeFileAtomic(path.join(staging, name), imagePng(result.samples, k, shape));
+        names.push(name);
+      }
+      await eventLoopTurn();
+      if (o.signal?.aborted) {
+        dropAll();
+        return { status: 'interrupted' };
+      }
+    }
+    for (const name of names) fs.renameSync(path.join(staging, name), path.join(o.out, name));
+    fs.rmSync(staging, { recursive: true, force: true });
+  } catch (e) {
+    dropAll();
+    throw e;
+  }
+  writeFileAtomic(path.join(o.out, 'grid.png'), imageGridPng(gridImages, gridN, shape, { cols: Math.min(10, gridN) }));
   const lines = [`wrote ${o.n} images and grid.png to ${o.out}`];
+  const trajectory = first?.trajectory;
   if (o.gif && trajectory) {
     const k = Math.min(64, trajectory[0].points.length / dim);
     const frames = trajectory.map((t) => t.points.subarray(0, k * dim));
     writeFileAtomic(o.gif, imageFlowGif(frames, k, shape, { cols: Math.min(8, k), captions: trajectory.map((t) => `step ${t.step}`) }));
     lines.push(`wrote the flow of ${k} images (${trajectory.length} frames) to ${o.gif}`);
   }
-  if (o.klCurve && kl) {
-    writeFileAtomic(o.klCurve, 'step,kl_estimate\n' + kl.map((v, i) => `${i},${v}`).join('\n') + '\n');
-    lines.push(`wrote the KL estimate at ${kl.length} flow steps to ${o.klCurve}`);
+  if (o.klCurve && first?.kl) {
+    writeFileAtomic(o.klCurve, klCurveCsv(first.kl));
+    lines.push(`wrote the KL estimate at ${first.kl.length} flow steps to ${o.klCurve}`);
   }
-  return lines;
+  return { status: 'done', lines };
 }
 
 /** One class to sample: its index in the classifier's output and its name when known. */
@@ -186,7 +233,7 @@ export async function sampleImagesByClass(
     if (!samples.every(Number.isFinite)) return null;
     perClass.push(samples);
   }
-  fs.mkdirSync(o.out, { recursive: true });
+  ensureDir(o.out);
   const cols = Math.min(10, o.n);
   const grid = new Float32Array(classes.length * cols * per);
   const record: GuidedSampleRecord = {
@@ -204,7 +251,7 @@ export async function sampleImagesByClass(
   for (const [k, c] of classes.entries()) {
     const folder = `class-${c.index}`;
     const dir = path.join(o.out, folder);
-    fs.mkdirSync(dir, { recursive: true });
+    ensureDir(dir);
     const samples = perClass[k];
     for (let i = 0; i < o.n; i++) writeFileAtomic(path.join(dir, numberedPngName(i, o.n)), imagePng(samples, i, shape));
     grid.set(samples.subarray(0, cols * per), k * cols * per);

@@ -6,11 +6,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../engine/index.js';
-import { writeCsvPoints, resolveDataset } from '../../data/index.js';
-import { loadRun } from '../../train/run.js';
-import { flowAnimation, samplesOverData } from '../../report/pictures.js';
-import { writeFileAtomic } from '../../util/fs-atomic.js';
+import { resolveDataset } from '../../data/index.js';
+import { MAX_DATASET_BYTES, MAX_SAMPLE_IMAGES, MAX_SAMPLE_POINTS } from '../../data/limits.js';
+import { checkWritableDir } from '../../util/fs-atomic.js';
 import { Rng } from '../../util/rng.js';
+import { formatDuration } from '../progress.js';
+import { signalExitCode, withInterrupts } from '../interrupt.js';
+import { loadRunSayingSkips } from '../run-loading.js';
+import { POINT_BATCH, samplePoints } from './sample-points.js';
 import { UsageError, EXIT } from '../errors.js';
 import { readStoredRun } from '../../train/run-folder.js';
 import { getLoss } from '../../losses/index.js';
@@ -69,13 +72,42 @@ function classNamesFor(clf: ImageClassifier, spec: string, stored: StoredRun): s
   }
 }
 
-/** An output file's folder must exist before any work is done. */
+/** An output file's folder must exist and be writable before any work is done. */
 function checkOutput(option: string, file: string | undefined, ext: string): void {
   if (file === undefined) return;
   if (!file.toLowerCase().endsWith(ext)) throw new UsageError(`${option} ${file}: expected a ${ext} file path`);
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${option} ${file}: the folder ${dir} does not exist`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${option} ${file}: is a folder, expected a file path`);
+  checkWritableDir(dir, file);
+}
+
+/** --n within the documented limits (points are streamed; images are one PNG each; guided classes are held in memory). */
+function checkSampleCount(o: SampleCliOptions, stored: StoredRun, guided: boolean): void {
+  const image = stored.derived.image;
+  const max = image ? MAX_SAMPLE_IMAGES : MAX_SAMPLE_POINTS;
+  if (o.n > max) throw new UsageError(`--n ${o.n}: at most ${max} ${image ? 'images' : 'points'} per call (run it again with other --seed values for more)`);
+  if (guided) {
+    const classes = o.class!.split(',').length;
+    const bytes = o.n * classes * stored.derived.dim * 4;
+    if (bytes > MAX_DATASET_BYTES) {
+      const most = Math.floor(MAX_DATASET_BYTES / (classes * stored.derived.dim * 4));
+      throw new UsageError(`--n ${o.n}: guided sampling keeps ${classes} class${classes === 1 ? '' : 'es'} × n images in memory, at most ${most} per class here`);
+    }
+  }
+}
+
+/** Progress lines for a long sampling run (on stderr, at most every 5 s). */
+function sampleProgress(n: number, what: string): (done: number) => void {
+  const t0 = Date.now();
+  let last = t0;
+  return (done) => {
+    const now = Date.now();
+    if (done >= n || now - last < 5000) return;
+    last = now;
+    const eta = ((now - t0) / 1000) * (n / done - 1);
+    process.stderr.write(`sample: ${done} of ${n} ${what} (${((100 * done) / n).toFixed(0)}%), ETA ${formatDuration(eta)}\n`);
+  };
 }
 
 export async function sampleCommand(o: SampleCliOptions): Promise<number> {
@@ -96,11 +128,12 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
   checkOutput('--kl-curve', o.klCurve, '.csv');
   checkOutput('--gif', o.gif, '.gif');
   checkOutput('--png', o.png, '.png');
+  checkSampleCount(o, stored, guided);
   if (o.klCurve && getLoss(stored.config.loss).output !== 'log-ratio') {
     throw new UsageError(`--kl-curve: the run's net outputs r (loss '${stored.config.loss}'), not log r; the KL estimate needs --loss lr or kl`);
   }
   await initEngine(o.backend, { engine: o.engine });
-  const { model } = loadRun(o.run);
+  const { model } = loadRunSayingSkips(o.run);
   const guides: Guide[] = [];
   try {
     const dim = stored.derived.dim;
@@ -142,49 +175,37 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
       process.stdout.write(lines.join('\n') + '\n');
       return EXIT.ok;
     }
-    if (image) {
-      const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
-      const lines = await sampleImages(model, image, { n: o.n, out: o.out, seed: o.seed, steps, gif: o.gif, klCurve: o.klCurve });
-      if (!lines) {
+    const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
+    if (!image && (o.gif || o.png) && dim !== 2) throw new UsageError(`--gif/--png draw 2-D points; this run is ${dim}-D`);
+    return await withInterrupts(async (signal) => {
+      const res = image
+        ? await sampleImages(model, image, { n: o.n, out: o.out, seed: o.seed, steps, gif: o.gif, klCurve: o.klCurve, signal })
+        : await samplePoints(model, {
+            n: o.n,
+            out: o.out,
+            seed: o.seed,
+            steps,
+            klCurve: o.klCurve,
+            gif: o.gif,
+            png: o.png,
+            signal,
+            onProgress: o.n > POINT_BATCH ? sampleProgress(o.n, 'points') : undefined,
+            plotData: () => {
+              const dataset = resolveDataset(stored.config.data, { expectDim: dim });
+              return { dataset, data: dataset.sample(Math.min(2000, Math.max(500, o.n)), new Rng(o.seed + 1)) };
+            },
+          });
+      if (res.status === 'diverged') {
         process.stderr.write(`dggf: the flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try fewer --flow-steps)\n`);
         return EXIT.diverged;
       }
-      process.stdout.write(lines.join('\n') + '\n');
+      if (res.status === 'interrupted') {
+        process.stderr.write(`sample: stopped by ${String(signal.reason)}; nothing was written to ${o.out}\n`);
+        return signalExitCode(signal);
+      }
+      process.stdout.write(res.lines.join('\n') + '\n');
       return EXIT.ok;
-    }
-    if ((o.gif || o.png) && dim !== 2) throw new UsageError(`--gif/--png draw 2-D points; this run is ${dim}-D`);
-    const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
-    const res = await model.sample(o.n, {
-      seed: o.seed,
-      steps,
-      klCurve: Boolean(o.klCurve),
-      trajectoryEvery: o.gif ? Math.max(1, Math.round(steps / 60)) : undefined,
     });
-    if (!res.samples.every(Number.isFinite)) {
-      process.stderr.write(
-        `dggf: the flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try fewer --flow-steps)\n`,
-      );
-      return EXIT.diverged;
-    }
-    writeCsvPoints(o.out, res.samples, dim);
-    process.stdout.write(`wrote ${o.n} samples to ${o.out}\n`);
-    if (o.klCurve && res.kl) {
-      writeFileAtomic(o.klCurve, 'step,kl_estimate\n' + res.kl.map((v, i) => `${i},${v}`).join('\n') + '\n');
-      process.stdout.write(`wrote the KL estimate at ${res.kl.length} flow steps to ${o.klCurve}\n`);
-    }
-    if (o.gif || o.png) {
-      const dataset = resolveDataset(stored.config.data, { expectDim: dim });
-      const data = dataset.sample(Math.min(2000, Math.max(500, o.n)), new Rng(o.seed + 1));
-      if (o.gif && res.trajectory) {
-        writeFileAtomic(o.gif, flowAnimation(res.trajectory, data));
-        process.stdout.write(`wrote the flow animation to ${o.gif}\n`);
-      }
-      if (o.png) {
-        writeFileAtomic(o.png, samplesOverData(res.samples, data, dataset, `${o.n} samples`));
-        process.stdout.write(`wrote the scatter plot to ${o.png}\n`);
-      }
-    }
-    return EXIT.ok;
   } finally {
     for (const g of guides) g.clf.dispose();
     model.dispose();

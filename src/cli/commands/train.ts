@@ -13,11 +13,13 @@ import { checkDataFitsRun, reconcileConfig, trainRun } from '../../train/run.js'
 import { writeImageRunReport } from '../../report/image-report.js';
 import { imageGridPng } from '../../viz/index.js';
 import { writeRunReport } from '../../report/run-report.js';
+import { qualitySummary } from '../../report/summary.js';
 import { firstTwo, samplesOverData } from '../../report/pictures.js';
 import { Rng } from '../../util/rng.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { createProgress } from '../progress.js';
 import { EXIT } from '../errors.js';
+import { signalExitCode, withInterrupts } from '../interrupt.js';
 import { readStoredRun } from '../../train/run-folder.js';
 
 export interface TrainCliOptions {
@@ -131,21 +133,32 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
       }
     : (samples: Float32Array, ds: PointDataset, file: string, iteration: number) =>
         writeFileAtomic(file, samplesOverData(firstTwo(samples, dim), previewData!, ds, `${ds.name}, iteration ${iteration}`));
-  let result;
-  try {
-    result = await trainRun({
-      dir: o.out,
-      config: requested,
-      explicitKeys,
-      dataset,
-      onEvent: (e) => progress.onEvent(e),
-      renderPreview: image || dim >= 2 ? renderPreview : undefined,
-      priorSource,
-    });
-  } finally {
-    progress.stop();
+  const { result, signal } = await withInterrupts(
+    async (signal) => {
+      try {
+        const r = await trainRun({
+          dir: o.out,
+          config: requested,
+          explicitKeys,
+          dataset,
+          onEvent: (e) => progress.onEvent(e),
+          renderPreview: image || dim >= 2 ? renderPreview : undefined,
+          priorSource,
+          signal,
+        });
+        return { result: r, signal };
+      } finally {
+        progress.stop();
+      }
+    },
+    () => progress.stop(),
+  );
+  if (result.status === 'diverged') return EXIT.diverged;
+  if (signal.aborted) {
+    // a signal after the last iteration: the run is complete, the report is left out
+    if (result.status === 'done') process.stderr.write(`train: stopped by ${String(signal.reason)} after the last iteration; the report was not written\n`);
+    return signalExitCode(signal);
   }
-  if (result.status === 'nan') return EXIT.diverged;
   if (o.report !== false && image) {
     const rep = await writeImageRunReport(o.out, image);
     process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
@@ -153,10 +166,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     const rep = await writeRunReport(o.out, dataset);
     const ev = rep.evaluation;
     const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;
-    process.stdout.write(
-      `MMD ${ev.mmd.toPrecision(3)} (data vs data ${ev.reference.mmd.toPrecision(3)}), ${diag}\n` +
-        `report: ${path.resolve(rep.file)}\n`,
-    );
+    process.stdout.write(`${qualitySummary(ev)}; ${diag}\nreport: ${path.resolve(rep.file)}\n`);
   }
   return EXIT.ok;
 }

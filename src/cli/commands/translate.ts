@@ -14,10 +14,10 @@ import type { ImageShape } from '../../data/types.js';
 import { IMAGE_EXTENSIONS, decodeImageFile, imagesToFloat, listImageFiles } from '../../data/images/index.js';
 import { maxChannelSpread, rgbToGray, rgbaToSquareRgb } from '../../data/images/resize.js';
 import { isDataPrior } from '../../priors/index.js';
-import { loadRun } from '../../train/run.js';
+import { loadRunSayingSkips } from '../run-loading.js';
 import { readStoredRun } from '../../train/run-folder.js';
 import { imageGridPng } from '../../viz/index.js';
-import { writeFileAtomic } from '../../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../../util/fs-atomic.js';
 import { EXIT, UsageError } from '../errors.js';
 import { checkImageOutDir, numberedPngName } from './sample-images.js';
 import { heldOutSourceImages } from '../../report/evaluate-images.js';
@@ -176,7 +176,7 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
 
   await initEngine(o.backend, { engine: o.engine });
   // your own --input images do not need the run's source domain; --held-out does
-  const { model, checkpoint } = loadRun(o.run, { priorOptional: o.input !== undefined });
+  const { model, checkpoint } = loadRunSayingSkips(o.run, { priorOptional: o.input !== undefined });
   try {
     let inputs: InputImages;
     if (fromFiles) {
@@ -205,7 +205,7 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
       process.stderr.write(`dggf: the flow diverged: some outputs are NaN/Inf after ${steps} steps; nothing was written (try fewer --steps)\n`);
       return EXIT.diverged;
     }
-    fs.mkdirSync(o.out, { recursive: true });
+    ensureDir(o.out);
     const dim = stored.derived.dim;
     for (let i = 0; i < n; i++) {
       const one = (a: Float32Array) => a.subarray(i * dim, (i + 1) * dim);

@@ -9,11 +9,11 @@
  * read: any mismatch (other key, wrong length, bad CRC) means "no cache" and the caller
  * rebuilds it. A cache folder that cannot be written only costs the speed-up.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { writeFileAtomic } from '../../util/fs-atomic.js';
+import { ensureDir, writeFileAtomic } from '../../util/fs-atomic.js';
 
 const MAGIC = 'DGGFPX01';
 
@@ -109,7 +109,7 @@ export function writePixelCache(file: string, entry: PixelCacheEntry): string | 
     const head = Buffer.alloc(12);
     head.write(MAGIC, 0, 'latin1');
     head.writeUInt32LE(hjson.length, 8);
-    mkdirSync(path.dirname(file), { recursive: true });
+    ensureDir(path.dirname(file));
     writeFileAtomic(file, Buffer.concat([head, hjson, payload]));
     return undefined;
   } catch (err) {

@@ -1,12 +1,15 @@
 /**
  * PNG and JPEG decoding to 8-bit RGBA (pngjs, jpeg-js), and PNG encoding. The format is
  * recognised by the file's magic bytes, so a mis-named file still decodes; a corrupt or
- * unsupported file is a DataError naming it.
+ * unsupported file is a DataError naming it. The size is read from the header first (image-size):
+ * an image of more than MAX_IMAGE_PIXELS pixels is refused before any pixel is decoded.
  */
 import { readFileSync } from 'node:fs';
+import { imageSize } from 'image-size';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { DataError } from '../types.js';
+import { MAX_IMAGE_PIXELS } from '../limits.js';
 
 export type ImageFormat = 'png' | 'jpeg';
 
@@ -36,6 +39,7 @@ export function decodeImageBytes(bytes: Uint8Array, file: string): DecodedImage 
     const kind = bytes.length === 0 ? 'is empty' : 'does not start with a PNG or JPEG signature';
     throw new DataError(`${file} ${kind}, expected a PNG or JPEG image`);
   }
+  checkImageHeader(bytes, file, format);
   let width: number;
   let height: number;
   let data: Uint8Array;
@@ -62,6 +66,31 @@ export function decodeImageBytes(bytes: Uint8Array, file: string): DecodedImage 
     );
   }
   return { width, height, rgba: data, format };
+}
+
+/**
+ * The width and height a PNG or JPEG header declares, checked against MAX_IMAGE_PIXELS before
+ * decoding (a 389 KB PNG can declare 20000×20000 pixels: 1.6 GB of RGBA).
+ */
+export function checkImageHeader(bytes: Uint8Array, file: string, format: ImageFormat): { width: number; height: number } {
+  const name = format === 'png' ? 'PNG' : 'JPEG';
+  let size: { width?: number; height?: number };
+  try {
+    size = imageSize(bytes);
+  } catch (err) {
+    throw new DataError(`${file} is not a readable ${name} image (its header gives no size: ${(err as Error).message}), expected a valid ${name} file`);
+  }
+  const { width = 0, height = 0 } = size;
+  if (!(width > 0 && height > 0)) {
+    throw new DataError(`${file}: its ${name} header declares ${width}×${height} pixels, expected a valid image of at least 1×1`);
+  }
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new DataError(
+      `${file}: ${width}×${height} pixels (${((width * height) / 1e6).toFixed(1)} megapixels), more than the ` +
+        `${MAX_IMAGE_PIXELS / 1e6} megapixels an image may have; expected a smaller image (downscale it first)`,
+    );
+  }
+  return { width, height };
 }
 
 /** Read and decode a PNG or JPEG file. */

@@ -15,6 +15,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../types.js';
+import { MAX_DATASET_BYTES, formatBytes } from '../limits.js';
 import type { ImageDataset } from '../types.js';
 import { everyTenthSplit, gatherSplit, makeImageDataset } from './dataset.js';
 import { IMAGE_EXTENSIONS, decodeImageFile } from './decode.js';
@@ -117,6 +118,12 @@ export function loadImageFolder(dir: string, opts: FolderOptions = {}, name = di
 
   const n = files.length;
   const per = size * size * 3;
+  if (n * per > MAX_DATASET_BYTES) {
+    throw new DataError(
+      `${dir}: ${n} images at ${size}×${size} would take ${formatBytes(n * per)} decoded, more than the ${formatBytes(MAX_DATASET_BYTES)} ` +
+        'an image dataset may take; expected fewer images or a smaller --size',
+    );
+  }
   const rgbAll = new Uint8Array(n * per);
   const grey = new Uint8Array(n);
   let changed = 0;

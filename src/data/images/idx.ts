@@ -5,9 +5,10 @@
  * Files may be plain or gzipped; gzip is recognised by its magic bytes (1f 8b), not the name.
  * Every problem is a DataError naming the file and saying what was expected.
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { constants as zconst, gunzipSync } from 'node:zlib';
 import { DataError } from '../types.js';
+import { MAX_IDX_BYTES, formatBytes } from '../limits.js';
 
 export interface IdxArray {
   /** Dimension sizes, e.g. [60000, 28, 28]. */
@@ -40,9 +41,14 @@ function isGzip(bytes: Uint8Array): boolean {
 
 function readBytes(file: string, what: string): Uint8Array {
   try {
+    const size = statSync(file).size;
+    if (size > MAX_IDX_BYTES) {
+      throw new DataError(`${file} is ${formatBytes(size)}, more than the ${formatBytes(MAX_IDX_BYTES)} an IDX file may have; expected ${what}`);
+    }
     const buf = readFileSync(file);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
+    if (err instanceof DataError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new DataError(`${file}: file not found, expected ${what}`);
     if (code === 'EISDIR') throw new DataError(`${file} is a directory, expected ${what}`);
@@ -55,9 +61,12 @@ export function readMaybeGzip(file: string, what: string): Uint8Array {
   const raw = readBytes(file, what);
   if (!isGzip(raw)) return raw;
   try {
-    const buf = gunzipSync(raw);
+    const buf = gunzipSync(raw, { maxOutputLength: MAX_IDX_BYTES });
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(`${file} decompresses to more than the ${formatBytes(MAX_IDX_BYTES)} an IDX file may have; expected ${what}`);
+    }
     throw new DataError(
       `${file} starts like a gzip file but cannot be decompressed (${(err as Error).message}); ` +
         `expected ${what}, plain or a complete gzip file`,

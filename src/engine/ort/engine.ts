@@ -13,7 +13,7 @@ import type { Tensor as OrtTensor } from 'onnxruntime-node';
 import { tf, type Tensor, type Tensor2D } from '../tf.js';
 import type { Engine, FlowRecording, FlowResult, TrainingGradients } from '../engine.js';
 import type { FlowSettings, FlowTerm } from '../../flow/terms.js';
-import { joinSlices, sliceBounds } from '../row-split.js';
+import { joinSlices, sliceBounds, sliceRows } from '../row-split.js';
 import type { FlowNoise } from '../../flow/noise.js';
 import type { RatioNet } from '../../nets/ratio-net.js';
 import type { RatioLoss } from '../../losses/index.js';
@@ -60,19 +60,7 @@ async function runFlow(x0: Tensor2D, terms: PortableTerm[], settings: FlowSettin
   const workers = poolWorkers(parts - 1);
   const pieces = await Promise.all(
     Array.from({ length: parts }, (_, p) => {
-      const job = {
-        terms,
-        x: all.slice(bounds[p] * dim, bounds[p + 1] * dim),
-        rows: bounds[p + 1] - bounds[p],
-        dim,
-        firstRow: bounds[p],
-        settings,
-        noiseSeed: noise.seed,
-        chunkRows: noise.chunkRows,
-        trajectoryEvery: record.trajectoryEvery,
-        meanOutput: Boolean(record.meanOutput),
-        threads,
-      };
+      const job = { ...sliceRows(all, bounds, p, dim, settings, noise, record.trajectoryEvery), terms, meanOutput: Boolean(record.meanOutput), threads };
       const here = (): Promise<FlowRowsResult> => flowRows(job);
       return p === 0 || p > workers ? here() : inWorker(p - 1, { kind: 'flow', ...job }, (r) => r.flow!, here);
     }),

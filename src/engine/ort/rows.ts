@@ -78,23 +78,32 @@ interface FlowSession {
   session: InferenceSession;
   /** Many steps per call (a Loop), or one. */
   loop: boolean;
+  /** The weights, where they are fed rather than baked. */
+  feeds: Record<string, OrtTensor>;
 }
 
 /**
- * The flow's session, with the weights baked in (ONNX Runtime pre-packs constant matrices and
- * runs convolutions with constant kernels in its blocked layout: measured faster for MLPs and
- * conv nets alike, session build included, at every flow length we run). MLPs step in a Loop;
- * conv nets one step per call (see FlowProgramOptions).
+ * The flow's session. Conv nets: the weights baked in (ONNX Runtime runs convolutions with
+ * constant kernels in its blocked layout, far faster, session build included), one step per call
+ * (see FlowProgramOptions), one session per set of weights. MLPs: the weights fed (baking them
+ * measured no faster), all steps in a Loop, one session for the run.
  */
 async function flowSession(terms: GraphTerm[], dim: number, settings: FlowSettings, meanOutput: boolean, threads: number): Promise<FlowSession> {
-  const opts = { bake: true, meanOutput, loop: !terms.some((t) => t.convolutional), normalized: true };
+  const bake = terms.some((t) => t.convolutional);
+  const opts = { bake, meanOutput, loop: !bake, normalized: bake };
   const shapes = terms.map((t) => t.weights.map((w) => w.shape));
   const key = JSON.stringify({ program: 'flow', terms: terms.map((t) => t.key), shapes, dim, eta: settings.eta, nu: settings.noise, ...opts });
+  if (!bake) {
+    const s = await fedSession(key, threads, () => flowProgram(terms, dim, settings.eta, settings.noise, opts));
+    const feeds: Record<string, OrtTensor> = {};
+    weightFeeds(terms.map((t) => t.weights), feeds);
+    return { session: s, loop: opts.loop, feeds };
+  }
   const session = await bakedSession(`${key}@${terms.map((t) => t.version).join(',')}`, threads, async () => {
     const withNormalized = await Promise.all(terms.map(async (t) => ({ ...t, weights: await normalizedWeights(t, threads) })));
     return flowProgram(withNormalized, dim, settings.eta, settings.noise, opts);
   });
-  return { session, loop: opts.loop };
+  return { session, loop: opts.loop, feeds: {} };
 }
 
 /** Rows per block of a flow: whole noise chunks, at most what the first term's net takes at once (memory). */
@@ -130,7 +139,7 @@ export async function flowRows(job: FlowRowsJob): Promise<FlowRowsResult> {
   const trajectory = snapshots.map(() => new Float32Array(n * dim));
   const sums = job.meanOutput ? new Array<number>(steps + 1).fill(0) : undefined;
   const x = job.x.slice();
-  const { session, loop } = await flowSession(job.terms.map(graphTerm), dim, settings, job.meanOutput, threads);
+  const { session, loop, feeds } = await flowSession(job.terms.map(graphTerm), dim, settings, job.meanOutput, threads);
   const noise = new FlowNoise(job.noiseSeed, job.chunkRows);
   const rows = blockRows(job.terms, n, job.chunkRows);
   for (let from = 0; from < n; from += rows) {
@@ -149,7 +158,7 @@ export async function flowRows(job: FlowRowsJob): Promise<FlowRowsResult> {
       const nextSnap = snapshots.find((t) => t > k);
       if (nextSnap !== undefined) end = Math.min(end, nextSnap);
       const count = end - k;
-      const run: Record<string, OrtTensor> = { x: floatTensor(block, [m, dim]) };
+      const run: Record<string, OrtTensor> = { ...feeds, x: floatTensor(block, [m, dim]) };
       if (loop) run.trips = int64Scalar(count);
       if (nextNoise) {
         const xi = new Float32Array(count * m * dim);

@@ -97,7 +97,7 @@ export async function createSession(model: Uint8Array, intraOpThreads: number): 
     logSeverityLevel: 3,
     // every session has its own pool; spinning pools of idle sessions would take the cores
     // from the one running
-    extra: { session: { intra_op: { allow_spinning: process.env.DGGF_ORT_SPIN ?? '0' } } },
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
 }
 

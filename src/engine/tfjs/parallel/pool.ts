@@ -10,7 +10,7 @@
  */
 import { MessageChannel, Worker, isMainThread, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { startModuleWorker } from '../../module-worker.js';
-import { joinSlices, sliceBounds } from '../../row-split.js';
+import { joinSlices, sliceBounds, sliceRows } from '../../row-split.js';
 import { tf, type Tensor, type Tensor2D } from '../../tf.js';
 import { activeBackend } from '../../backend.js';
 import { flowThreads } from '../../threads.js';
@@ -170,19 +170,7 @@ export function parallelFlow(
   const portable = terms.map((t) => t.portable!());
   const jobs: { slot: Slot; id: number; from: number; to: number }[] = [];
   for (let p = 1; p < parts; p++) {
-    const job: FlowJob = {
-      kind: 'flow',
-      id: nextJobId++,
-      terms: portable,
-      x: all.slice(bounds[p] * dim, bounds[p + 1] * dim),
-      rows: bounds[p + 1] - bounds[p],
-      dim,
-      firstRow: bounds[p],
-      settings,
-      noiseSeed: noise.seed,
-      chunkRows: noise.chunkRows,
-      trajectoryEvery,
-    };
+    const job: FlowJob = { ...sliceRows(all, bounds, p, dim, settings, noise, trajectoryEvery), kind: 'flow', id: nextJobId++, terms: portable };
     const slot = slots[p - 1];
     slot.worker.postMessage(job, [job.x.buffer as ArrayBuffer]);
     jobs.push({ slot, id: job.id, from: bounds[p], to: bounds[p + 1] });

@@ -1,0 +1,98 @@
+/**
+ * Sampling experiments for bench/QUALITY.md: trains a 2-D preset once per target (and seed) and
+ * evaluates the same trained model under several sampling schedules, so that what sampling
+ * alone changes is told apart from what training changes. A schedule is a list of flow
+ * segments (steps, noise ν) run one after the other with the EMA weights.
+ *
+ *   tsx bench/toy-sampling.ts --data rings,25gaussians --seeds 0 [--set '{...}'] [--variants preset,anneal20]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { initEngine, tf } from '../src/engine/index.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import type { RunConfig, RunConfigInput } from '../src/config/schema.js';
+import { resolveDataset, TOY_DATASET_NAMES } from '../src/data/index.js';
+import { denormalize } from '../src/data/normalizer.js';
+import { Trainer, deriveSetup } from '../src/train/trainer.js';
+import { evaluateSampled, samplesToCount } from '../src/report/evaluate-run.js';
+import { runFlow, FlowNoise } from '../src/flow/index.js';
+import type { FlowModel } from '../src/flow/model.js';
+import { Rng } from '../src/util/rng.js';
+import { markdownTable, type ToyRun } from './toy-quality.js';
+import { opt, runScript } from './args.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PRESET = opt('preset', 'toy');
+const SEEDS = opt('seeds', '0').split(',').map(Number);
+const NAMES = opt('data', TOY_DATASET_NAMES.join(',')).split(',');
+const OVERRIDES = JSON.parse(opt('set', '{}')) as RunConfigInput;
+
+type Segment = { steps: number; noise: number };
+
+/** The schedules, from the run's config: K training steps, κ extra, ν. */
+const VARIANTS: Record<string, (c: RunConfig) => Segment[]> = {
+  preset: (c) => [{ steps: c.flowSteps + c.sampleExtraSteps, noise: c.noise }],
+  'K only': (c) => [{ steps: c.flowSteps, noise: c.noise }],
+  'K+20': (c) => [{ steps: c.flowSteps + 20, noise: c.noise }],
+  'K+60': (c) => [{ steps: c.flowSteps + 60, noise: c.noise }],
+  'anneal κ': (c) => [
+    { steps: c.flowSteps, noise: c.noise },
+    { steps: c.sampleExtraSteps, noise: 0 },
+  ],
+  'anneal 20': (c) => [
+    { steps: c.flowSteps + c.sampleExtraSteps - 20, noise: c.noise },
+    { steps: 20, noise: 0 },
+  ],
+  'K+20 at ν=0': (c) => [
+    { steps: c.flowSteps, noise: c.noise },
+    { steps: 20, noise: 0 },
+  ],
+  'no noise': (c) => [{ steps: c.flowSteps + c.sampleExtraSteps, noise: 0 }],
+  'ν×3': (c) => [{ steps: c.flowSteps + c.sampleExtraSteps, noise: 3 * c.noise }],
+};
+const CHOSEN = opt('variants', Object.keys(VARIANTS).join(',')).split(',');
+
+/** n samples flowed through the segments with the EMA weights (same prior draw for every schedule). */
+async function sampleWith(model: FlowModel, n: number, seed: number, segments: Segment[]): Promise<Float32Array> {
+  const rng = new Rng(seed);
+  const dim = model.derived.dim;
+  let x = tf.tensor2d(model.prior.sample(n, rng), [n, dim]);
+  for (const [i, seg] of segments.entries()) {
+    if (seg.steps <= 0) continue;
+    const r = await runFlow(x, [model.ratioTerm(false)], { steps: seg.steps, eta: model.config.eta, noise: seg.noise }, new FlowNoise(seed * 31 + i));
+    x.dispose();
+    x = r.x;
+  }
+  const raw = (await x.data()) as Float32Array;
+  x.dispose();
+  return denormalize(raw, dim, model.derived.normalizer);
+}
+
+async function main(): Promise<void> {
+  await initEngine('wasm');
+  fs.mkdirSync(path.join(HERE, 'out'), { recursive: true });
+  console.log(`sampling variants of ${PRESET} ${JSON.stringify(OVERRIDES)}: ${CHOSEN.join(' | ')}`);
+  for (const name of NAMES) {
+    for (const seed of SEEDS) {
+      const { config } = resolveConfig({ preset: PRESET, overrides: { ...OVERRIDES, data: name, seed }, defaults: {} });
+      const ds = resolveDataset(name);
+      const tr = new Trainer(config, ds, await deriveSetup(config, ds));
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      while (tr.iteration < config.iterations) await tr.step();
+      const cpu = process.cpuUsage(c0);
+      const seconds = (performance.now() - t0) / 1000;
+      for (const v of CHOSEN) {
+        const samples = await sampleWith(tr.model, samplesToCount(ds, 2000), 1000 + seed, VARIANTS[v](config));
+        const { evaluation } = evaluateSampled({ samples }, ds, { n: 2000, seed: 1000 + seed });
+        const run: ToyRun = { experiment: `sampling: ${v}`, data: name, seed, trainSeconds: seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, evaluation };
+        console.log(`${v.padEnd(18)} ${markdownTable([run]).at(-1)}`);
+        fs.appendFileSync(path.join(HERE, 'out', 'toy-runs.jsonl'), JSON.stringify({ ...run, overrides: OVERRIDES, date: new Date().toISOString() }) + '\n');
+      }
+      tr.dispose();
+    }
+  }
+}
+
+runScript(main);
