@@ -33,6 +33,8 @@ const specs: ConvSpec[] = [
   { type: 'resnet', image, stem: 4, blocks: [{ channels: 6, down: true }], activation: 'silu', spectralNorm: true },
   { type: 'cnn', image, channels: [4, 6], activation: 'silu', head: 'flatten', headHidden: [5, 3], spectralNorm: true },
   { type: 'cnn', image, channels: [4, 6], activation: 'silu', headHidden: [5] },
+  // the authors' net with self-attention (gate opened below) after a stride-2 stage
+  { type: 'basic-resnet', image, stem: 4, stages: [{ channels: 8, blocks: 1, stride: 2 }, { channels: 8, blocks: 1, stride: 1 }], attentionAfter: 1, activation: 'silu', spectralNorm: true },
 ];
 
 for (const setup of ENGINE_SETUPS) {
@@ -40,10 +42,13 @@ for (const setup of ENGINE_SETUPS) {
     const label =
       (spec.type === 'cnn' && spec.head ? `${spec.type} (${spec.head} head)` : spec.type) +
       (spec.type === 'cnn' && spec.headHidden ? ` with dense hidden ${spec.headHidden.join('-')}` : '') +
+      (spec.type === 'basic-resnet' && spec.attentionAfter ? ' with self-attention' : '') +
       (spec.spectralNorm ? ' with spectral norm' : '');
     test(`[${setup.label}] ${label} ratio net: output [n, 1], drift = finite differences of the potential`, async () => {
       await useEngine(setup);
       const net = createRatioNet(spec, new Rng(3));
+      // an attention gate starts at 0, which would hide the attention block
+      for (const p of net.params) if (p.name.endsWith('/gamma')) p.variable.assign(tf.tensor([0.8], [1]));
       const rng = new Rng(4);
       const n = 3;
       const xs = rng.normalArray(n * dim);
