@@ -22,6 +22,7 @@ import { featuresTrainCommand } from './commands/features.js';
 import { CLASSIFIER_HEADS, classifierTrainCommand, filterList } from './commands/classifier.js';
 import { playgroundCommand } from './commands/playground.js';
 import { translateCommand } from './commands/translate.js';
+import { EXPORT_FORMATS, exportCommand } from './commands/export.js';
 
 const atLeastTwo = (v: string): number => {
   const n = positiveInt(v);
@@ -222,6 +223,16 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
     .addOption(backendOption())
     .addOption(engineOption())
     .action((o) => act('translate', o, () => translateCommand(o)));
+
+  program
+    .command('export')
+    .description('write a trained run for use without dggf: ONNX graphs (ratio-net.onnx, flow-step.onnx: one step with its drift) or a TF.js layers model (model.json), with the prior and manifest.json')
+    .requiredOption('--run <dir>', 'run folder')
+    .requiredOption('--out <dir>', 'folder for the exported files (created if missing; files of the same names are replaced)')
+    .addOption(new Option('--format <format>', 'export format').choices([...EXPORT_FORMATS]).default('onnx'))
+    .addOption(backendOption())
+    .addOption(engineOption())
+    .action((o) => act('export', o, () => exportCommand(o)));
 
   program
     .command('info')

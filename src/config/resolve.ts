@@ -11,19 +11,30 @@ import { TOY_DATASET_NAMES } from '../data/toy2d.js';
 import { IMAGE_DATASET_NAMES } from '../data/images/index.js';
 import type { ResolveOptions } from '../data/index.js';
 import { findDuplicateKey } from './duplicate-keys.js';
+import { authorsConfig } from './authors-yaml.js';
 import { ConfigError, runConfigSchema, validateConfig, type RunConfig, type RunConfigInput } from './schema.js';
 
 export interface ResolvedConfig {
   config: RunConfig;
   explicitKeys: (keyof RunConfig)[];
+  /** What the config file's reading did not take over, one line each (for the user). */
+  notes: string[];
 }
 
-function readConfigFile(file: string): RunConfigInput {
+/**
+ * A --config file: our JSON fields (optionally with "$schema"), a run folder's config.json (its
+ * config is reused), or one of the authors' YAML configs (mapped, ./authors-yaml.ts).
+ */
+function readConfigFile(file: string): { fields: RunConfigInput; notes: string[] } {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new ConfigError(`${file}: cannot read config file (${(e as NodeJS.ErrnoException).code ?? e})`);
+  }
+  if (/\.ya?ml$/i.test(file)) {
+    const { config, notes } = authorsConfig(text, file);
+    return { fields: checkFields(config as Record<string, unknown>, file), notes };
   }
   let raw: unknown;
   try {
@@ -34,12 +45,27 @@ function readConfigFile(file: string): RunConfigInput {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${file}: expected a JSON object of config fields`);
   }
-  const net = (raw as { net?: unknown }).net;
+  const dup = findDuplicateKey(text);
+  if (dup) throw new ConfigError(`${file} line ${dup.line}: field '${dup.path}' is given twice, expected each field once`);
+  let fields = raw as Record<string, unknown>;
+  const notes: string[] = [];
+  if ('dggf' in fields && 'config' in fields && 'derived' in fields) {
+    // a run folder's config.json: its config, not what the run derived from its data
+    const stored = fields.config;
+    if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) throw new ConfigError(`${file}: config: expected the run's config object`);
+    fields = stored as Record<string, unknown>;
+    notes.push(`${file}: a run's config.json: its config is used (seed ${fields.seed ?? 0}, data ${fields.data ?? '?'}); options override it`);
+  }
+  const { $schema: _schema, ...rest } = fields;
+  return { fields: checkFields(rest, file), notes };
+}
+
+/** The fields of a config file, checked to be ours (each problem one line naming the field). */
+function checkFields(raw: Record<string, unknown>, file: string): RunConfigInput {
+  const net = raw.net;
   if (net !== undefined && (typeof net !== 'object' || net === null || Array.isArray(net))) {
     throw new ConfigError(`${file}: net: expected an object of net fields (e.g. {"hidden": 64}), got ${JSON.stringify(net)}`);
   }
-  const dup = findDuplicateKey(text);
-  if (dup) throw new ConfigError(`${file} line ${dup.line}: field '${dup.path}' is given twice, expected each field once`);
   const known = Object.keys(runConfigSchema.shape);
   for (const k of Object.keys(raw)) {
     if (!known.includes(k)) throw new ConfigError(`${file}: unknown field '${k}' (known: ${known.join(', ')})`);
@@ -73,7 +99,8 @@ export function resolveConfig(opts: {
   overrides: RunConfigInput;
   defaults: { data?: string; seed?: number };
 }): ResolvedConfig {
-  const fromFile = opts.configFile ? readConfigFile(opts.configFile) : {};
+  const file = opts.configFile ? readConfigFile(opts.configFile) : { fields: {}, notes: [] };
+  const fromFile = file.fields;
   const presetName = opts.preset ?? fromFile.preset ?? 'toy';
   const preset = PRESETS[presetName];
   if (!preset) throw new ConfigError(`preset: unknown preset '${presetName}' (expected one of ${PRESET_NAMES.join(', ')})`);
@@ -83,7 +110,8 @@ export function resolveConfig(opts: {
   if (opts.preset) explicit.add('preset');
   const data = opts.overrides.data ?? fromFile.data ?? opts.defaults.data ?? preset.data;
   if (data === undefined) {
-    throw new ConfigError('--data is required to start a new run (a toy dataset such as 8gaussians, or a CSV file of points)');
+    const why = file.notes.find((n) => n.startsWith('dataset:'));
+    throw new ConfigError(`--data is required to start a new run (a toy dataset such as 8gaussians, or a CSV file of points)${why ? `; ${opts.configFile}: ${why}` : ''}`);
   }
   const definedOverrides = Object.fromEntries(Object.entries(opts.overrides).filter(([, v]) => v !== undefined));
   const merged = {
@@ -115,5 +143,5 @@ export function resolveConfig(opts: {
     merged.sampleExtraSteps = imageExtraSteps(merged.prior as RunConfig['prior'], preset.config.sampleExtraSteps);
   }
   const source = opts.configFile ? `config (${path.basename(opts.configFile)} + options)` : 'config';
-  return { config: validateConfig(merged, source), explicitKeys: [...explicit] };
+  return { config: validateConfig(merged, source), explicitKeys: [...explicit], notes: file.notes };
 }

@@ -63,19 +63,24 @@ const basicResnetNetSchema = z
     activation: z.enum(ACTIVATIONS),
     spectralNorm: z.boolean().optional(),
   })
-  .strict()
-  .superRefine((net, ctx) => {
-    const after = net.attentionAfter;
-    if (after === undefined) return;
-    if (after > net.stages.length) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['attentionAfter'], message: `there are ${net.stages.length} stages; attentionAfter must be 1 to ${net.stages.length}` });
-    } else if (net.stages[after - 1].channels < 8) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['attentionAfter'], message: `self-attention needs at least 8 channels (keys have C/8); stage ${after} has ${net.stages[after - 1].channels}` });
-    }
-  });
+  .strict();
+
+/** Self-attention sits after a stage that exists and has at least 8 channels (keys have C/8). */
+function checkAttention(net: { type?: string; stages?: { channels: number }[]; attentionAfter?: number }, ctx: z.RefinementCtx): void {
+  const after = net.attentionAfter;
+  if (net.type !== 'basic-resnet' || after === undefined || !net.stages) return;
+  if (after > net.stages.length) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['attentionAfter'], message: `there are ${net.stages.length} stages; attentionAfter must be 1 to ${net.stages.length}` });
+  } else if (net.stages[after - 1].channels < 8) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['attentionAfter'], message: `self-attention needs at least 8 channels (keys have C/8); stage ${after} has ${net.stages[after - 1].channels}` });
+  }
+}
+
+/** The net families as plain object schemas (a `--config` file's nets are their partial forms). */
+const NET_SCHEMAS = [mlpNetSchema, cnnNetSchema, resnetNetSchema, basicResnetNetSchema] as const;
 
 /** An MLP (points; `type` may be omitted), a small CNN, our pre-activation ResNet or the authors' BasicBlock ResNet (images). */
-export const netSchema = z.union([mlpNetSchema, cnnNetSchema, resnetNetSchema, basicResnetNetSchema]);
+export const netSchema = z.union(NET_SCHEMAS).superRefine(checkAttention);
 
 export const runConfigSchema = z
   .object({
@@ -125,6 +130,26 @@ export const runConfigSchema = z
   })
   .strict();
 
+/**
+ * What a `--config` file may hold: any subset of the fields (laid over the preset; a net's
+ * fields are merged with the preset's net, so each is optional too), and a `$schema` reference
+ * for editors. The JSON Schema shipped in schema/config.schema.json is generated from it.
+ */
+export const configFileSchema = runConfigSchema
+  .extend({ net: z.union(NET_SCHEMAS.map((o) => o.partial()) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]) })
+  .partial()
+  .extend({ $schema: z.string().optional() })
+  .strict();
+
+/** The JSON Schema of a `--config` file (draft 2020-12). */
+export function configJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(configFileSchema, { io: 'input' }),
+    title: 'dggf run configuration (a --config file)',
+    description: 'Fields laid over the preset and under the command-line options. See the README, "The command line".',
+  };
+}
+
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type RunConfigInput = Partial<Omit<RunConfig, 'net'>> & { net?: Partial<RunConfig['net']> | Record<string, unknown> };
 
@@ -168,7 +193,7 @@ function describeNetProblem(net: unknown): string | null {
   if (net === undefined) return null;
   if (typeof net !== 'object' || net === null || Array.isArray(net)) return 'net: expected an object';
   const type = (net as { type?: unknown }).type ?? 'mlp';
-  const schemas: Record<string, z.ZodType> = { mlp: mlpNetSchema, cnn: cnnNetSchema, resnet: resnetNetSchema, 'basic-resnet': basicResnetNetSchema };
+  const schemas: Record<string, z.ZodType> = { mlp: mlpNetSchema, cnn: cnnNetSchema, resnet: resnetNetSchema, 'basic-resnet': basicResnetNetSchema.superRefine(checkAttention) };
   const schema = typeof type === 'string' ? schemas[type] : undefined;
   if (!schema) return `net.type: expected one of ${Object.keys(schemas).join(', ')}, got ${JSON.stringify(type)}`;
   const r = schema.safeParse(net);

@@ -38,11 +38,30 @@ export function nodeBackendAvailable(): boolean {
 
 let active: BackendName | null = null;
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `start` and then removes the process-wide handlers it added: the wasm backend's
+ * Emscripten glue installs 'uncaughtException' and 'unhandledRejection' handlers that rethrow,
+ * which turns any error of the host program into exit code 7 with the glue's source printed.
+ */
+async function withoutProcessHandlers<T>(start: () => Promise<T>): Promise<T> {
+  const listeners = (e: (typeof PROCESS_EVENTS)[number]): Function[] => process.listeners(e as 'uncaughtException');
+  const before = PROCESS_EVENTS.map((e) => new Set(listeners(e)));
+  try {
+    return await start();
+  } finally {
+    PROCESS_EVENTS.forEach((e, i) => {
+      for (const l of listeners(e)) if (!before[i].has(l)) process.removeListener(e as 'uncaughtException', l as NodeJS.UncaughtExceptionListener);
+    });
+  }
+}
+
 async function initWasm(): Promise<void> {
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const wasm = await withoutProcessHandlers(() => import('@tensorflow/tfjs-backend-wasm'));
   const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
-  if (!(await tf.setBackend('wasm'))) throw new EngineError('the wasm backend failed to start');
+  if (!(await withoutProcessHandlers(() => tf.setBackend('wasm')))) throw new EngineError('the wasm backend failed to start');
   installBatchMatMulTransposed('wasm');
   installConv2DBackpropFilter('wasm'); // missing on tfjs-backend-wasm 4.22
   installConv2DBackpropInput('wasm'); // stock is a naive loop

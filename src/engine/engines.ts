@@ -52,3 +52,11 @@ export async function initEngine(backend?: string, opts: EngineOptions = {}): Pr
   }
   return name;
 }
+
+/**
+ * ONNX graphs of a ratio term for use outside dggf (the ratio net; one flow step with its
+ * drift), weights baked in. Loads ONNX Runtime if no engine did: it normalises the weights.
+ */
+export async function onnxFlowGraphs(...args: Parameters<typeof import('./ort/export.js').onnxFlowGraphs>): ReturnType<typeof import('./ort/export.js').onnxFlowGraphs> {
+  return (await import('./ort/export.js')).onnxFlowGraphs(...args);
+}

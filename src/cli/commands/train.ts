@@ -92,12 +92,13 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   };
   // Everything is validated before the run folder is touched.
   const existing = fs.existsSync(o.out) && fs.statSync(o.out).isDirectory() ? readStoredRun(o.out) : null;
-  const { config: requested, explicitKeys } = resolveConfig({
+  const { config: requested, explicitKeys, notes } = resolveConfig({
     preset: o.preset ?? existing?.config.preset,
     configFile: o.config,
     overrides,
     defaults: { data: existing?.config.data },
   });
+  for (const note of notes) process.stderr.write(`dggf: note: ${note}\n`);
   // a resumed run loads its data with its own settings (e.g. imageSize from its --config) unless
   // given again; a bad --data is reported before a conflict with the run
   const forData = existing ? { ...existing.config, ...Object.fromEntries(explicitKeys.map((k) => [k, requested[k]])) } : requested;

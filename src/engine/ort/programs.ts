@@ -61,12 +61,12 @@ export interface FlowProgramOptions {
 }
 
 /** One Euler–Maruyama step of x (a value of `graph`), with its noise ξ when ν > 0. */
-function eulerStep(terms: GraphTerm[], x: Value, ws: Value[][], eta: number, nu: number, xi: Value | null, normalized: boolean): { next: Value; netOut?: Value } {
+function eulerStep(terms: GraphTerm[], x: Value, ws: Value[][], eta: number, nu: number, xi: Value | null, normalized: boolean): { next: Value; drift: Value; netOut?: Value } {
   const { drift: gx, netOut } = drift(terms, x, ws, normalized);
   // the same operations, in the same order, as the TF.js engine's step
   let next = op.raw.binary('Sub', x, op.raw.scale(gx, eta));
   if (xi) next = op.raw.binary('Add', next, op.raw.scale(xi, nu));
-  return { next, netOut };
+  return { next, drift: gx, netOut };
 }
 
 /**
@@ -112,6 +112,23 @@ function needNetOut(netOut: Value | undefined): Value {
   return netOut;
 }
 
+/**
+ * The exported flow step (dggf export): inputs x [n, dim] and, when ν > 0, noise [n, dim] (standard
+ * normals); outputs x_next = x − η drift + ν noise, drift [n, dim] and out [n] (the first term's net
+ * outputs at x). The terms' weights are baked in, as their nets compute with them.
+ */
+export function exportedStepProgram(terms: GraphTerm[], dim: number, eta: number, nu: number): Uint8Array {
+  const g = new Graph('dggf_flow_step');
+  const x = g.input('x', ['n', dim]);
+  const noise = nu > 0 ? g.input('noise', ['n', dim]) : null;
+  const ws = terms.map((term, t) => weightValues(g, term.weights, t, true));
+  const { next, drift: gx, netOut } = eulerStep(terms, x, ws, eta, nu, noise, true);
+  g.output(next, 'x_next');
+  g.output(g.node('Identity', [gx], {}, [gx.shape])[0], 'drift');
+  g.output(op.raw.reshape(needNetOut(netOut), ['n']), 'out');
+  return g.toModel();
+}
+
 /** The drift graph: x [n, dim] → drift [n, dim]. */
 export function driftProgram(terms: GraphTerm[], dim: number, bake: boolean): Uint8Array {
   const g = new Graph('drift');
@@ -129,11 +146,11 @@ export function normalizeProgram(net: NetDefinition, weights: WeightArray[]): Ui
   return g.toModel();
 }
 
-/** A ratio net's outputs: x [n, dim] → out [n] (weights fed as w0_<i>). */
-export function outputsProgram(net: NetDefinition, dim: number, weights: WeightArray[]): Uint8Array {
+/** A ratio net's outputs: x [n, dim] → out [n] (weights fed as w0_<i>, or baked in: an export). */
+export function outputsProgram(net: NetDefinition, dim: number, weights: WeightArray[], bake = false): Uint8Array {
   const g = new Graph('outputs');
   const x = g.input('x', ['n', dim]);
-  const ws = weightValues(g, weights, 0, false);
+  const ws = weightValues(g, weights, 0, bake);
   g.output(op.raw.reshape(net.forward(ortOps, x, net.normalizeWeights(ortOps, ws)), ['n']), 'out');
   return g.toModel();
 }

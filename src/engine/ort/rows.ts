@@ -64,7 +64,7 @@ function weightFeeds(weights: WeightArray[][], into: Record<string, OrtTensor>):
  * A ratio term's weights as its net computes with them (spectrally normalised by a small graph
  * of their own), so that baked kernels are constants the engine derives its backward kernels from.
  */
-async function normalizedWeights(term: GraphTerm, threads: number): Promise<WeightArray[]> {
+export async function normalizedWeights(term: GraphTerm, threads: number): Promise<WeightArray[]> {
   const net = term.net;
   if (!net || !('spectralNorm' in net.spec) || !net.spec.spectralNorm) return term.weights;
   const s = await fedSession(JSON.stringify({ program: 'normalize', spec: net.spec }), threads, () => normalizeProgram(net, term.weights));
