@@ -121,6 +121,10 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, labe
         case 'done':
           if (bar) bar.stop();
           bar = null;
+          if (e.alreadyComplete) {
+            stream.write(`${label}: already complete (${e.iteration} iterations); nothing to train\n`);
+            break;
+          }
           stream.write(
             `${label}: done, ${e.iteration} iterations in ${formatDuration(e.seconds)}; ` +
               `peak memory ${e.memory.peakRssMb.toFixed(0)} MiB (engine tensors ${e.memory.engineMb.toFixed(1)} MiB in ${e.memory.tensors})\n`,

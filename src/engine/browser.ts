@@ -160,6 +160,9 @@ export type { TensorOps, ImageDims } from './tensor-ops.js';
 export { ENGINES } from './engine.js';
 export type { Engine, EngineName, EngineChoice, FlowRecording, FlowResult, TrainingGradients } from './engine.js';
 
+/** A page starts its backend with initBrowserEngine (or TF.js's own setBackend): nothing to require. */
+export function requireEngine(_what: string): void {}
+
 /** The engine of a page: TF.js on the page's backend (ONNX Runtime's Node package is not for pages). */
 export function activeEngine(): Engine {
   return tfjsEngine;

@@ -4,7 +4,7 @@
  * backend is started either way: the rest of the library (priors, classifiers, metrics) and
  * the flows ONNX Runtime cannot compile (a TF.js potential) run on it.
  */
-import { initBackend, EngineError, type BackendName, type EngineOptions } from './backend.js';
+import { activeBackend, initBackend, EngineError, type BackendName, type EngineOptions } from './backend.js';
 import { ENGINES, type Engine, type EngineChoice, type EngineName } from './engine.js';
 import { tfjsEngine } from './tfjs/engine.js';
 
@@ -14,6 +14,16 @@ let unavailable: string | null = null;
 /** The engine in use (TF.js until initEngine picks another). */
 export function activeEngine(): Engine {
   return active;
+}
+
+/**
+ * Throws, saying what to do, when no engine was started: without initEngine TF.js would fall
+ * back to its pure-JS backend (many times slower) and print its banner.
+ */
+export function requireEngine(what: string): void {
+  if (activeBackend() === null) {
+    throw new EngineError(`${what}: call \`await initEngine()\` first (it starts ONNX Runtime, or TF.js on WebAssembly where ONNX Runtime cannot load); see the README, "Using the library"`);
+  }
 }
 
 /** Why ONNX Runtime is not in use under `auto`, if it is not (for `dggf info`). */

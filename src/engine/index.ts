@@ -1,7 +1,7 @@
 export { tf } from './tf.js';
 export type { Tensor, Tensor2D, Tensor4D, Variable } from './tf.js';
 export { initBackend, activeBackend, nodeBackendAvailable, webgpuAdapterName, BACKENDS, EngineError } from './backend.js';
-export { initEngine, activeEngine, ortUnavailableReason, onnxFlowGraphs } from './engines.js';
+export { initEngine, activeEngine, requireEngine, ortUnavailableReason, onnxFlowGraphs } from './engines.js';
 export type { OnnxFlowGraphs } from './ort/export.js';
 export { ratioNetLayersFiles, ratioNetLayersModel, LayersExportError } from './tfjs/layers-model.js';
 export { ENGINES } from './engine.js';

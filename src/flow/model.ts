@@ -2,7 +2,7 @@
  * A trained (or training) DGGF model: the ratio net with its EMA copy, the prior, the data
  * normaliser and the flow settings. Samples by flowing prior draws with the EMA weights.
  */
-import { activeEngine, tf, type Tensor2D } from '../engine/index.js';
+import { activeEngine, requireEngine, tf, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { createRatioNet, netSpec, type RatioNet } from '../nets/ratio-net.js';
 import type { ImageShape } from '../data/types.js';
@@ -85,6 +85,7 @@ export class FlowModel {
     initRng: Rng,
     prior?: Prior,
   ) {
+    requireEngine('FlowModel');
     if (prior && (prior.name !== derived.prior.name || prior.dim !== derived.dim)) {
       throw new Error(`FlowModel: the given prior is '${prior.name}' (${prior.dim}-D), but the run's is '${derived.prior.name}' (${derived.dim}-D)`);
     }

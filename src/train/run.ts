@@ -54,7 +54,7 @@ export type TrainEvent =
   | { type: 'diverged'; iteration: number; reason: string; keptCheckpoint: string | null }
   | { type: 'interrupted'; iteration: number; signal: string; checkpoint: string | null; saved: boolean }
   | { type: 'warning'; message: string }
-  | { type: 'done'; iteration: number; seconds: number; memory: MemoryUse };
+  | { type: 'done'; iteration: number; seconds: number; memory: MemoryUse; alreadyComplete?: boolean };
 
 export interface TrainRunOptions {
   dir: string;
@@ -84,6 +84,8 @@ export interface TrainRunResult {
   iteration: number;
   /** 'diverged': NaN/Inf or a loss explosion; 'interrupted': by `signal`; 'stopped': by `stopAfter`. */
   status: 'done' | 'diverged' | 'stopped' | 'interrupted';
+  /** The run had all its iterations already: nothing was trained (or re-drawn). */
+  alreadyComplete?: boolean;
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -193,6 +195,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
       emit({ type: 'preview', iteration: trainer.iteration, samples, file });
     };
 
+    if (savedNow() && trainer.iteration >= config.iterations) {
+      emit({ type: 'done', iteration: trainer.iteration, seconds: 0, memory: memoryUse(), alreadyComplete: true });
+      return { stored, iteration: trainer.iteration, status: 'done', alreadyComplete: true };
+    }
     const stallWatch = stallDetector();
     const t0 = performance.now();
     const startIt = trainer.iteration;

@@ -3,7 +3,7 @@
  * (online) net, takes one Adam step on the ratio loss of the flowed particles vs a data batch,
  * and updates the EMA weights. All randomness comes from one serialisable RNG.
  */
-import { activeEngine, tf, type Tensor2D } from '../engine/index.js';
+import { activeEngine, requireEngine, tf, type Tensor2D } from '../engine/index.js';
 import type { RunConfig } from '../config/schema.js';
 import { DataError, isImageDataset, type ImageDataset, type PointDataset } from '../data/types.js';
 import { imagesToFloat } from '../data/images/dataset.js';
@@ -101,6 +101,7 @@ function degenerateColumnError(name: string, columns: DegenerateColumn[]): DataE
  * (config.prior 'data') needs its loaded source dataset as `priorSource`.
  */
 export async function deriveSetup(config: RunConfig, dataset: PointDataset, priorSource?: ImageDataset): Promise<Derived> {
+  requireEngine('deriveSetup');
   const dim = dataset.dim;
   if (config.prior === 'data') {
     const prior = dataPriorSetup(config, dataset, priorSource);

@@ -153,3 +153,22 @@ test('3-D CSV data trains, samples with a 3-column header, and reports on the fi
   assert.equal(fs.readFileSync(out, 'utf8').split('\n')[0], 'x0,x1,x2');
   expectUsageError(['sample', '--run', dir, '--n', '5', '--out', out, '--png', path.join(path.dirname(dir), 'p.png')], /2-D points; this run is 3-D/);
 });
+
+test('a finished run run again says it is already complete and keeps its report; --report writes the report again', () => {
+  const run = tempDir('complete');
+  const args = ['train', '--data', 'moons', '--out', run, '--iterations', '6', '--log-every', '3'];
+  const first = runCli(args);
+  assert.equal(first.code, 0, first.stderr);
+  const report = path.join(run, 'report.html');
+  const written = fs.statSync(report).mtimeMs;
+  const again = runCli(args);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stderr, /train: already complete \(6 iterations\); nothing to train/);
+  assert.doesNotMatch(again.stderr + again.stdout, /done, 6 iterations/);
+  assert.match(again.stdout, /already written; --report writes it again/);
+  assert.equal(fs.statSync(report).mtimeMs, written, 'the report is not rewritten');
+  const forced = runCli([...args, '--report']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(forced.stdout, /MMD .* fresh data/);
+  assert.ok(fs.statSync(report).mtimeMs > written, '--report rewrites it');
+});

@@ -33,3 +33,18 @@ test("library: after initEngine the host's uncaught errors and rejections end as
     assert.doesNotMatch(r.stderr, /tf-backend-wasm|tfjs-backend-wasm/, `${engine}/${kind}: the glue's source is not printed`);
   }
 });
+
+test('library: training or sampling before initEngine says what to do, without TF.js falling back to its pure-JS backend', () => {
+  const entry = pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href;
+  const script = path.join(tempDir('library-no-init'), 'host.mjs');
+  fs.writeFileSync(
+    script,
+    `import { resolveConfig, resolveDataset, deriveSetup } from '${entry}';\n` +
+      `const { config } = resolveConfig({ preset: 'toy', overrides: { data: 'moons' }, defaults: {} });\n` +
+      `await deriveSetup(config, resolveDataset(config.data));\n`,
+  );
+  const r = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 120_000 });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /deriveSetup: call `await initEngine\(\)` first/);
+  assert.doesNotMatch(r.stdout + r.stderr, /looks like you are running TensorFlow\.js in Node/, 'no TF.js banner: nothing ran on the cpu backend');
+});

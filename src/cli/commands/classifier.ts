@@ -20,6 +20,7 @@ import {
 } from '../../nets/classifier.js';
 import { Rng } from '../../util/rng.js';
 import { classifierAccuracyLine, classifierProgressLine } from '../progress.js';
+import { ensureDir } from '../../util/fs-atomic.js';
 import { EXIT, UsageError } from '../errors.js';
 import { positiveInt } from '../options.js';
 
@@ -69,8 +70,7 @@ export function classifierDir(spec: string, option: string): string {
 
 export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: NodeJS.WritableStream = process.stderr): Promise<number> {
   const dir = classifierDir(o.out, '--out');
-  const parent = path.dirname(path.resolve(dir));
-  if (!fs.existsSync(parent)) throw new UsageError(`--out ${o.out}: the folder ${parent} does not exist`);
+  ensureDir(dir); // parents too, as train --out; an unwritable place fails now, not after training
   if (o.adversarialSteps !== undefined && !o.adversarial) {
     throw new UsageError(`--adversarial-steps ${o.adversarialSteps}: needs --adversarial ε > 0 (the radius the attack steps within)`);
   }

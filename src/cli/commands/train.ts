@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { createProgress } from '../progress.js';
 import { EXIT } from '../errors.js';
 import { signalExitCode, withInterrupts } from '../interrupt.js';
-import { readStoredRun } from '../../train/run-folder.js';
+import { readStoredRun, runPaths } from '../../train/run-folder.js';
 
 export interface TrainCliOptions {
   data?: string;
@@ -160,10 +160,15 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     if (result.status === 'done') process.stderr.write(`train: stopped by ${String(signal.reason)} after the last iteration; the report was not written\n`);
     return signalExitCode(signal);
   }
-  if (o.report !== false && image) {
+  const report = o.report ?? !result.alreadyComplete;
+  if (!report && result.alreadyComplete) {
+    const file = runPaths(o.out).report;
+    process.stdout.write(fs.existsSync(file) ? `report: ${path.resolve(file)} (already written; --report writes it again)\n` : `report: none yet; --report writes it\n`);
+  }
+  if (report && image) {
     const rep = await writeImageRunReport(o.out, image);
     process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
-  } else if (o.report !== false) {
+  } else if (report) {
     const rep = await writeRunReport(o.out, dataset);
     const ev = rep.evaluation;
     const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;
