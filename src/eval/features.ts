@@ -1,7 +1,9 @@
 /**
  * The feature network of an image dataset — our own small classifier (src/nets/classifier.ts)
  * trained on the dataset's labels, standing in for Inception in FID/KID — and the image
- * metrics computed on its 128-d penultimate features.
+ * metrics computed on its 128-d penultimate features. A dataset without labels (a flat folder
+ * of images) gets the same net trained on a label-free task instead: which of 4 rotations was
+ * applied (src/eval/rotation-task.ts); meta.json records the task.
  *
  * Stored per dataset under the cache folder ($DGGF_CACHE, default ~/.cache/dggf) at
  * `features/<dataset-name>/` as model.json + weights.bin (TF.js layers format) + meta.json
@@ -32,12 +34,22 @@ import { Rng } from '../util/rng.js';
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import { fid } from './fid.js';
+import { ROTATION_CLASS_NAMES, rotationDataset, rotationSourceCount } from './rotation-task.js';
 import { kid } from './kid.js';
+
+/**
+ * What the feature net was trained to tell: the dataset's classes, or (no labels) which of 4
+ * rotations was applied to an image (src/eval/rotation-task.ts).
+ */
+export type FeatureTask = 'classes' | 'rotation';
 
 export interface FeatureNetMeta {
   format: 1;
   dataset: string;
   image: ImageShape;
+  /** Absent in files from before it existed: 'classes'. */
+  task?: FeatureTask;
+  /** Outputs of the net: the dataset's classes, or 4 rotations. */
   classes: number;
   classNames?: string[];
   /** Accuracy on the held-out images (the test split, or every 10th training image). */
@@ -123,32 +135,68 @@ export interface TrainFeatureNetOptions extends FeatureNetLocation {
   /** Conv widths / feature width (defaults [32, 64, 128] / 128). */
   filters?: number[];
   featureDim?: number;
+  /** Default: 'classes' when the dataset has labels of ≥ 2 classes, else 'rotation'. */
+  task?: FeatureTask;
 }
 
 /** Default step budget: about one epoch of MNIST at batch 128 (≈ 98.5% test accuracy). */
 export const DEFAULT_FEATURE_STEPS = 500;
+/** Passes over a small training set that the default step budget is capped at. */
+const MAX_DEFAULT_EPOCHS = 20;
 
-/** Train the feature net of `dataset` (it must have labels) and store it in the cache. */
+/** DEFAULT_FEATURE_STEPS, or fewer for a small set: at most MAX_DEFAULT_EPOCHS passes (at least 20 steps). */
+export function defaultFeatureSteps(trainImages: number, batch = 128): number {
+  return Math.min(DEFAULT_FEATURE_STEPS, Math.max(20, Math.ceil((MAX_DEFAULT_EPOCHS * trainImages) / batch)));
+}
+
+/**
+ * Step budget of a rotation net: it learns its task fast (2,000 Fashion-MNIST images as a flat
+ * folder, 32×32: 89% training accuracy at 50 steps, 95% at 125, 93.8% held out at 150, in
+ * 155 s of CPU; bench/RESULTS.md "Any image folder"), and a folder's report trains it, so it
+ * gets fewer steps than a classifier of many classes.
+ */
+export const DEFAULT_ROTATION_STEPS = 200;
+
+/** The default step budget of `dataset`'s feature net for `task` (see defaultFeatureSteps). */
+export function plannedFeatureSteps(dataset: ImageDataset, task: FeatureTask, batch = 128): number {
+  const n = dataset.train.count;
+  const train = task === 'rotation' ? 4 * rotationSourceCount(dataset) : dataset.test && dataset.test.count > 0 ? n : n - Math.floor(n / 10);
+  const steps = defaultFeatureSteps(train, batch);
+  return task === 'rotation' ? Math.min(DEFAULT_ROTATION_STEPS, steps) : steps;
+}
+
+/** The task a feature net of `dataset` learns by default: its classes when it has labels of ≥ 2 classes, else rotations. */
+export function defaultFeatureTask(dataset: ImageDataset): FeatureTask {
+  return dataset.train.labels && datasetClassCount(dataset) >= 2 ? 'classes' : 'rotation';
+}
+
+/**
+ * Train the feature net of `dataset` and store it in the cache: a classifier of its labels
+ * (task 'classes'), or for a dataset without labels one that tells which of 4 rotations
+ * was applied (task 'rotation', src/eval/rotation-task.ts).
+ */
 export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureNetOptions = {}): Promise<FeatureNet> {
-  const classes = datasetClassCount(dataset);
-  if (!dataset.train.labels) {
-    throw new DataError(`dataset '${dataset.name}' has no class labels; the feature net is a classifier and needs labelled images (for a folder: one sub-folder per class)`);
-  }
-  if (classes < 2) throw new DataError(`dataset '${dataset.name}' has ${classes} class, expected at least 2 for a classifier`);
+  const task = opts.task ?? defaultFeatureTask(dataset);
   if (opts.size !== undefined && (dataset.image.height !== opts.size || dataset.image.width !== opts.size)) {
     throw new RangeError(`trainFeatureNet: size ${opts.size} given, but the dataset's images are ${shapeText(dataset.image)}`);
   }
   const seed = opts.seed ?? 0;
+  const taskSet = task === 'rotation' ? rotationDataset(dataset, { seed }) : dataset;
+  const classes = datasetClassCount(taskSet);
+  if (!taskSet.train.labels) {
+    throw new DataError(`dataset '${dataset.name}' has no class labels; a 'classes' feature net needs labelled images (for a folder: one sub-folder per class)`);
+  }
+  if (classes < 2) throw new DataError(`dataset '${dataset.name}' has ${classes} class, expected at least 2 for a classifier`);
   const batch = opts.batch ?? 128;
-  const steps = opts.steps ?? DEFAULT_FEATURE_STEPS;
+  const steps = opts.steps ?? plannedFeatureSteps(dataset, task, batch);
   const rng = new Rng(seed);
   const clf = createClassifier(
     { image: dataset.image, classes, filters: opts.filters, featureDim: opts.featureDim },
     rng.fork(0),
-    dataset.classNames,
+    task === 'rotation' ? [...ROTATION_CLASS_NAMES] : dataset.classNames,
   );
   try {
-    const result = await trainClassifier(clf, dataset, {
+    const result = await trainClassifier(clf, taskSet, {
       steps,
       batch,
       lr: opts.lr,
@@ -156,13 +204,15 @@ export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureN
       onProgress: opts.onProgress,
       progressEvery: opts.progressEvery,
     });
-    const scale = await heldOutFeatureScale(clf, dataset, new Rng(seed).fork(2));
+    // the scale of real, upright images' features: what FID/KID see (rotation: label 0 only)
+    const scale = await heldOutFeatureScale(clf, taskSet, new Rng(seed).fork(2), task === 'rotation' ? 0 : undefined);
     const meta: FeatureNetMeta = {
       format: 1,
       dataset: dataset.name,
       image: { ...dataset.image },
+      task,
       classes,
-      ...(dataset.classNames ? { classNames: [...dataset.classNames] } : {}),
+      ...(taskSet.classNames ? { classNames: [...taskSet.classNames] } : {}),
       testAccuracy: result.testAccuracy,
       testCount: result.testCount,
       heldOut: result.heldOut,
@@ -200,12 +250,13 @@ export async function featureScale(net: FeatureSource, images: Float32Array, n: 
   return Math.sqrt(s / Math.max(1, f.length));
 }
 
-/** featureScale on up to 2000 random held-out images (the classifier's test set). */
-async function heldOutFeatureScale(clf: ImageClassifier, dataset: ImageDataset, rng: Rng): Promise<number> {
+/** featureScale on up to 2000 random held-out images (the classifier's test set; with `label`, only those of that label). */
+async function heldOutFeatureScale(clf: ImageClassifier, dataset: ImageDataset, rng: Rng, label?: number): Promise<number> {
   const { test } = classifierSplits(dataset);
-  const m = Math.min(2000, test.indices.length);
-  const pick = rng.permutation(test.indices.length).subarray(0, m);
-  const images = imagesToFloat(test.split, Array.from(pick, (k) => test.indices[k]));
+  const indices = label === undefined ? test.indices : test.indices.filter((i) => test.labels[i] === label);
+  const m = Math.min(2000, indices.length);
+  const pick = rng.permutation(indices.length).subarray(0, m);
+  const images = imagesToFloat(test.split, Array.from(pick, (k) => indices[k]));
   const scale = await featureScale(clf, images, m);
   return scale > 0 && Number.isFinite(scale) ? scale : 1;
 }

@@ -21,8 +21,14 @@ export interface ImageEvaluation {
   reference?: { fid: number; kid: number };
   kl_estimate?: number;
   chi2_estimate?: number;
-  /** Samples per class by the feature net (argmax), and its mean max-probability. */
+  /** Samples per class by the feature net (argmax), and its mean max-probability (a net of the data's classes). */
   classes?: { fractions: number[]; mean_max_prob: number; names?: string[] };
+  /**
+   * A rotation feature net (a folder without labels): the share of samples, and of the real
+   * images they are compared with, that it judges upright (0°). Samples that lose what makes
+   * an image's top and bottom score lower than real images.
+   */
+  upright?: { samples: number; real: number };
   /** Why FID/KID are missing, when they are. */
   note?: string;
 }
@@ -75,6 +81,8 @@ export async function evaluateImageModel(
   const { real, other } = realImageSets(dataset, opts.n, opts.seed);
   const m = await imageMetrics(features, clampImages(sampled.samples), real, other, opts.n, { seed: opts.seed });
   const h = await classifySamples(features, sampled.samples, opts.n);
+  const rotation = features.meta.task === 'rotation';
+  const hReal = rotation ? await classifySamples(features, real, opts.n) : null;
   const evaluation: ImageEvaluation = {
     n: opts.n,
     fid: m.fid,
@@ -83,7 +91,9 @@ export async function evaluateImageModel(
     reference: { fid: m.realFid, kid: m.realKid },
     ...(sampled.klEstimate !== undefined ? { kl_estimate: sampled.klEstimate } : {}),
     ...(sampled.chi2Estimate !== undefined ? { chi2_estimate: sampled.chi2Estimate } : {}),
-    classes: { fractions: h.fractions, mean_max_prob: h.meanMaxProb, ...(h.classNames ? { names: h.classNames } : {}) },
+    ...(hReal
+      ? { upright: { samples: h.fractions[0], real: hReal.fractions[0] } }
+      : { classes: { fractions: h.fractions, mean_max_prob: h.meanMaxProb, ...(h.classNames ? { names: h.classNames } : {}) } }),
   };
   return { evaluation, samples: sampled.samples };
 }

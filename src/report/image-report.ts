@@ -1,6 +1,7 @@
 /**
  * report.html for an image run: a grid of samples next to real images, the flow of an 8×8
- * grid as a GIF, FID/KID on our feature net (when trained) next to the real-vs-real floor, the
+ * grid as a GIF, FID/KID on our feature net (when trained; a user's image folder gets one
+ * trained here, src/eval/dataset-features.ts) next to the real-vs-real floor, the
  * KL/χ² estimate, the loss and diagnostic curves and the configuration. Pictures go to
  * figures/; links are relative so the folder can be moved.
  */
@@ -8,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageDataset } from '../data/types.js';
 import { imagesToFloat } from '../data/images/index.js';
-import { loadFeatureNet, type FeatureNet } from '../eval/features.js';
+import type { FeatureNet } from '../eval/features.js';
+import { datasetFeatureNet, type DatasetFeaturesOptions } from '../eval/dataset-features.js';
 import { loadRun } from '../train/run.js';
 import { runPaths } from '../train/run-folder.js';
 import { imageFlowGif, imageGridPng, type ReportSection } from '../viz/index.js';
@@ -23,19 +25,28 @@ export interface ImageReportResult {
   summary: string;
 }
 
-/** The cached feature net for the dataset at this image size, or why there is none (which command trains it). */
-export async function tryLoadFeatureNet(dataset: ImageDataset): Promise<{ features: FeatureNet } | { features: null; problem: string }> {
+/**
+ * The feature net for the dataset at this image size (for a user's folder: trained now when
+ * not cached, with progress lines to `log`), or why there is none (which command trains it).
+ */
+export async function tryLoadFeatureNet(
+  dataset: ImageDataset,
+  opts: DatasetFeaturesOptions = {},
+): Promise<{ features: FeatureNet } | { features: null; problem: string }> {
   try {
-    return { features: await loadFeatureNet(dataset.name, { image: dataset.image }) };
+    return { features: await datasetFeatureNet(dataset, opts) };
   } catch (e) {
     return { features: null, problem: `no FID/KID: ${(e as Error).message}` };
   }
 }
 
+const fmtShare = (f: number): string => `${(100 * f).toFixed(1)}%`;
+
 export function describeImageEvaluation(ev: ImageEvaluation): string {
   const parts: string[] = [];
   if (ev.fid !== undefined && ev.reference) {
-    parts.push(`FID ${fmt(ev.fid)} (real vs real ${fmt(ev.reference.fid)})`, `KID ${fmt(ev.kid!)} (real vs real ${fmt(ev.reference.kid)})`);
+    const labelFree = ev.upright ? ' on a label-free rotation net: a coarse check, see the report' : '';
+    parts.push(`FID ${fmt(ev.fid)} (real vs real ${fmt(ev.reference.fid)}${labelFree})`, `KID ${fmt(ev.kid!)} (real vs real ${fmt(ev.reference.kid)})`);
   }
   if (ev.kl_estimate !== undefined) parts.push(`KL estimate ${ev.kl_estimate.toFixed(3)}`);
   if (ev.chi2_estimate !== undefined) parts.push(`χ² estimate ${ev.chi2_estimate.toFixed(3)}`);
@@ -43,12 +54,21 @@ export function describeImageEvaluation(ev: ImageEvaluation): string {
   return parts.join(', ');
 }
 
-export async function writeImageRunReport(dir: string, dataset: ImageDataset, opts: { n?: number; seed?: number } = {}): Promise<ImageReportResult> {
+export interface ImageReportOptions {
+  n?: number;
+  seed?: number;
+  /** Train a user folder's feature net when it is not cached (default true). */
+  trainFeatures?: boolean;
+  /** Progress lines (feature net training). */
+  log?(line: string): void;
+}
+
+export async function writeImageRunReport(dir: string, dataset: ImageDataset, opts: ImageReportOptions = {}): Promise<ImageReportResult> {
   const paths = runPaths(dir);
   const figDir = path.join(dir, 'figures');
   ensureDir(figDir);
   const { stored, model, checkpoint } = loadRun(dir);
-  const loaded = await tryLoadFeatureNet(dataset);
+  const loaded = await tryLoadFeatureNet(dataset, { train: opts.trainFeatures, log: opts.log });
   const features = loaded.features;
   const cfg = stored.config;
   const seed = opts.seed ?? cfg.seed + 101;
@@ -101,13 +121,20 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
     ];
     const rows: [string, string | number][] = [];
     if (evaluation.fid !== undefined && evaluation.reference) {
-      rows.push([`FID (our ${dataset.name} features, n = ${evaluation.n})`, `${fmt(evaluation.fid)}  (real vs real: ${fmt(evaluation.reference.fid)})`]);
+      const net =
+        features?.meta.task === 'rotation'
+          ? `the rotation net trained on ${dataset.name}; label-free: it tells generated from real images but measured unreliable for ranking models (a prior scored better than a trained run); class sub-folders give a classifier's FID`
+          : `our ${dataset.name} features`;
+      rows.push([`FID (${net}, n = ${evaluation.n})`, `${fmt(evaluation.fid)}  (real vs real: ${fmt(evaluation.reference.fid)})`]);
       rows.push(['KID', `${fmt(evaluation.kid!)} ± ${fmt(evaluation.kid_std!)}  (real vs real: ${fmt(evaluation.reference.kid)})`]);
     }
     if (evaluation.classes) {
       const names = evaluation.classes.names ?? evaluation.classes.fractions.map((_, i) => String(i));
       rows.push(['samples per class', evaluation.classes.fractions.map((f, i) => `${names[i]}: ${(100 * f).toFixed(1)}%`).join(' · ')]);
       rows.push(['mean max class probability', fmt(evaluation.classes.mean_max_prob)]);
+    }
+    if (evaluation.upright) {
+      rows.push(['judged upright by the rotation net', `${fmtShare(evaluation.upright.samples)} of samples  (real images: ${fmtShare(evaluation.upright.real)})`]);
     }
     if (evaluation.kl_estimate !== undefined) rows.push(['KL(q‖p) estimate (mean log r)', fmt(evaluation.kl_estimate)]);
     if (evaluation.chi2_estimate !== undefined) rows.push(['χ²(q‖p) estimate (mean r − 1)', fmt(evaluation.chi2_estimate)]);

@@ -35,6 +35,8 @@ function writeImages(dir: string, n: number, size: number, gray: boolean, seed: 
 }
 
 const root = tempDir('image-cli');
+// the report trains a folder's feature net when none is cached: keep it out of ~/.cache
+process.env.DGGF_CACHE = path.join(root, 'cache');
 const rgb = path.join(root, 'rgb');
 writeImages(rgb, 30, 8, false, 1);
 const cfg = path.join(root, 'tiny.json');
@@ -66,7 +68,14 @@ test('train on an image folder: grid previews, report with a grid and a flow GIF
   const stored = JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8'));
   assert.deepEqual(stored.derived.image, { height: 8, width: 8, channels: 3 });
   assert.equal(stored.config.sampleExtraSteps, 2);
-  assert.match(fs.readFileSync(path.join(run, 'report.html'), 'utf8'), /flow\.gif/);
+  const report = fs.readFileSync(path.join(run, 'report.html'), 'utf8');
+  assert.match(report, /flow\.gif/);
+  // no labels: the report trained the folder's rotation feature net, with progress, and shows FID/KID on it
+  assert.match(trained.stderr, /features: no feature net for .* training one for FID\/KID \(no labels: a net that tells which of 4 rotations/);
+  assert.match(trained.stderr, /features: held-out accuracy/);
+  assert.match(report, /FID \(the rotation net trained on [^)]*rgb, n = 13\)/);
+  assert.match(report, /judged upright by the rotation net/);
+  assert.match(trained.stdout, /^FID [\d.]+ \(real vs real [\d.-]+\), KID/m);
 });
 
 test('sample on an image run: n PNGs of the image size, grid.png, a GIF and the KL curve', () => {

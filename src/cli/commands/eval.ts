@@ -1,7 +1,8 @@
 /**
  * `dggf eval`: sample-quality metrics of a run against a dataset, as one JSON object.
  * Points: MMD, energy distance, sliced W1 (next to data vs data). Images: FID and KID on our
- * feature net for the dataset (next to real vs real), class spread, KL/χ² estimate.
+ * feature net for the dataset (next to real vs real; for a user's folder trained here when not
+ * cached), class spread (or, for a folder without labels, the share judged upright), KL/χ² estimate.
  */
 import { initEngine } from '../../engine/index.js';
 import { isImageDataset, resolveDataset } from '../../data/index.js';
@@ -12,7 +13,7 @@ import { MAX_EVAL_POINTS } from '../../data/limits.js';
 import { readStoredRun } from '../../train/run-folder.js';
 import { evaluateModel } from '../../report/evaluate-run.js';
 import { evaluateImageModel } from '../../report/evaluate-images.js';
-import { loadFeatureNet } from '../../eval/features.js';
+import { datasetFeatureNet } from '../../eval/dataset-features.js';
 import { EXIT, UsageError } from '../errors.js';
 
 /** Default sample count: 2000 points, 1000 images (each image is a whole flow of a conv net). */
@@ -29,7 +30,8 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
     if (2 * n > dataset.train.count) {
       throw new UsageError(`--n ${n}: ${dataset.name} has ${dataset.train.count} training images, at most ${Math.floor(dataset.train.count / 2)} allowed (two disjoint real sets of n)`);
     }
-    const features = await loadFeatureNet(dataset.name, { image: dataset.image });
+    // a user's folder: its feature net is trained here when not cached (progress on stderr)
+    const features = await datasetFeatureNet(dataset, { log: (line) => process.stderr.write(line) });
     const { model, checkpoint } = loadRunSayingSkips(o.run);
     try {
       const { evaluation } = await evaluateImageModel(model, dataset, features, { n, seed: o.seed, steps: o.flowSteps });

@@ -1,11 +1,13 @@
 /**
  * `dggf features train`: train the feature network of an image dataset (the classifier whose
- * penultimate features FID/KID use, and the guidance classifier p(y|x)) and store it in the
- * cache. Progress lines go to stderr; the held-out accuracy and the folder to stdout.
+ * penultimate features FID/KID use, and the guidance classifier p(y|x); for a folder without
+ * labels a net that tells which of 4 rotations was applied) and store it in the cache.
+ * Progress lines go to stderr; the held-out accuracy and the folder to stdout.
  */
 import { initEngine } from '../../engine/index.js';
 import { resolveImageDataset } from '../../data/images/index.js';
-import { DEFAULT_FEATURE_STEPS, trainFeatureNet } from '../../eval/features.js';
+import { defaultFeatureTask, plannedFeatureSteps, trainFeatureNet } from '../../eval/features.js';
+import { featureTaskText } from '../../eval/dataset-features.js';
 import { classifierAccuracyLine, classifierProgressLine } from '../progress.js';
 import { EXIT, UsageError } from '../errors.js';
 
@@ -24,12 +26,13 @@ export async function featuresTrainCommand(o: FeaturesTrainOptions, stream: Node
   if (!dataset) {
     throw new UsageError(`--data '${o.data}' is not an image dataset, expected mnist, fashion-mnist, emoji or a folder of images`);
   }
-  const steps = o.steps ?? DEFAULT_FEATURE_STEPS;
+  const task = defaultFeatureTask(dataset);
+  const steps = o.steps ?? plannedFeatureSteps(dataset, task);
   const { height, width, channels } = dataset.image;
   const tests = dataset.test ? `${dataset.test.count} test` : 'no test split (every 10th training image held out)';
   stream.write(
     `features: ${dataset.name}: ${dataset.train.count} training images of ${height}×${width}×${channels}, ${tests}; ` +
-      `${steps} steps of batch 128 on ${backend}\n`,
+      `${featureTaskText(dataset)}; ${steps} steps of batch 128 on ${backend}\n`,
   );
   for (const note of dataset.notes) stream.write(`features: note: ${note}\n`);
   const net = await trainFeatureNet(dataset, {

@@ -166,7 +166,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     process.stdout.write(fs.existsSync(file) ? `report: ${path.resolve(file)} (already written; --report writes it again)\n` : `report: none yet; --report writes it\n`);
   }
   if (report && image) {
-    const rep = await writeImageRunReport(o.out, image);
+    const rep = await writeImageRunReport(o.out, image, { log: (line) => process.stderr.write(line) });
     process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
   } else if (report) {
     const rep = await writeRunReport(o.out, dataset);

@@ -66,6 +66,9 @@ export function listImageFiles(dir: string): string[] {
           isDir = st.isDirectory();
           isFile = st.isFile();
         } catch {
+          // a broken link named like an image is kept, so that reading it fails naming the file
+          // (a dangling link is an image the user expects to be used, not one to drop silently)
+          if (isImageName(e.name)) out.push(r);
           continue;
         }
       }
