@@ -165,8 +165,15 @@ test('config: --prior-data records prior data, no normalisation; conflicting --p
   assert.equal(tr.prior, 'data');
   assert.equal(tr.loss, 'lr');
   assert.equal(tr.divergence, 'kl');
-  assert.ok(tr.flowSteps >= 10 && tr.flowSteps <= 20);
-  assert.equal(tr.sampleExtraSteps, TRANSLATION_EXTRA_STEPS);
+  // a short training flow; the CPU translation presets keep the κ eval:translate measured (0)
+  assert.ok(tr.flowSteps >= 5 && tr.flowSteps <= 20);
+  assert.equal(tr.sampleExtraSteps, 0);
+  const om = resolveConfig({ preset: 'openmoji-translate-cpu', overrides: {}, defaults: {} }).config;
+  assert.equal(om.data, 'openmoji-color');
+  assert.equal(om.priorData, 'openmoji-black');
+  assert.equal(om.prior, 'data');
+  // any other image preset given --prior-data translates with the authors' K + 10
+  assert.equal(resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'emoji-twitter', priorData: 'emoji-google' }, defaults: {} }).config.sampleExtraSteps, TRANSLATION_EXTRA_STEPS);
   assert.equal(TRANSLATION_EXTRA_STEPS, 10, "the authors' K + 10");
   // the authors' cat2dog setting: resnetshallow with self-attention and spectral norm, 40k iterations, lr ×0.1 at 20k and 30k
   const paper = resolveConfig({ preset: 'paper-translate-64', overrides: {}, defaults: {} }).config;
@@ -403,6 +410,16 @@ test('a run whose source images are gone: a clear error naming config.json and t
     assert.equal(h.code, 2, h.stderr);
     assert.match(h.stderr, /the data prior's source images \(priorData '.*A'\) cannot be loaded/);
     assert.ok(!fs.existsSync(path.join(root, 'tr-gone-held')));
+    // generating (sample) from a translation run flows the source's images: without them, one
+    // line naming the source, exit 2, nothing written and the run folder unchanged
+    const before = snapshot(run);
+    const s = cli(['sample', '--run', run, '--n', '4', '--out', path.join(root, 'sample-gone')]);
+    assert.equal(s.code, 2, s.stderr);
+    assert.match(s.stderr, /priorData '.*A'/);
+    assert.equal(s.stderr.trim().split('\n').filter((l) => l.startsWith('dggf:')).length, 1, s.stderr);
+    assert.ok(!/\n\s+at /.test(s.stderr), `no stack trace: ${s.stderr}`);
+    assert.ok(!fs.existsSync(path.join(root, 'sample-gone')));
+    assert.deepEqual(snapshot(run), before);
   } finally {
     fs.renameSync(moved, source);
   }
