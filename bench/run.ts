@@ -4,17 +4,23 @@
  * run; prints ours, the reference and the ratio, and writes bench/RESULTS.md (one section per
  * workload, replaced by each run of that workload).
  *
- *   npm run bench [-- --only paper-toy,cnn,memory --iterations 5 --warmup 1 --engine ort|tfjs
+ *   npm run bench [-- --only paper-toy,cnn,authors-paper-32,memory --iterations 5 --warmup 1 --rounds 1 --engine ort|tfjs
  *                    --backend wasm --threads N --no-torch --batch 64 --no-write]
  *
  * Workloads (`--only` takes a comma list; default all):
  * - `paper-toy`: one training iteration of the paper-toy preset (and our `toy` preset);
  * - `cnn-mnist-cpu`, `cnn-paper-32` (`cnn` = both): one flow step and one train step, batch 64,
- *   of the mnist-cpu CNN and the paper-32 ResNet. paper-32 is big (ResNet 128/256 channels at
+ *   of the mnist-cpu CNN and our pre-activation ResNet of paper-32's size (PREACT_RESNETS[32],
+ *   the net of the PyTorch reference; the preset itself now has the authors'). It is big (128/256 channels at
  *   32×32: seconds per step on 2 cores), so it runs at most 3 repeats after at most 1 warm-up
  *   whatever `--iterations`/`--warmup` say. On the tfjs engine its batch of 64 does not fit the
  *   wasm backend's 4 GiB heap (the backend aborts, and is unusable after that: it runs last);
  *   `--batch N` times both engines at another batch (CNN workloads only; the heading says which);
+ * - `authors-paper-32`: the same two steps of the `paper-32` preset as it stands: the authors'
+ *   ResNet32x32 with spectral norm (AUTHORS_NETS.resnet32, bench/torch_reference.py's
+ *   AuthorsResNet), same repeats;
+ * - `--rounds N` (CNN workloads): N alternating rounds of ours then PyTorch (each the repeats
+ *   above); the table has the median over rounds, and each round's figures are listed;
  * - `memory`: 1,000 `mnist-cpu` training iterations, resident memory, tensors and sessions
  *   along the way (no growth expected).
  *
@@ -33,6 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { engineInfo, fusedKernelsEnabled, initEngine, tf } from '../src/engine/index.js';
 import type { ImageShape } from '../src/data/index.js';
 import type { RunConfigInput } from '../src/config/schema.js';
+import { PREACT_RESNETS } from '../src/config/presets.js';
 
 import { args, opt, runScript } from './args.js';
 import { replaceSection } from './results-file.js';
@@ -50,9 +57,11 @@ const WRITE = !args.includes('--no-write');
 const CNN_BATCH = Number(opt('batch', '64'));
 
 /** Workloads, and the `--only` names that select them. */
-const WORKLOADS = ['paper-toy', 'cnn-mnist-cpu', 'cnn-paper-32', 'memory'] as const;
+const WORKLOADS = ['paper-toy', 'cnn-mnist-cpu', 'cnn-paper-32', 'authors-paper-32', 'memory'] as const;
 type WorkloadName = (typeof WORKLOADS)[number];
-const GROUPS: Record<string, WorkloadName[]> = { toy: ['paper-toy'], cnn: ['cnn-mnist-cpu', 'cnn-paper-32'] };
+const GROUPS: Record<string, WorkloadName[]> = { toy: ['paper-toy'], cnn: ['cnn-mnist-cpu', 'cnn-paper-32', 'authors-paper-32'] };
+/** Alternating rounds of ours and PyTorch in the CNN workloads. */
+const ROUNDS = Number(opt('rounds', '1'));
 function selectedWorkloads(): Set<WorkloadName> {
   const only = opt('only', '');
   if (only === '') return new Set(WORKLOADS);
@@ -173,7 +182,21 @@ async function paperToy(env: Env): Promise<void> {
 }
 
 /** The CNN workloads: a preset's net on a batch (`--batch`, default 64) of random images of its shape. */
-const CNN: Record<'cnn-mnist-cpu' | 'cnn-paper-32', { preset: string; image: ImageShape; net: string; repeats: number; warmup: number; flowSteps: number }> = {
+type CnnWorkload = 'cnn-mnist-cpu' | 'cnn-paper-32' | 'authors-paper-32';
+const CNN: Record<
+  CnnWorkload,
+  {
+    preset: string;
+    /** Heading of its RESULTS.md section (default: the preset). */
+    title?: string;
+    image: ImageShape;
+    net: string;
+    netConfig?: RunConfigInput['net'];
+    repeats: number;
+    warmup: number;
+    flowSteps: number;
+  }
+> = {
   'cnn-mnist-cpu': {
     preset: 'mnist-cpu',
     image: { height: 28, width: 28, channels: 1 },
@@ -187,11 +210,28 @@ const CNN: Record<'cnn-mnist-cpu' | 'cnn-paper-32', { preset: string; image: Ima
     preset: 'paper-32',
     image: { height: 32, width: 32, channels: 3 },
     net: 'ResNet stem 128, 3 × 128 + 3 × (256↓, 256, 256), 32×32×3, LSIF-χ²',
+    // our pre-activation ResNet, as bench/torch_reference.py's ConvResNet (the preset now has the authors' net)
+    netConfig: PREACT_RESNETS[32],
     // seconds per step on 2 cores: fewer repeats, and flows of 4 steps (the preset's K is 100)
     repeats: Math.min(ITER, 3),
     warmup: Math.min(WARMUP, 1),
     flowSteps: 4,
   },
+  'authors-paper-32': {
+    preset: 'paper-32',
+    title: "paper-32 with the authors' net",
+    image: { height: 32, width: 32, channels: 3 },
+    net: "the authors' ResNet32x32: BasicBlocks, stem 128, 128 ×3, 3 × 256 ×3 (stride 2 first), spectral norm, 32×32×3, LSIF-χ²",
+    repeats: Math.min(ITER, 3),
+    warmup: Math.min(WARMUP, 1),
+    flowSteps: 4,
+  },
+};
+
+const median = (xs: number[]): number => {
+  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 /**
@@ -203,38 +243,97 @@ const CNN: Record<'cnn-mnist-cpu' | 'cnn-paper-32', { preset: string; image: Ima
  * gradient norm read-back, Adam, EMA). The prior is overridden to N(0, I) (the reference draws
  * randn; the data-gaussian prior's sampling is not what is compared).
  */
-async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Promise<void> {
+async function cnnWorkload(env: Env, name: CnnWorkload): Promise<void> {
   const { info, machine, date } = env;
   const w = CNN[name];
   const ds = syntheticImages(`synthetic-${w.preset}`, w.image);
   const batch = CNN_BATCH;
   const load = os.loadavg()[0].toFixed(1);
   console.log(`${name}: ${w.net}; batch ${batch}; median of ${w.repeats} after ${w.warmup} warm-up …`);
-  let ours: Timing | { error: string };
-  try {
-    const overrides: RunConfigInput = { data: ds.name, flowSteps: 1, prior: 'gaussian', batch };
-    ours = await oursIteration(w.preset, { ds, overrides, repeats: w.repeats, warmup: w.warmup, stepsPerFlow: w.flowSteps - 1 });
-  } catch (e) {
-    const msg = (e as Error).message.split('\n')[0];
-    // the wasm backend aborts (no JS exception to recover from) when malloc fails in its 4 GiB heap
-    ours = {
-      error: msg.startsWith('Aborted(')
-        ? `the ${info.backend} backend aborted (wasm 'Aborted()'), out of memory: batch ${batch} does not fit its 4 GiB heap`
-        : msg.slice(0, 160),
-    };
+  const overrides: RunConfigInput = { data: ds.name, flowSteps: 1, prior: 'gaussian', batch, ...(w.netConfig ? { net: w.netConfig } : {}) };
+  // `--rounds`: ours then PyTorch, alternately, so both see the same stretch of a shared machine's load
+  const oursRounds: (Timing & { cpu_s: number })[] = [];
+  const refRounds: TorchResult[] = [];
+  let failed: string | undefined;
+  for (let round = 1; round <= ROUNDS && !failed; round++) {
+    if (ROUNDS > 1) console.log(`  round ${round} of ${ROUNDS} (load average ${os.loadavg()[0].toFixed(1)})`);
+    try {
+      const cpu0 = process.cpuUsage();
+      const t = await oursIteration(w.preset, { ds, overrides, repeats: w.repeats, warmup: w.warmup, stepsPerFlow: w.flowSteps - 1 });
+      const cpu = process.cpuUsage(cpu0);
+      oursRounds.push({ ...t, cpu_s: (cpu.user + cpu.system) / 1e6 });
+      console.log(
+        `  ours: flow step ${fmt(t.flow_step_ms_median)} ms (in a ${w.flowSteps}-step flow; a 1-step flow ${fmt(t.flow_ms_median)} ms), train step ${fmt(t.train_ms_median)} ms (Trainer.step with K = 1: ${fmt(t.median_ms)} ms); ` +
+          `CPU: flow step ${fmt(t.flow_step_cpu_ms_median)} ms, train step ${fmt(t.train_cpu_ms_median)} ms; peak memory ${mib(t.peak_rss_mib)}; ${oursRounds.at(-1)!.cpu_s.toFixed(0)} CPU s for the round`,
+      );
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      // the wasm backend aborts (no JS exception to recover from) when malloc fails in its 4 GiB heap
+      failed = msg.startsWith('Aborted(') ? `the ${info.backend} backend aborted (wasm 'Aborted()'), out of memory: batch ${batch} does not fit its 4 GiB heap` : msg.slice(0, 160);
+      console.log(`  ours: failed (${failed})`);
+    }
+    if (!WITH_TORCH) continue;
+    const r = torchReference(name, 1, w.repeats, w.warmup, batch);
+    refRounds.push(r);
+    if (r.error) {
+      console.log(`  PyTorch: unavailable (${r.error})`);
+      break;
+    }
+    const t = oursRounds.at(-1);
+    console.log(
+      `  PyTorch (torch ${r.torch}, ${r.threads} thread, OpenBLAS ${r.blas_threads}): flow step ${fmt(r.flow_ms_median)} ms, train step ${fmt(r.train_ms_median)} ms; ` +
+        `CPU: flow step ${fmt(r.flow_cpu_ms_median)} ms, train step ${fmt(r.train_cpu_ms_median)} ms; peak memory ${mib(r.max_rss_mib)}`,
+    );
+    console.log(`  ratio ours/PyTorch: flow step ${ratio(t?.flow_step_ms_median, r.flow_ms_median)}, train step ${ratio(t?.train_ms_median, r.train_ms_median)}`);
   }
+  const pick = <R,>(rs: R[], key: keyof R): number => median(rs.map((r) => r[key] as number));
+  const ours: Timing | { error: string } = failed
+    ? { error: failed }
+    : {
+        median_ms: pick(oursRounds, 'median_ms'),
+        ms: oursRounds.flatMap((t) => t.ms),
+        flow_ms_median: pick(oursRounds, 'flow_ms_median'),
+        train_ms_median: pick(oursRounds, 'train_ms_median'),
+        flow_step_ms_median: pick(oursRounds, 'flow_step_ms_median'),
+        peak_rss_mib: Math.max(...oursRounds.map((t) => t.peak_rss_mib ?? NaN)),
+        flow_step_cpu_ms_median: pick(oursRounds, 'flow_step_cpu_ms_median'),
+        train_cpu_ms_median: pick(oursRounds, 'train_cpu_ms_median'),
+      };
   const o = 'error' in ours ? undefined : ours;
-  if (o) console.log(`  ours: flow step ${fmt(o.flow_step_ms_median)} ms (in a ${w.flowSteps}-step flow; a 1-step flow ${fmt(o.flow_ms_median)} ms), train step ${fmt(o.train_ms_median)} ms (Trainer.step with K = 1: ${fmt(o.median_ms)} ms); peak memory ${mib(o.peak_rss_mib)}`);
-  else console.log(`  ours: failed (${(ours as { error: string }).error})`);
-  const ref: TorchResult | undefined = WITH_TORCH ? torchReference(name, 1, w.repeats, w.warmup, batch) : undefined;
-  if (ref?.error) console.log(`  PyTorch: unavailable (${ref.error})`);
-  else if (ref) {
-    console.log(`  PyTorch (torch ${ref.torch}, ${ref.threads} thread, OpenBLAS ${ref.blas_threads}): flow step ${fmt(ref.flow_ms_median)} ms, train step ${fmt(ref.train_ms_median)} ms; peak memory ${mib(ref.max_rss_mib)}`);
-    console.log(`  ratio ours/PyTorch: flow step ${ratio(o?.flow_step_ms_median, ref.flow_ms_median)}, train step ${ratio(o?.train_ms_median, ref.train_ms_median)}`);
-  }
+  const refLast = refRounds.at(-1);
+  const ref: TorchResult | undefined =
+    refLast && !refLast.error
+      ? {
+          ...refLast,
+          median_ms: pick(refRounds, 'median_ms'),
+          flow_ms_median: pick(refRounds, 'flow_ms_median'),
+          train_ms_median: pick(refRounds, 'train_ms_median'),
+          max_rss_mib: Math.max(...refRounds.map((r) => r.max_rss_mib ?? NaN)),
+          flow_cpu_ms_median: pick(refRounds, 'flow_cpu_ms_median'),
+          train_cpu_ms_median: pick(refRounds, 'train_cpu_ms_median'),
+        }
+      : refLast;
+  const roundLines =
+    ROUNDS > 1 && o
+      ? [
+          '',
+          `Each round (ours, then PyTorch; flow step / train step in ms${refRounds.length ? ', ours/PyTorch' : ''}; our process's CPU seconds for its round of ${w.warmup} + ${w.repeats} iterations):`,
+          '',
+          ...oursRounds.map((t, i) => {
+            const r = refRounds[i];
+            const theirs =
+              r && !r.error
+                ? `; PyTorch ${fmt(r.flow_ms_median)} / ${fmt(r.train_ms_median)} (CPU ${fmt(r.flow_cpu_ms_median)} / ${fmt(r.train_cpu_ms_median)}); ` +
+                  `ratio ${ratio(t.flow_step_ms_median, r.flow_ms_median)} / ${ratio(t.train_ms_median, r.train_ms_median)} (CPU ${ratio(t.flow_step_cpu_ms_median, r.flow_cpu_ms_median)} / ${ratio(t.train_cpu_ms_median, r.train_cpu_ms_median)})`
+                : '';
+            return `- round ${i + 1}: ours ${fmt(t.flow_step_ms_median)} / ${fmt(t.train_ms_median)} (CPU ${fmt(t.flow_step_cpu_ms_median)} / ${fmt(t.train_cpu_ms_median)}; ${t.cpu_s.toFixed(0)} CPU s for the round)${theirs}`;
+          }),
+        ]
+      : [];
   const refOk = ref && !ref.error ? ref : undefined;
   const both = (flow?: number, train?: number): number | undefined => (flow !== undefined && train !== undefined ? flow + train : undefined);
-  const row = (step: string, a?: number, b?: number): string => `| ${step} | ${o ? fmt(a) : 'fails'} | ${refOk ? fmt(b) : '—'} | ${ratio(a, b)} |`;
+  const row = (step: string, a?: number, b?: number, ca?: number, cb?: number): string =>
+    `| ${step} | ${o ? fmt(a) : 'fails'} | ${refOk ? fmt(b) : '—'} | ${ratio(a, b)} | ${o ? fmt(ca) : 'fails'} | ${refOk ? fmt(cb) : '—'} | ${ratio(ca, cb)} |`;
   const refNote = !WITH_TORCH
     ? 'PyTorch reference not run (`--no-torch`).'
     : refOk
@@ -245,11 +344,11 @@ async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Pr
       ? ` ${info.backend} backend${info.simd ? ' (SIMD)' : ''}, ${info.backend === 'wasm' ? `${info.wasmThreads ?? 1} wasm thread` : '1 thread'} (flows split by particle over the flow threads: conv nets from 2 noise chunks of 16 up; a conv net's train step in 2 gradient blocks, one per thread).`
       : '';
   const section = [
-    `## CNN steps: ${w.preset} (${w.net}, batch ${batch}) — ${date}`,
+    `## CNN steps: ${w.title ?? w.preset} (${w.net}, batch ${batch}) — ${date}`,
     '',
     `Machine: ${machine}, load average ${load} at the start (shared machines make these noisy); Node ${process.version}. ` +
       `${engineNote(info)}${tfjsNote} ${refNote}`,
-    `Median of ${w.repeats} after ${w.warmup} warm-up, both engines in the same \`npm run bench\` run` +
+    `Median of ${w.repeats} after ${w.warmup} warm-up${ROUNDS > 1 ? `, then the median over ${ROUNDS} alternating rounds` : ''}, both engines in the same \`npm run bench\` run` +
       `${w.repeats < ITER ? ' (fewer repeats: this net is big)' : ''}. Ratio = ours / reference (lower is better for us).`,
     `Flow step: one Euler–Maruyama step x ← x − η∇ₓf′(net(x)) + νξ on ${batch} images (∇ w.r.t. x only); ours is a ${w.flowSteps}-step`,
     `flow with new weights divided by ${w.flowSteps}, so it holds a ${w.flowSteps}th of building the session for those weights (a 1-step flow:`,
@@ -257,16 +356,25 @@ async function cnnWorkload(env: Env, name: 'cnn-mnist-cpu' | 'cnn-paper-32'): Pr
     'Trainer.step() with K = 1 minus a 1-step flow (so it also holds the prior/data draws and the loss/gradient-norm read-back).',
     ...(o ? [] : ['', `Ours failed: ${(ours as { error: string }).error}`]),
     '',
-    '| step | dggf ms | PyTorch ms | ours/ref |',
-    '|---|---|---|---|',
-    row('flow step', o?.flow_step_ms_median, refOk?.flow_ms_median),
-    row('train step', o?.train_ms_median, refOk?.train_ms_median),
-    row('flow + train step', both(o?.flow_step_ms_median, o?.train_ms_median), both(refOk?.flow_ms_median, refOk?.train_ms_median)),
+    'CPU: process CPU time (all threads) of the same steps, robust to other processes on a shared machine.',
+    '',
+    '| step | dggf ms | PyTorch ms | ours/ref | dggf CPU ms | PyTorch CPU ms | CPU ours/ref |',
+    '|---|---|---|---|---|---|---|',
+    row('flow step', o?.flow_step_ms_median, refOk?.flow_ms_median, o?.flow_step_cpu_ms_median, refOk?.flow_cpu_ms_median),
+    row('train step', o?.train_ms_median, refOk?.train_ms_median, o?.train_cpu_ms_median, refOk?.train_cpu_ms_median),
+    row(
+      'flow + train step',
+      both(o?.flow_step_ms_median, o?.train_ms_median),
+      both(refOk?.flow_ms_median, refOk?.train_ms_median),
+      both(o?.flow_step_cpu_ms_median, o?.train_cpu_ms_median),
+      both(refOk?.flow_cpu_ms_median, refOk?.train_cpu_ms_median),
+    ),
+    ...roundLines,
     '',
     `Peak memory: ours ${o ? mib(o.peak_rss_mib) : '—'} (largest resident set of our process after a step of this workload), PyTorch ${refOk ? mib(refOk.max_rss_mib) : '—'} (its process).`,
     '',
   ].join('\n');
-  writeSection(`## CNN steps: ${w.preset} `, section);
+  writeSection(`## CNN steps: ${w.title ?? w.preset} (`, section);
 }
 
 /**
@@ -312,6 +420,7 @@ async function memoryWorkload(env: Env): Promise<void> {
 async function main(): Promise<void> {
   const selected = selectedWorkloads();
   if (!Number.isInteger(CNN_BATCH) || CNN_BATCH < 1) throw new Error(`--batch: expected a positive integer, got '${opt('batch', '')}'`);
+  if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds: expected a positive integer, got '${opt('rounds', '')}'`);
   await initEngine(BACKEND, { threads: THREADS, engine: ENGINE });
   const info = await engineInfo();
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
@@ -322,6 +431,7 @@ async function main(): Promise<void> {
   if (selected.has('cnn-mnist-cpu')) await cnnWorkload(env, 'cnn-mnist-cpu');
   if (selected.has('memory')) await memoryWorkload(env);
   // last: on the tfjs engine a batch that does not fit the wasm heap leaves the backend unusable
+  if (selected.has('authors-paper-32')) await cnnWorkload(env, 'authors-paper-32');
   if (selected.has('cnn-paper-32')) await cnnWorkload(env, 'cnn-paper-32');
 }
 

@@ -47,6 +47,11 @@ export interface Timing {
   flow_step_ms_median?: number;
   /** The largest resident set size seen after a step (MiB). */
   peak_rss_mib?: number;
+  /** Process CPU time (all threads) of the same medians: iteration, 1-step flow, train step, flow step. */
+  cpu_ms_median?: number;
+  flow_cpu_ms_median?: number;
+  train_cpu_ms_median?: number;
+  flow_step_cpu_ms_median?: number;
 }
 
 /**
@@ -63,30 +68,47 @@ export async function timeIterations(
   const ms: number[] = [];
   const flowMs: number[] = [];
   const stepMs: number[] = [];
+  const cpuMs: number[] = [];
+  const flowCpuMs: number[] = [];
+  const stepCpuMs: number[] = [];
   let peak = 0;
   const rng = new Rng(1);
+  const cpuNow = (): number => {
+    const c = process.cpuUsage();
+    return (c.user + c.system) / 1000;
+  };
+  let flowCpu = 0;
   const flowAlone = async (steps: number): Promise<number> => {
     const x0 = tf.tensor2d(rng.normalArray(config.batch * ds.dim), [config.batch, ds.dim]);
     const t0 = performance.now();
+    const c0 = cpuNow();
     const r = await runFlow(x0, [tr.model.ratioTerm(true)], { steps, eta: config.eta, noise: config.noise }, flowNoise(rng.nextU32(), tr.derived));
     await r.x.data();
     const t = performance.now() - t0;
+    flowCpu = cpuNow() - c0;
     tf.dispose([x0, r.x]);
     return t;
   };
   for (let i = 0; i < warmup + repeats; i++) {
     const t0 = performance.now();
+    const c0 = cpuNow();
     await tr.step();
     const t1 = performance.now();
+    const stepCpu = cpuNow() - c0;
     // the flow alone, same size, new weights, for the split; then K more steps with the same
     // weights: (1 + K) steps of one flow, session included
     const flow = await flowAlone(config.flowSteps);
+    const oneFlowCpu = flowCpu;
     const perStep = stepsPerFlow ? (flow + (await flowAlone(stepsPerFlow))) / (config.flowSteps + stepsPerFlow) : undefined;
+    const perStepCpu = stepsPerFlow ? (oneFlowCpu + flowCpu) / (config.flowSteps + stepsPerFlow) : undefined;
     peak = Math.max(peak, process.memoryUsage().rss);
     if (i >= warmup) {
       ms.push(t1 - t0);
       flowMs.push(flow);
       if (perStep !== undefined) stepMs.push(perStep);
+      cpuMs.push(stepCpu);
+      flowCpuMs.push(oneFlowCpu);
+      if (perStepCpu !== undefined) stepCpuMs.push(perStepCpu);
     }
   }
   tr.dispose();
@@ -99,5 +121,9 @@ export async function timeIterations(
     train_ms_median: Math.max(0, it - flow),
     ...(stepMs.length ? { flow_step_ms_median: median(stepMs) } : {}),
     peak_rss_mib: peak / 2 ** 20,
+    cpu_ms_median: median(cpuMs),
+    flow_cpu_ms_median: median(flowCpuMs),
+    train_cpu_ms_median: Math.max(0, median(cpuMs) - median(flowCpuMs)),
+    ...(stepCpuMs.length ? { flow_step_cpu_ms_median: median(stepCpuMs) } : {}),
   };
 }

@@ -4,8 +4,9 @@
 Replicates clear-nus/fdrl `train_toy_datasets.py` + `src/model_utils.py`
 (Pearson chi^2 / LSIF density-ratio MLP, K-step particle flow, Adam + EMA)
 so `npm run bench` can time it side by side with the TypeScript engine.
-Workloads `cnn-mnist-cpu` and `cnn-paper-32` time one flow step and one
-train step of our conv ratio nets (src/nets/conv.ts) on 64 images.
+Workloads `cnn-mnist-cpu`, `cnn-paper-32` and `authors-paper-32` time one
+flow step and one train step of our conv ratio nets (src/nets/conv.ts) and
+the authors' (src/nets/basic-resnet.ts) on 64 images.
 
 Needs only torch + the standard library. Run it with Debian's interpreter:
 
@@ -211,13 +212,17 @@ class PaperToy:
         x_de = self.sample_data(n)
         x_nu = torch.randn(n, 2)
         t1 = time.perf_counter()
+        c1 = time.process_time()
         x_nu = self.flow(x_nu)
         flow_ms = ms_since(t1)
+        flow_cpu_ms = (time.process_time() - c1) * 1000.0
         t2 = time.perf_counter()
+        c2 = time.process_time()
         loss = self.train_step(x_de, x_nu)
         train_ms = ms_since(t2)
         return {"ms": ms_since(t0), "cpu_ms": (time.process_time() - c0) * 1000.0,
-                "flow_ms": flow_ms, "train_ms": train_ms, "loss": loss}
+                "flow_ms": flow_ms, "train_ms": train_ms, "loss": loss,
+                "flow_cpu_ms": flow_cpu_ms, "train_cpu_ms": (time.process_time() - c2) * 1000.0}
 
 
 # --------------------------------------------------------------------------
@@ -313,6 +318,48 @@ class ConvResNet(nn.Module):
         return self.dense(self.act(h).mean(dim=(2, 3)))
 
 
+class PostActBlock(nn.Module):
+    """The authors' BasicBlock (clear-nus/fdrl src/models.py), as our
+    `basic-resnet` has it: conv3x3 (stride s, pad 1, no bias) -> act ->
+    conv3x3 (pad 1, no bias) -> + shortcut -> act; the shortcut is a 1x1 conv
+    (stride s, no bias) when the stride or the width changes. `sn` wraps every
+    conv in PyTorch's spectral_norm, as their `spectral_norm: true`."""
+
+    def __init__(self, cin, cout, stride, act, sn):
+        super().__init__()
+        self.conv1 = sn(nn.Conv2d(cin, cout, 3, stride, 1, bias=False))
+        self.conv2 = sn(nn.Conv2d(cout, cout, 3, 1, 1, bias=False))
+        self.skip = sn(nn.Conv2d(cin, cout, 1, stride, bias=False)) if stride != 1 or cin != cout else None
+        self.act = act
+
+    def forward(self, h):
+        r = self.conv2(self.act(self.conv1(h)))
+        return self.act(r + (self.skip(h) if self.skip is not None else h))
+
+
+class AuthorsResNet(nn.Module):
+    """The authors' ResNet32x32 family (`basic-resnet`): conv3x3 stem (no
+    bias) -> act, stages of post-activation blocks (the first block of a stage
+    has its stride), global mean pool, Linear -> 1; spectral norm on every
+    layer when `spectral`."""
+
+    def __init__(self, in_channels, stem, stages, spectral=False):
+        super().__init__()
+        sn = nn.utils.spectral_norm if spectral else (lambda m: m)
+        self.act = nn.LeakyReLU(0.2)
+        self.stem = sn(nn.Conv2d(in_channels, stem, 3, 1, 1, bias=False))
+        layers, cin = [], stem
+        for cout, blocks, stride in stages:
+            for b in range(blocks):
+                layers.append(PostActBlock(cin, cout, stride if b == 0 else 1, self.act, sn))
+                cin = cout
+        self.blocks = nn.Sequential(*layers)
+        self.dense = sn(nn.Linear(cin, 1))
+
+    def forward(self, x):
+        return self.dense(self.blocks(self.act(self.stem(x))).mean(dim=(2, 3)))
+
+
 class CnnStep:
     """One Euler-Maruyama flow step and one training step of a conv ratio net
     (batch 64 by default), timed separately:
@@ -371,13 +418,17 @@ class CnnStep:
         x_de = torch.rand(n, *shape) * 2.0 - 1.0
         x_nu = torch.randn(n, *shape)
         t1 = time.perf_counter()
+        c1 = time.process_time()
         x_nu = self.flow(x_nu)
         flow_ms = ms_since(t1)
+        flow_cpu_ms = (time.process_time() - c1) * 1000.0
         t2 = time.perf_counter()
+        c2 = time.process_time()
         loss = self.train_step(x_de, x_nu)
         train_ms = ms_since(t2)
         return {"ms": ms_since(t0), "cpu_ms": (time.process_time() - c0) * 1000.0,
-                "flow_ms": flow_ms, "train_ms": train_ms, "loss": loss}
+                "flow_ms": flow_ms, "train_ms": train_ms, "loss": loss,
+                "flow_cpu_ms": flow_cpu_ms, "train_cpu_ms": (time.process_time() - c2) * 1000.0}
 
 
 class CnnMnistCpu(CnnStep):
@@ -393,8 +444,10 @@ class CnnMnistCpu(CnnStep):
 
 
 class CnnPaper32(CnnStep):
-    """Preset `paper-32`: ResNet stem 128, blocks 3 x 128 then 3 x (256 down,
-    256, 256) on 32x32x3, LSIF-chi^2, eta 3, nu 0.01, lr 1e-4, EMA 0.998."""
+    """Our pre-activation ResNet of preset `paper-32`'s size (PREACT_RESNETS[32]
+    in src/config/presets.ts; the preset itself now runs the authors' net):
+    stem 128, blocks 3 x 128 then 3 x (256 down, 256, 256) on 32x32x3,
+    LSIF-chi^2, eta 3, nu 0.01, lr 1e-4, EMA 0.998."""
     name = "cnn-paper-32"
     defaults = {"batch": 64, "flow_steps": 1, "image": (3, 32, 32), "loss": "lsif",
                 "eta": 3.0, "noise": 0.01, "lr": 1e-4, "ema": 0.998}
@@ -404,12 +457,25 @@ class CnnPaper32(CnnStep):
         return ConvResNet(3, 128, blocks)
 
 
+class AuthorsPaper32(CnnStep):
+    """Preset `paper-32` as it stands: the authors' ResNet32x32
+    (AUTHORS_NETS.resnet32 + spectral norm, their cifar10.yaml): stem 128,
+    128 x3, then 256 x3 three times (stride 2 first), on 32x32x3, LSIF-chi^2,
+    eta 3, nu 0.01, lr 1e-4, EMA 0.998."""
+    name = "authors-paper-32"
+    defaults = CnnPaper32.defaults
+
+    def build(self):
+        return AuthorsResNet(3, 128, [(128, 3, 1), (256, 3, 2), (256, 3, 2), (256, 3, 2)], spectral=True)
+
+
 # name -> class with __init__(seed, batch, flow_steps), .cfg and
 # .iteration() -> {"ms", "cpu_ms", "flow_ms", "train_ms", "loss"}.
 WORKLOADS = {
     PaperToy.name: PaperToy,
     CnnMnistCpu.name: CnnMnistCpu,
     CnnPaper32.name: CnnPaper32,
+    AuthorsPaper32.name: AuthorsPaper32,
 }
 
 
@@ -473,6 +539,10 @@ def main(argv=None):
         # process CPU time (all threads, incl. OpenBLAS spinners): with 1 thread
         # it is ~= median_ms when the machine is quiet and robust to contention
         "cpu_ms_median": r3(statistics.median(r["cpu_ms"] for r in runs)),
+        # the CNN workloads' flow and train steps alone (process CPU time)
+        **({"flow_cpu_ms_median": r3(statistics.median(r["flow_cpu_ms"] for r in runs)),
+            "train_cpu_ms_median": r3(statistics.median(r["train_cpu_ms"] for r in runs))}
+           if "flow_cpu_ms" in runs[0] else {}),
         "final_loss": runs[-1]["loss"],
         # peak resident memory of this process (ru_maxrss is in KiB on Linux)
         "max_rss_mib": r3(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0),

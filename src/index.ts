@@ -16,6 +16,7 @@ export type { MlpSpec, Activation } from './nets/mlp.js';
 export { createRatioNet, netSpec } from './nets/ratio-net.js';
 export type { RatioNet, NetSpec, NetConfig } from './nets/ratio-net.js';
 export type { CnnSpec, ResNetSpec, ConvSpec } from './nets/conv.js';
+export type { BasicResNetSpec, BasicStage } from './nets/basic-resnet.js';
 export { Ema } from './nets/ema.js';
 export {
   createClassifier,

@@ -59,6 +59,7 @@ export function authorsConfig(text: string, file: string): AuthorsConfig {
   const notes: string[] = [];
   const c: RunConfigInput = {};
   const net: Record<string, unknown> = {};
+  let selfAttention: boolean | undefined;
 
   const size = y.img_size === undefined ? undefined : num(file, 'img_size', y.img_size);
   if (size !== undefined) {
@@ -117,11 +118,8 @@ export function authorsConfig(text: string, file: string): AuthorsConfig {
         else throw new ConfigError(`${file}: spectral_norm: expected true or false, got ${JSON.stringify(value)}`);
         break;
       case 'self_attn':
-        if (value === true) {
-          const base = PRESETS['paper-translate-64']?.config.net as Record<string, unknown> | undefined;
-          if (!base || !('attention' in base)) throw new ConfigError(`${file}: self_attn: true is not supported here (no self-attention layer); set it to false`);
-          net.attention = base.attention;
-        }
+        if (typeof value !== 'boolean') throw new ConfigError(`${file}: self_attn: expected true or false, got ${JSON.stringify(value)}`);
+        selfAttention = value;
         break;
       case 'hidden_dim':
         net.hidden = num(file, key, value);
@@ -132,6 +130,15 @@ export function authorsConfig(text: string, file: string): AuthorsConfig {
       default:
         if (!BOOKKEEPING.includes(key)) throw new ConfigError(`${file}: '${key}' is not a key of the authors' configs that dggf supports`);
     }
+  }
+  if (selfAttention === true) {
+    if (size === undefined) throw new ConfigError(`${file}: self_attn: true needs img_size (self-attention is a layer of the authors' image nets)`);
+    // where their src/models.py places it: after layer1 at 32×32, after layer2 at 64×64 and 128×128
+    net.attentionAfter = size === 32 ? 1 : 2;
+  } else if (selfAttention === false) {
+    delete net.attentionAfter;
+    // undefined overrides the preset's attention when the nets are merged (paper-translate-64 has it)
+    if (c.preset && (PRESETS[c.preset]?.config.net as Record<string, unknown> | undefined)?.attentionAfter !== undefined) net.attentionAfter = undefined;
   }
   // spectral_norm: false on a net without the option stays absent (our default)
   if (net.spectralNorm === false && !('type' in net)) delete net.spectralNorm;

@@ -2,8 +2,11 @@
  * Named starting points for a run's configuration.
  * - `paper-toy`: the authors' toy configuration (configs/swissroll.yaml of clear-nus/fdrl).
  * - `toy`: our fast preset for any 2-D target, tuned to finish in about 2 minutes on 2 cores.
- * - `paper-32`, `paper-64`, `paper-128`: the authors' image settings and ResNet estimators
- *   (CIFAR-10, CelebA, LSUN Church layouts) for image folders of that size (GPU-scale work).
+ * - `paper-32`, `paper-64`, `paper-128`: the authors' image settings and their ratio nets
+ *   (configs/cifar10.yaml, celeba.yaml, lsun_church.yaml; src/models.py) for image folders of
+ *   that size (GPU-scale work).
+ * - `paper-translate-64`: the authors' cat→dog translation setting (configs/cat2dog.yaml) on
+ *   64×64 images: `resnetshallow` with self-attention and spectral norm.
  * - `mnist-cpu`, `emoji-cpu`: small CNN presets that reach recognisable samples on 2 cores.
  * - `emoji-translate-cpu`, `openmoji-translate-cpu`: unpaired translation emoji-google →
  *   emoji-twitter and openmoji-black → openmoji-color with the small CNN (the prior draws the
@@ -12,6 +15,11 @@
 import type { RunConfig } from './schema.js';
 
 export type Preset = Omit<RunConfig, 'data' | 'seed' | 'preset'>;
+
+/** Translation flows K + 10 steps, as the authors' (eval_im2im_translation.ipynb: n_flow_steps + 10). */
+export const TRANSLATION_EXTRA_STEPS = 10;
+/** Classifier-guided sampling flows K + 10 steps, as the authors' (class_conditional_flow.ipynb: n_flow_steps + 10). */
+export const GUIDED_EXTRA_STEPS = 10;
 
 export interface PresetEntry {
   description: string;
@@ -23,6 +31,40 @@ export interface PresetEntry {
 }
 
 const res = (channels: number, down = false) => ({ channels, down });
+const stage = (channels: number, blocks: number, stride: 1 | 2 = 2) => ({ channels, blocks, stride });
+
+/**
+ * The authors' ratio nets (clear-nus/fdrl src/models.py), LeakyReLU 0.2: post-activation
+ * BasicBlocks without biases, stride-2 3×3 convs and 1×1 stride-2 shortcuts to downsample
+ * (src/nets/basic-resnet.ts). Self-attention, where a config asks for it, sits after stage 1
+ * (32×32) or stage 2 (64 and 128), as in their code.
+ */
+export const AUTHORS_NETS = {
+  /** ResNet32x32 (CIFAR-10): stem 128; 128 ×3, then 256 ×3 three times, each halving. */
+  resnet32: { type: 'basic-resnet', stem: 128, stages: [stage(128, 3, 1), stage(256, 3), stage(256, 3), stage(256, 3)], activation: 'leaky_relu' },
+  /** ResNet64x64 (CelebA): stem 64; 64 ×1, 128 ×2, 256 ×2, 256 ×2, each halving. */
+  resnet64: { type: 'basic-resnet', stem: 64, stages: [stage(64, 1), stage(128, 2), stage(256, 2), stage(256, 2)], activation: 'leaky_relu' },
+  /** ResNet128x128 (LSUN Church): stem 64; 64 ×1, 128 ×1, 128 ×2, 256 ×2, 256 ×2, each halving. */
+  resnet128: { type: 'basic-resnet', stem: 64, stages: [stage(64, 1), stage(128, 1), stage(128, 2), stage(256, 2), stage(256, 2)], activation: 'leaky_relu' },
+  /** ResNet64x64Shallow (`resnetshallow`, cat→dog): stem 64; one block each of 64, 128, 128, 256, each halving. */
+  resnetshallow64: { type: 'basic-resnet', stem: 64, stages: [stage(64, 1), stage(128, 1), stage(128, 1), stage(256, 1)], activation: 'leaky_relu' },
+} satisfies Record<string, Preset['net']>;
+
+/**
+ * Our pre-activation ResNets (`resnet`) for the same sizes: the paper presets' nets before they
+ * took the authors' (runs made with them keep them in their config.json), and the net of the
+ * bench's comparison with PyTorch (bench/torch_reference.py).
+ */
+export const PREACT_RESNETS = {
+  32: { type: 'resnet', stem: 128, blocks: [res(128), res(128), res(128), ...[1, 2, 3].flatMap(() => [res(256, true), res(256), res(256)])], activation: 'leaky_relu' },
+  64: { type: 'resnet', stem: 64, blocks: [res(64, true), res(128, true), res(128), res(256, true), res(256), res(256, true), res(256)], activation: 'leaky_relu' },
+  128: {
+    type: 'resnet',
+    stem: 64,
+    blocks: [res(64, true), res(128, true), res(128, true), res(128), res(256, true), res(256), res(256, true), res(256)],
+    activation: 'leaky_relu',
+  },
+} satisfies Record<number, Preset['net']>;
 
 /** The authors' image settings (method.md §3): LSIF-χ², DDP, η 3, ν 0.01, K 100 (+20), lr 1e-4. */
 const paperImage = (imageSize: number, net: Preset['net']): Preset => ({
@@ -46,6 +88,9 @@ const paperImage = (imageSize: number, net: Preset['net']): Preset => ({
   previewEvery: 1000,
   imageSize,
 });
+
+/** The default domains of paper-translate-64 (the emoji pair our translation presets use; the PNGs are 64×64). */
+const TRANSLATE_PAPER = { source: 'emoji-google', target: 'emoji-twitter' } as const;
 
 /** Our CPU image presets: a small CNN, LR-KL from the data-dependent prior, short flows. */
 const cpuImage = (extra: Partial<Preset>): Preset => ({
@@ -177,35 +222,44 @@ export const PRESETS: Record<string, PresetEntry> = {
       previewEvery: 500,
     },
   },
+  // The paper presets run the authors' nets because they reproduce the authors' settings; our
+  // pre-activation ResNets (PREACT_RESNETS) stay available as a net config.
   'paper-32': {
     kind: 'images',
-    description: "the authors' CIFAR-10 setting: ResNet 128/256, 32×32, LSIF-χ², DDP, K 100 (+20), 100k iterations (GPU scale)",
-    config: paperImage(32, {
-      type: 'resnet',
-      stem: 128,
-      blocks: [res(128), res(128), res(128), ...[1, 2, 3].flatMap(() => [res(256, true), res(256), res(256)])],
-      activation: 'leaky_relu',
-    }),
+    description:
+      "the authors' CIFAR-10 setting (configs/cifar10.yaml): their ResNet32x32 (BasicBlocks, stem 128, 128 ×3 → 256 ×3 ×3, spectral norm), " +
+      '32×32, LSIF-χ², DDP with full covariance, K 100 (+20), 100k iterations (GPU scale)',
+    config: paperImage(32, { ...AUTHORS_NETS.resnet32, spectralNorm: true }),
   },
   'paper-64': {
     kind: 'images',
-    description: "the authors' CelebA 64 setting: ResNet 64→256, 64×64, LSIF-χ², DDP, K 100 (+20) (GPU scale)",
-    config: paperImage(64, {
-      type: 'resnet',
-      stem: 64,
-      blocks: [res(64, true), res(128, true), res(128), res(256, true), res(256), res(256, true), res(256)],
-      activation: 'leaky_relu',
-    }),
+    description:
+      "the authors' CelebA 64 setting (configs/celeba.yaml): their ResNet64x64 (BasicBlocks, stem 64, 64 → 128 ×2 → 256 ×2 ×2), 64×64, LSIF-χ², " +
+      'DDP low rank (128) + diagonal (a 12,288² covariance does not fit), K 100 (+20) (GPU scale)',
+    config: paperImage(64, AUTHORS_NETS.resnet64),
   },
   'paper-128': {
     kind: 'images',
-    description: "the authors' LSUN Church setting: ResNet 64→256, 128×128, LSIF-χ², DDP, K 100 (+20) (GPU scale)",
-    config: paperImage(128, {
-      type: 'resnet',
-      stem: 64,
-      blocks: [res(64, true), res(128, true), res(128, true), res(128), res(256, true), res(256), res(256, true), res(256)],
-      activation: 'leaky_relu',
-    }),
+    description:
+      "the authors' LSUN Church setting (configs/lsun_church.yaml): their ResNet128x128 (BasicBlocks, stem 64, 64 → 128 → 128 ×2 → 256 ×2 ×2), " +
+      '128×128, LSIF-χ², DDP low rank (128) + diagonal (a 49,152² covariance does not fit), K 100 (+20) (GPU scale)',
+    config: paperImage(128, AUTHORS_NETS.resnet128),
+  },
+  'paper-translate-64': {
+    kind: 'images',
+    description:
+      "the authors' cat→dog translation setting (configs/cat2dog.yaml) at 64×64: resnetshallow with self-attention and spectral norm, " +
+      `LSIF-χ², prior: the source domain's training images, K 100 (+10), η 3, lr 1e-4 (×0.1 at 20k, 30k), 40k iterations (GPU scale); ` +
+      `default domains ${TRANSLATE_PAPER.source} → ${TRANSLATE_PAPER.target} (cat2dog is not offline: --prior-data CATS --data DOGS)`,
+    data: TRANSLATE_PAPER.target,
+    config: {
+      ...paperImage(64, { ...AUTHORS_NETS.resnetshallow64, attentionAfter: 2, spectralNorm: true }),
+      prior: 'data',
+      priorData: TRANSLATE_PAPER.source,
+      iterations: 40000,
+      lrMilestones: [20000, 30000],
+      sampleExtraSteps: TRANSLATION_EXTRA_STEPS,
+    },
   },
   'mnist-cpu': {
     kind: 'images',
@@ -231,7 +285,7 @@ export const PRESETS: Record<string, PresetEntry> = {
   },
   'emoji-cpu': {
     kind: 'images',
-    description: 'small CNN for 32×32 colour images on 2 CPU cores: LR-KL, DDP (low rank), K 10 (+20), η 2, 2,000 iterations',
+    description: 'small CNN for 32×32 colour images on 2 CPU cores: LR-KL, DDP with full covariance, K 10 (+20), η 2, 2,000 iterations',
     config: cpuImage({ imageSize: 32 }),
   },
   'emoji-translate-cpu': translateCpu('emoji-google', 'emoji-twitter'),
@@ -241,9 +295,12 @@ export const PRESETS: Record<string, PresetEntry> = {
 export const PRESET_NAMES = Object.keys(PRESETS);
 
 /**
- * Default κ (extra sampling steps) of image presets for a prior, as the authors; a data prior
- * (translation) flows K steps, as in training (the authors add 10 at test: train with --extra-steps 10, or translate --steps).
+ * Default κ (extra sampling steps) of image presets for a prior, as the authors: 20 from the
+ * data-dependent prior (eval_ddp.py: 120 steps for K 100), 10 from the uniform one, and 10 for
+ * translation, i.e. a data prior (eval_im2im_translation.ipynb: n_flow_steps + 10).
  */
-export function imageExtraSteps(prior: RunConfig['prior'], fallback: number): number {
-  return prior === 'data-gaussian' ? 20 : prior === 'uniform' ? 10 : prior === 'data' ? 0 : fallback;
+export function imageExtraSteps(prior: RunConfig['prior'], fallback: number, presetPrior?: RunConfig['prior']): number {
+  // a translation preset keeps its own κ (the CPU ones were measured by eval:translate; paper-translate-64 has the authors' 10)
+  if (prior === 'data' && presetPrior === 'data') return fallback;
+  return prior === 'data-gaussian' ? 20 : prior === 'uniform' ? 10 : prior === 'data' ? TRANSLATION_EXTRA_STEPS : fallback;
 }

@@ -140,7 +140,7 @@ export function resolveConfig(opts: {
     merged.priorData = dataSpec(priorData);
   }
   if (preset.kind === 'images' && !explicit.has('sampleExtraSteps')) {
-    merged.sampleExtraSteps = imageExtraSteps(merged.prior as RunConfig['prior'], preset.config.sampleExtraSteps);
+    merged.sampleExtraSteps = imageExtraSteps(merged.prior as RunConfig['prior'], preset.config.sampleExtraSteps, preset.config.prior);
   }
   const source = opts.configFile ? `config (${path.basename(opts.configFile)} + options)` : 'config';
   return { config: validateConfig(merged, source), explicitKeys: [...explicit], notes: file.notes };

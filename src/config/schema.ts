@@ -49,8 +49,38 @@ const resnetNetSchema = z
   })
   .strict();
 
-/** An MLP (points; `type` may be omitted), a small CNN or a ResNet (images). */
-export const netSchema = z.union([mlpNetSchema, cnnNetSchema, resnetNetSchema]);
+const basicResnetNetSchema = z
+  .object({
+    type: z.literal('basic-resnet'),
+    stem: positiveInt.max(2048),
+    /** Stages of post-activation BasicBlocks; the first block of a stage has the stage's stride. */
+    stages: z
+      .array(z.object({ channels: positiveInt.max(2048), blocks: positiveInt.max(64), stride: z.union([z.literal(1), z.literal(2)]) }).strict())
+      .min(1)
+      .max(16),
+    /** SAGAN self-attention after this stage (1 = after the first); the stage needs ≥ 8 channels. */
+    attentionAfter: positiveInt.max(16).optional(),
+    activation: z.enum(ACTIVATIONS),
+    spectralNorm: z.boolean().optional(),
+  })
+  .strict();
+
+/** Self-attention sits after a stage that exists and has at least 8 channels (keys have C/8). */
+function checkAttention(net: { type?: string; stages?: { channels: number }[]; attentionAfter?: number }, ctx: z.RefinementCtx): void {
+  const after = net.attentionAfter;
+  if (net.type !== 'basic-resnet' || after === undefined || !net.stages) return;
+  if (after > net.stages.length) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['attentionAfter'], message: `there are ${net.stages.length} stages; attentionAfter must be 1 to ${net.stages.length}` });
+  } else if (net.stages[after - 1].channels < 8) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['attentionAfter'], message: `self-attention needs at least 8 channels (keys have C/8); stage ${after} has ${net.stages[after - 1].channels}` });
+  }
+}
+
+/** The net families as plain object schemas (a `--config` file's nets are their partial forms). */
+const NET_SCHEMAS = [mlpNetSchema, cnnNetSchema, resnetNetSchema, basicResnetNetSchema] as const;
+
+/** An MLP (points; `type` may be omitted), a small CNN, our pre-activation ResNet or the authors' BasicBlock ResNet (images). */
+export const netSchema = z.union(NET_SCHEMAS).superRefine(checkAttention);
 
 export const runConfigSchema = z
   .object({
@@ -111,7 +141,7 @@ export const runConfigSchema = z
  * for editors. The JSON Schema shipped in schema/config.schema.json is generated from it.
  */
 export const configFileSchema = runConfigSchema
-  .extend({ net: z.union(netSchema.options.map((o) => o.partial()) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]) })
+  .extend({ net: z.union(NET_SCHEMAS.map((o) => o.partial()) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]]) })
   .partial()
   .extend({ $schema: z.string().optional() })
   .strict();
@@ -168,7 +198,7 @@ function describeNetProblem(net: unknown): string | null {
   if (net === undefined) return null;
   if (typeof net !== 'object' || net === null || Array.isArray(net)) return 'net: expected an object';
   const type = (net as { type?: unknown }).type ?? 'mlp';
-  const schemas: Record<string, z.ZodType> = { mlp: mlpNetSchema, cnn: cnnNetSchema, resnet: resnetNetSchema };
+  const schemas: Record<string, z.ZodType> = { mlp: mlpNetSchema, cnn: cnnNetSchema, resnet: resnetNetSchema, 'basic-resnet': basicResnetNetSchema.superRefine(checkAttention) };
   const schema = typeof type === 'string' ? schemas[type] : undefined;
   if (!schema) return `net.type: expected one of ${Object.keys(schemas).join(', ')}, got ${JSON.stringify(type)}`;
   const r = schema.safeParse(net);

@@ -51,12 +51,25 @@ export interface TensorOps<T> {
   dense(x: T, kernel: T, bias: T): T;
   /** Flat rows [n, H·W·C] to an image batch in the engine's layout. */
   toImage(x: T, image: ImageDims): T;
-  /** A k×k convolution with TF's 'same' padding and the given stride (+ bias [cout]). */
-  conv2d(x: T, kernel: T, bias: T, stride: number): T;
+  /**
+   * A k×k convolution with the given stride (+ bias [cout], none when null). Padding: TF's
+   * 'same' when `pad` is undefined, else `pad` zero rows/columns on every side (PyTorch's
+   * `padding=pad`: a stride-2 3×3 conv with pad 1 centres its taps on the even pixels, where
+   * 'same' centres them on the odd ones).
+   */
+  conv2d(x: T, kernel: T, bias: T | null, stride: number, pad?: number): T;
   /** 2×2 average pooling, stride 2. */
   avgPool2(x: T): T;
   /** The mean over the spatial dimensions: [n, c]. */
   spatialMean(x: T): T;
   /** An image batch to flat rows [n, H·W·C] in HWC order. */
   flatten(x: T): T;
+  /** An image batch to tokens [n, H·W, C]: one row per pixel (row-major), its channels along it. */
+  toTokens(x: T): T;
+  /** Tokens [n, H·W, C] back to an image batch of `height` × `width` in the engine's layout. */
+  fromTokens(x: T, height: number, width: number): T;
+  /** a [b, m, k] · b [b, k, n] for each of the b batch entries (either operand's last two axes transposed first). */
+  batchMatMul(a: T, b: T, transposeA?: boolean, transposeB?: boolean): T;
+  /** Softmax over the last axis. */
+  softmax(x: T): T;
 }

@@ -10,5 +10,6 @@ import '@tensorflow/tfjs';
 export { tf };
 export type Tensor = tf.Tensor;
 export type Tensor2D = tf.Tensor2D;
+export type Tensor3D = tf.Tensor3D;
 export type Tensor4D = tf.Tensor4D;
 export type Variable = tf.Variable;

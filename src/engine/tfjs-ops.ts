@@ -1,7 +1,7 @@
 /**
  * TensorOps on TF.js tensors (NHWC images); autodiff by TF.js's tape.
  */
-import { tf, type Tensor, type Tensor2D, type Tensor4D } from './tf.js';
+import { tf, type Tensor, type Tensor2D, type Tensor3D, type Tensor4D } from './tf.js';
 import type { ImageDims, TensorOps } from './tensor-ops.js';
 
 /** x with a zero gradient (TF.js has no stop-gradient op of its own). */
@@ -36,8 +36,16 @@ export const tfjsOps: TensorOps<Tensor> = {
   constant: (values, shape) => tf.tensor(values, shape, 'float32'),
   dense: (x, kernel, bias) => tf.add(tf.matMul(x as Tensor2D, kernel as Tensor2D), bias),
   toImage: (x, image: ImageDims) => tf.reshape(x, [x.shape[0], image.height, image.width, image.channels]),
-  conv2d: (x, kernel, bias, stride) => tf.add(tf.conv2d(x as Tensor4D, kernel as Tensor4D, stride, 'same'), bias),
+  conv2d(x, kernel, bias, stride, pad) {
+    const y = tf.conv2d(x as Tensor4D, kernel as Tensor4D, stride, pad ?? 'same');
+    return bias ? tf.add(y, bias) : y;
+  },
   avgPool2: (x) => tf.avgPool(x as Tensor4D, 2, 2, 'valid'),
   spatialMean: (x) => tf.mean(x, [1, 2]),
   flatten: (x) => tf.reshape(x, [x.shape[0], -1]),
+  // NHWC is already pixel-major
+  toTokens: (x) => tf.reshape(x, [x.shape[0], x.shape[1]! * x.shape[2]!, x.shape[3]!]),
+  fromTokens: (x, height, width) => tf.reshape(x, [x.shape[0], height, width, x.shape[2]!]),
+  batchMatMul: (a, b, ta = false, tb = false) => tf.matMul(a as Tensor3D, b as Tensor3D, ta, tb),
+  softmax: (x) => tf.softmax(x),
 };

@@ -170,7 +170,7 @@ export class FlowModel {
   /**
    * Flows n given data-space points (row-major n×dim; e.g. source-domain images for
    * translation) with the EMA weights (online with `online`) for `steps` steps (default K + κ, which
-   * is K for translation presets: κ = 0 with a data prior) and returns them in data space. Runs in batches of `batch` rows
+   * is K + 10 for translation presets: κ = 10 with a data prior) and returns them in data space. Runs in batches of `batch` rows
    * (default 250: bounded memory); batch b draws its flow noise from `seed + 7919·b`, so a seed
    * replays the same outputs. Parallel across threads as sampling is. The trajectory, when
    * asked, covers all n points; the KL/χ² estimate is the mean over all of them.

@@ -1,12 +1,14 @@
 /**
  * Convolutional ratio estimators for images. Inputs arrive flat ([n, H·W·C], HWC order, as the
- * flow moves them) and are reshaped here. Two families:
+ * flow moves them) and are reshaped here. Three families:
  * - `cnn`: conv3×3 (stride 1) → c₀, then conv4×4 stride 2 per further width, activation after
  *   each, global mean pool (or flatten), optional dense hidden layers, and dense → 1 (the small
  *   nets of our CPU presets);
- * - `resnet`: the paper's estimators: conv3×3 stem, pre-activation residual blocks (act →
+ * - `resnet`: our pre-activation ResNet: conv3×3 stem, pre-activation residual blocks (act →
  *   conv3×3 → act → conv3×3, 1×1 shortcut when the width changes), "down" blocks average-pool
- *   both paths by 2, then act, global mean pool, dense → 1.
+ *   both paths by 2, then act, global mean pool, dense → 1;
+ * - `basic-resnet`: the authors' post-activation BasicBlock ResNets, optionally with
+ *   self-attention (./basic-resnet.ts).
  * Weights and biases start at U(±1/√fan_in), as PyTorch's Conv2d/Linear defaults.
  */
 import { tf, fusedCnn, fusedKernelsApply, tfjsOps, type FusedCnn, type Tensor, type Tensor2D, type TensorOps } from '../engine/index.js';
@@ -15,6 +17,8 @@ import type { ImageShape } from '../data/types.js';
 import type { ParamList } from './params.js';
 import { activation, reluSlope, type Activation } from './activations.js';
 import { spectralNormalize, spectralNormalizeWith } from './spectral-norm.js';
+import { SlotList, type ConvLayout, type ParamSlot } from './layout.js';
+import { basicResNetActivationFloats, basicResNetLayout, type BasicResNetSpec } from './basic-resnet.js';
 
 export interface CnnSpec {
   type: 'cnn';
@@ -54,23 +58,7 @@ export interface ResNetSpec {
   spectralNorm?: boolean;
 }
 
-export type ConvSpec = CnnSpec | ResNetSpec;
-
-/** One weight tensor of a net: its name (without the net prefix), shape and fan-in (for its initial scale). */
-interface ParamSlot {
-  name: string;
-  shape: number[];
-  fanIn: number;
-}
-
-/**
- * A conv net's weights (kernel and bias per layer, in order) and its forward pass over them,
- * written once for every engine: x [n, H·W·C] → [n, 1].
- */
-interface ConvLayout {
-  slots: ParamSlot[];
-  forward<T>(ops: TensorOps<T>, x: T, ws: T[]): T;
-}
+export type ConvSpec = CnnSpec | ResNetSpec | BasicResNetSpec;
 
 /** The weights a conv net computes with: every kernel spectrally normalised where the spec says so. */
 export function normalizedConvWeights<T>(ops: TensorOps<T>, spec: ConvSpec, slots: ParamSlot[], ws: T[]): T[] {
@@ -78,23 +66,9 @@ export function normalizedConvWeights<T>(ops: TensorOps<T>, spec: ConvSpec, slot
   return ws.map((w, i) => (slots[i].name.endsWith('/kernel') ? spectralNormalizeWith(ops, w, slots[i].shape) : w));
 }
 
-class SlotList {
-  readonly slots: ParamSlot[] = [];
-
-  /** Adds kernel + bias; returns the kernel's index in the weight list. */
-  add(name: string, kernelShape: number[], fanIn: number, biasSize: number): number {
-    const index = this.slots.length;
-    this.slots.push({ name: `${name}/kernel`, shape: kernelShape, fanIn }, { name: `${name}/bias`, shape: [biasSize], fanIn });
-    return index;
-  }
-
-  conv(name: string, kernel: number, cin: number, cout: number): number {
-    return this.add(name, [kernel, kernel, cin, cout], kernel * kernel * cin, cout);
-  }
-}
-
 /** The layout of a conv spec: its weights and forward pass. */
 export function convLayout(spec: ConvSpec): ConvLayout {
+  if (spec.type === 'basic-resnet') return basicResNetLayout(spec);
   const { height, width, channels } = spec.image;
   const list = new SlotList();
   const act = <T>(ops: TensorOps<T>, t: T): T => activation(ops, t, spec.activation);
@@ -162,11 +136,12 @@ export function convLayout(spec: ConvSpec): ConvLayout {
   };
 }
 
-/** Variables for a layout's weights, U(±1/√fan_in) from `rng` (kernel, then bias, per layer). */
+/** Variables for a layout's weights, U(±1/√fan_in) from `rng` in slot order (zero-initialised slots draw nothing). */
 function createParams(slots: ParamSlot[], rng: Rng, prefix: string): ParamList {
-  return slots.map(({ name, shape, fanIn }) => {
+  return slots.map(({ name, shape, fanIn, init }) => {
+    const size = shape.reduce((a, b) => a * b, 1);
     const bound = 1 / Math.sqrt(fanIn);
-    const values = rng.uniformArray(shape.reduce((a, b) => a * b, 1), -bound, bound);
+    const values = init === 'zero' ? new Float32Array(size) : rng.uniformArray(size, -bound, bound);
     // inside tidy: the initial tensor is freed, the variable kept
     return { name: `${prefix}/${name}`, variable: tf.tidy(() => tf.variable(tf.tensor(values, shape), true)) };
   });
@@ -227,6 +202,7 @@ export function buildConvNet(spec: ConvSpec, rng: Rng, prefix: string): BuiltCon
 
 /** Activation values of one image's forward pass (every layer output), for memory planning. */
 export function convActivationFloats(spec: ConvSpec): number {
+  if (spec.type === 'basic-resnet') return basicResNetActivationFloats(spec);
   let { height: h, width: w } = spec.image;
   let total = h * w * spec.image.channels;
   if (spec.type === 'cnn') {

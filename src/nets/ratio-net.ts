@@ -17,6 +17,7 @@ import {
   normalizedConvWeights,
   type ResBlockSpec,
 } from './conv.js';
+import type { BasicStage } from './basic-resnet.js';
 
 export type NetSpec = MlpSpec | ConvSpec;
 
@@ -86,7 +87,8 @@ export interface FusedTraining {
 export type NetConfig =
   | { type?: 'mlp'; hidden: number; depth: number; activation: Activation }
   | { type: 'cnn'; channels: number[]; activation: Activation; head?: 'mean' | 'flatten'; headHidden?: number[]; spectralNorm?: boolean }
-  | { type: 'resnet'; stem: number; blocks: ResBlockSpec[]; activation: Activation; spectralNorm?: boolean };
+  | { type: 'resnet'; stem: number; blocks: ResBlockSpec[]; activation: Activation; spectralNorm?: boolean }
+  | { type: 'basic-resnet'; stem: number; stages: BasicStage[]; attentionAfter?: number; activation: Activation; spectralNorm?: boolean };
 
 export function isMlpSpec(spec: NetSpec): spec is MlpSpec {
   return spec.type === undefined || spec.type === 'mlp';

@@ -1,5 +1,5 @@
 /**
- * A low-rank + diagonal Gaussian fit for high-dimensional data (images above 1024 values): the
+ * A low-rank + diagonal Gaussian fit for high-dimensional data (images above 4,096 values): the
  * covariance is approximated by W Wᵀ + diag(d), W = Bᵀ/√(n−1) with B = Qᵀ X_c and Q an
  * orthonormal basis of the data's top principal subspace (randomised range finder with power
  * iterations, Halko et al. 2011). d keeps each coordinate's leftover variance, so marginal

@@ -54,6 +54,19 @@ test("configs: the authors' cat2dog.yaml is paper-translate-64 where that preset
     const { config } = fromYaml('cat2dog', { data: 'emoji-twitter' });
     assert.equal(config.preset, 'paper-translate-64');
     assert.deepEqual({ iterations: config.iterations, lrMilestones: config.lrMilestones }, { iterations: 40000, lrMilestones: [20000, 30000] });
+    // resnetshallow with their self-attention after layer2 and spectral norm
+    assert.deepEqual(config.net, { ...PRESETS['paper-translate-64'].config.net, attentionAfter: 2, spectralNorm: true });
+    const cat2dog = fs.readFileSync(path.join(AUTHORS, 'cat2dog.yaml'), 'utf8');
+    const cifar10 = fs.readFileSync(path.join(AUTHORS, 'cifar10.yaml'), 'utf8');
+    const dir = tempDir('yaml-attention');
+    const variant = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return resolveConfig({ configFile: path.join(dir, name), overrides: { data: 'emoji-twitter' }, defaults: {} }).config.net as Record<string, unknown>;
+    };
+    // self_attn: false takes the preset's attention away; at 32×32 their code puts it after layer1
+    assert.equal(variant('no-attention.yaml', cat2dog.replace('self_attn: true', 'self_attn: false')).attentionAfter, undefined);
+    assert.equal(variant('cifar-attention.yaml', cifar10.replace('self_attn: false', 'self_attn: true')).attentionAfter, 1);
+    assert.throws(() => variant('bad.yaml', cat2dog.replace('self_attn: true', 'self_attn: yes please')), /self_attn: expected true or false/);
   } else {
     assert.throws(() => fromYaml('cat2dog', { data: 'emoji-twitter' }), /model: 'resnetshallow' is not supported/);
   }

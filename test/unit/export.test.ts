@@ -212,12 +212,31 @@ test('export: bad options are one line, exit 2', () => {
   assert.ok(!fs.existsSync(path.join(dir, 'o')), 'nothing written');
 });
 
-test('export: a ResNet (residual sums, average pooling, mean head) gives our outputs in both formats', async () => {
+/** Our EMA net's outputs on n 8×8×3 images x, and the exported ratio-net.onnx's. */
+async function oursAndOnnx(model: FlowModel, onnxDir: string, x: Float32Array, n: number): Promise<{ ours: Float32Array; viaOnnx: Float32Array }> {
+  const xt = tf.tensor2d(x, [n, 192]);
+  const ours = await model.outputs(xt);
+  xt.dispose();
+  const session = await ort.InferenceSession.create(path.join(onnxDir, 'ratio-net.onnx'));
+  const viaOnnx = (await session.run({ x: new ort.Tensor('float32', x, [n, 192]) })).out.data as Float32Array;
+  await session.release();
+  return { ours, viaOnnx };
+}
+
+const RESNETS = [
+  { label: 'a ResNet (residual sums, average pooling, mean head)', net: { type: 'resnet', stem: 4, blocks: [{ channels: 4, down: true }, { channels: 6, down: false }], activation: 'silu', spectralNorm: true } },
+  // PyTorch's symmetric padding at stride 2 on an even size (where TF's 'same' differs), no biases
+  {
+    label: "the authors' basic-resnet (stride-2 convs and 1×1 shortcuts, no biases)",
+    net: { type: 'basic-resnet', stem: 4, stages: [{ channels: 4, blocks: 1, stride: 2 }, { channels: 6, blocks: 1, stride: 2 }], activation: 'leaky_relu', spectralNorm: true },
+  },
+] as const;
+
+for (const { label, net } of RESNETS) test(`export: ${label} gives our outputs in both formats`, async () => {
   await initEngine('cpu');
   const rng = new Rng(4);
   const image = { height: 8, width: 8, channels: 3 } as const;
   const ds = makeImageDataset({ name: 'tiny', image, train: { count: 20, pixels: new Uint8Array(20 * 8 * 8 * 3).map(() => rng.int(256)) }, flip: false });
-  const net = { type: 'resnet', stem: 4, blocks: [{ channels: 4, down: true }, { channels: 6, down: false }], activation: 'silu', spectralNorm: true } as const;
   const { config } = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'tiny', net }, defaults: {} });
   const model = new FlowModel(config, await deriveSetup(config, ds), new Rng(5));
   const onnxDir = tempDir('export-resnet-onnx');
@@ -227,17 +246,38 @@ test('export: a ResNet (residual sums, average pooling, mean head) gives our out
     await exportTfjs(model, tfjsDir, { data: 'tiny', iteration: 0 });
     const n = 6;
     const x = new Rng(6).uniformArray(n * 192, -1, 1);
-    const xt = tf.tensor2d(x, [n, 192]);
-    const ours = await model.outputs(xt);
-    xt.dispose();
-    const session = await ort.InferenceSession.create(path.join(onnxDir, 'ratio-net.onnx'));
-    const viaOnnx = (await session.run({ x: new ort.Tensor('float32', x, [n, 192]) })).out.data as Float32Array;
-    await session.release();
+    const { ours, viaOnnx } = await oursAndOnnx(model, onnxDir, x, n);
     const layers = await readLayersModel(tfjsDir);
     const viaTfjs = tf.tidy(() => (layers.predict(tf.tensor2d(x, [n, 192])) as tf.Tensor).dataSync() as Float32Array);
     layers.dispose();
     assert.ok(maxRelativeError(ours, viaOnnx) < 1e-5, `ONNX ${Array.from(viaOnnx)} vs ours ${Array.from(ours)}`);
     assert.ok(maxRelativeError(ours, viaTfjs) < 1e-5, `TF.js ${Array.from(viaTfjs)} vs ours ${Array.from(ours)}`);
+  } finally {
+    model.dispose();
+  }
+});
+
+test("export: the authors' net with self-attention: ONNX gives our outputs; --format tfjs refuses it in one line", async () => {
+  await initEngine('cpu');
+  const rng = new Rng(7);
+  const image = { height: 8, width: 8, channels: 3 } as const;
+  const ds = makeImageDataset({ name: 'tiny', image, train: { count: 20, pixels: new Uint8Array(20 * 8 * 8 * 3).map(() => rng.int(256)) }, flip: false });
+  const net = { type: 'basic-resnet', stem: 8, stages: [{ channels: 8, blocks: 1, stride: 2 }], attentionAfter: 1, activation: 'leaky_relu', spectralNorm: true } as const;
+  const { config } = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'tiny', net }, defaults: {} });
+  const model = new FlowModel(config, await deriveSetup(config, ds), new Rng(5));
+  // open the attention gate (it starts at 0) so the block counts
+  const gate = model.net.params.findIndex((p) => p.name.endsWith('/gamma'));
+  assert.ok(gate >= 0, 'the net has an attention gate');
+  for (const v of [model.net.params[gate].variable, model.ema.variables[gate]]) v.assign(tf.tensor([0.9], [1]));
+  const onnxDir = tempDir('export-attention-onnx');
+  const tfjsDir = path.join(tempDir('export-attention-tfjs'), 'out');
+  try {
+    await exportOnnx(model, onnxDir, { data: 'tiny', iteration: 0 });
+    const n = 4;
+    const { ours, viaOnnx } = await oursAndOnnx(model, onnxDir, new Rng(8).uniformArray(n * 192, -1, 1), n);
+    assert.ok(maxRelativeError(ours, viaOnnx) < 1e-5, `ONNX ${Array.from(viaOnnx)} vs ours ${Array.from(ours)}`);
+    await assert.rejects(() => exportTfjs(model, tfjsDir, { data: 'tiny', iteration: 0 }), /--format tfjs: the net uses 'self-attention'.*use --format onnx/);
+    assert.ok(!fs.existsSync(tfjsDir), 'nothing written');
   } finally {
     model.dispose();
   }

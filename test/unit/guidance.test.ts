@@ -19,6 +19,7 @@ import { DataError } from '../../src/data/types.js';
 import { loadRun } from '../../src/train/run.js';
 import { main } from '../../src/cli/main.js';
 import { Rng } from '../../src/util/rng.js';
+import { GUIDED_EXTRA_STEPS } from '../../src/config/presets.js';
 import { ENGINE_SETUPS, maxAbsDiff, useEngine } from '../helpers/engine.js';
 import { snapshot, tempDir } from '../helpers/cli.js';
 
@@ -325,7 +326,7 @@ test('dggf sample --class: per-class folders, a grid with a row per class, class
   const record = JSON.parse(fs.readFileSync(path.join(out, 'classes.json'), 'utf8'));
   assert.equal(record.guidance, 0.5);
   assert.equal(record.temperature, 1, 'the classifier as it is unless --guidance-temperature');
-  assert.equal(record.steps, 3 + 2, 'K + κ flow steps');
+  assert.equal(record.steps, 3 + GUIDED_EXTRA_STEPS, "K + 10 flow steps, the authors' (not the run's κ of 2)");
   assert.equal(record.seed, 7);
   assert.deepEqual(
     record.classes.map((c: { index: number; name: string; folder: string }) => [c.index, c.name, c.folder]),
@@ -352,7 +353,7 @@ test('dggf sample --class: per-class folders, a grid with a row per class, class
   const tempered = path.join(root, 'guided-tempered');
   const rt = await cli([...args, '--guidance-temperature', '4', '--out', tempered]);
   assert.equal(rt.code, 0, rt.stderr);
-  assert.match(rt.stdout, /φ = 0\.5, T = 4, 5 steps/);
+  assert.match(rt.stdout, /φ = 0\.5, T = 4, 13 steps/);
   assert.equal(JSON.parse(fs.readFileSync(path.join(tempered, 'classes.json'), 'utf8')).temperature, 4);
   assert.notDeepEqual(snapshot(tempered)['class-2/000000.png'], snapshot(out)['class-2/000000.png']);
   // two guides: both terms act (other images), both are recorded and report their agreement

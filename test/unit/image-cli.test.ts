@@ -138,3 +138,35 @@ test('a folder of mixed sizes is resized, with a note', () => {
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /note: .*resized/);
 });
+
+test("the authors' net with self-attention (paper-32, shrunk) trains, resumes and samples; --attention-after on a cnn is refused", () => {
+  const small = path.join(root, 'small-basic.json');
+  // the preset's net with fewer, narrower stages (its spectral norm kept), on 8×8 images
+  fs.writeFileSync(
+    small,
+    JSON.stringify({ net: { stem: 8, stages: [{ channels: 8, blocks: 1, stride: 1 }, { channels: 8, blocks: 1, stride: 2 }] }, iterations: 2, flowSteps: 2, batch: 6, logEvery: 1, checkpointEvery: 1, imageSize: 8 }),
+  );
+  const out = path.join(root, 'r-basic');
+  const t = runCli(['train', '--data', rgb, '--preset', 'paper-32', '--config', small, '--attention-after', '2', '--no-report', '--out', out]);
+  assert.equal(t.code, 0, t.stderr);
+  const stored = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+  assert.deepEqual(stored.config.net, {
+    type: 'basic-resnet',
+    stem: 8,
+    stages: [
+      { channels: 8, blocks: 1, stride: 1 },
+      { channels: 8, blocks: 1, stride: 2 },
+    ],
+    activation: 'leaky_relu',
+    spectralNorm: true,
+    attentionAfter: 2,
+  });
+  assert.equal(runCli(['train', '--out', out, '--iterations', '3', '--no-report']).code, 0, 'resumes from its checkpoint');
+  const samples = path.join(root, 'basic-samples');
+  const s = runCli(['sample', '--run', out, '--n', '4', '--out', samples]);
+  assert.equal(s.code, 0, s.stderr);
+  assert.ok(fs.existsSync(path.join(samples, 'grid.png')));
+  const refused = runCli(['train', '--data', rgb, '--preset', 'emoji-cpu', '--config', cfg, '--attention-after', '1', '--out', path.join(root, 'r-cnn-attn')]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /unknown field\(s\) for a 'cnn' net: attentionAfter/);
+});

@@ -10,22 +10,7 @@ import { spectralNorm, spectralNormalize } from '../../src/nets/spectral-norm.js
 import { createRatioNet } from '../../src/nets/ratio-net.js';
 import type { ConvSpec } from '../../src/nets/conv.js';
 import { Rng } from '../../src/util/rng.js';
-
-/** Largest singular value of a row-major [rows, cols] matrix, float64, 2,000 power rounds. */
-function sigma64(w: Float64Array | Float32Array, rows: number, cols: number): number {
-  let v = new Float64Array(cols).map((_, i) => 1 + Math.cos(i));
-  let s = 0;
-  for (let it = 0; it < 2000; it++) {
-    const u = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) u[r] += w[r * cols + c] * v[c];
-    const nu = Math.hypot(...u);
-    const nv = new Float64Array(cols);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) nv[c] += w[r * cols + c] * (u[r] / nu);
-    s = Math.hypot(...nv);
-    v = nv.map((x) => x / s);
-  }
-  return s;
-}
+import { sigma64 } from '../helpers/reference-nets.js';
 
 const shapes: number[][] = [
   [3, 3, 1, 16],

@@ -19,6 +19,7 @@ import { encodeJpeg, imagesToFloat, makeImageDataset } from '../../src/data/imag
 import { dataPrior, dataPriorState, isDataPrior, priorFromState } from '../../src/priors/index.js';
 import { loadPriorSource } from '../../src/priors/image-source.js';
 import { resolveConfig } from '../../src/config/resolve.js';
+import { TRANSLATION_EXTRA_STEPS } from '../../src/config/presets.js';
 import { ConfigError } from '../../src/config/schema.js';
 import { resolveDataset } from '../../src/data/index.js';
 import { loadRun, trainRun } from '../../src/train/run.js';
@@ -164,13 +165,23 @@ test('config: --prior-data records prior data, no normalisation; conflicting --p
   assert.equal(tr.prior, 'data');
   assert.equal(tr.loss, 'lr');
   assert.equal(tr.divergence, 'kl');
-  // a short training flow; a data prior translates with K steps unless --steps says otherwise
+  // a short training flow; the CPU translation presets keep the κ eval:translate measured (0)
   assert.ok(tr.flowSteps >= 5 && tr.flowSteps <= 20);
   assert.equal(tr.sampleExtraSteps, 0);
   const om = resolveConfig({ preset: 'openmoji-translate-cpu', overrides: {}, defaults: {} }).config;
   assert.equal(om.data, 'openmoji-color');
   assert.equal(om.priorData, 'openmoji-black');
   assert.equal(om.prior, 'data');
+  // any other image preset given --prior-data translates with the authors' K + 10
+  assert.equal(resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'emoji-twitter', priorData: 'emoji-google' }, defaults: {} }).config.sampleExtraSteps, TRANSLATION_EXTRA_STEPS);
+  assert.equal(TRANSLATION_EXTRA_STEPS, 10, "the authors' K + 10");
+  // the authors' cat2dog setting: resnetshallow with self-attention and spectral norm, 40k iterations, lr ×0.1 at 20k and 30k
+  const paper = resolveConfig({ preset: 'paper-translate-64', overrides: {}, defaults: {} }).config;
+  assert.deepEqual([paper.prior, paper.priorData, paper.data, paper.imageSize], ['data', 'emoji-google', 'emoji-twitter', 64]);
+  assert.deepEqual([paper.loss, paper.divergence, paper.flowSteps, paper.sampleExtraSteps, paper.eta, paper.noise], ['lsif', 'chi2', 100, 10, 3, 0.01]);
+  assert.deepEqual([paper.iterations, paper.lrMilestones, paper.lrGamma, paper.lr, paper.batch, paper.emaDecay], [40000, [20000, 30000], 0.1, 1e-4, 64, 0.998]);
+  assert.equal(paper.net.type, 'basic-resnet');
+  assert.ok(paper.net.type === 'basic-resnet' && paper.net.attentionAfter === 2 && paper.net.spectralNorm === true);
   // a folder spec is stored absolute, as --data is
   const abs = resolveConfig({ preset: 'emoji-cpu', overrides: { data: target, priorData: path.relative(process.cwd(), source) }, defaults: {} }).config;
   assert.equal(abs.priorData, source);
@@ -213,7 +224,7 @@ test('a stored run reloads its data prior from the spec; a resumed run matches a
     const tensors = tf.memory().numTensors;
     assert.deepEqual(Array.from((await model.flowFrom(x, 2, { seed: 5 })).samples), Array.from(a.samples));
     assert.equal(tf.memory().numTensors, tensors, 'flowFrom leaves no tensors behind');
-    assert.deepEqual(a.trajectory!.map((t) => t.step), [0, 1, 2, 3], 'K steps by default');
+    assert.deepEqual(a.trajectory!.map((t) => t.step), Array.from({ length: 3 + TRANSLATION_EXTRA_STEPS + 1 }, (_, i) => i), 'K + 10 steps by default');
     assert.ok(Number.isFinite(a.klEstimate), 'the KL estimate of the LR-KL net');
     await assert.rejects(() => model.flowFrom(x, 3, { seed: 1 }), /expected n ≥ 1 points of 192 values/);
   } finally {
@@ -305,7 +316,7 @@ test('translate --input: one input|output PNG per input under its own name, grid
   assert.notDeepEqual(cat.right, cat.left);
   const record = JSON.parse(fs.readFileSync(path.join(out, 'translate.json'), 'utf8'));
   assert.equal(record.run, path.resolve(run));
-  assert.equal(record.steps, 3, "the run's K by default");
+  assert.equal(record.steps, 3 + TRANSLATION_EXTRA_STEPS, "the run's K + 10 by default (the authors')");
   assert.equal(record.seed, 3);
   assert.equal(record.source, source);
   assert.deepEqual(record.inputs, [

@@ -3,7 +3,7 @@
  * graphs of the ratio net and one flow step, or a TF.js layers model of the ratio net; with the
  * prior and a manifest.
  */
-import { initEngine } from '../../engine/index.js';
+import { initEngine, LayersExportError } from '../../engine/index.js';
 import { exportOnnx } from '../../export/onnx.js';
 import { exportTfjs } from '../../export/tfjs.js';
 import { readStoredRun } from '../../train/run-folder.js';
@@ -30,6 +30,10 @@ export async function exportCommand(o: { run: string; out: string; format: strin
         `export: sample with ${m.flow.steps} flow steps from the ${m.prior.name} prior (see manifest.json; ${EXAMPLES[format]})\n`,
     );
     return EXIT.ok;
+  } catch (e) {
+    // a net a layers model cannot hold (self-attention, say): one line naming it, exit 2
+    if (e instanceof LayersExportError) throw new UsageError(e.message);
+    throw e;
   } finally {
     model.dispose();
   }

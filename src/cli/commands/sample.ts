@@ -23,6 +23,7 @@ import { isImageDataset } from '../../data/types.js';
 import { datasetOptions } from '../../config/resolve.js';
 import type { StoredRun } from '../../train/run-folder.js';
 import { classifierDir } from './classifier.js';
+import { GUIDED_EXTRA_STEPS } from '../../config/presets.js';
 
 export interface SampleCliOptions {
   run: string;
@@ -155,7 +156,8 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
         }
       }
       const classes = parseClassList(o.class!, named.clf.classes, classNamesFor(named.clf, o.class!, stored), named.file);
-      const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
+      // the authors' guided flows take K + 10 steps, whatever κ the run samples with
+      const steps = o.flowSteps ?? stored.config.flowSteps + GUIDED_EXTRA_STEPS;
       const guidance = o.guidance ?? GUIDANCE_DEFAULT;
       const lines = await sampleImagesByClass(model, image, guides, classes, {
         n: o.n,

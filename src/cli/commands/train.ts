@@ -42,6 +42,8 @@ export interface TrainCliOptions {
   activation?: RunConfig['net']['activation'];
   /** Conv nets: spectral normalisation of every kernel. */
   spectralNorm?: boolean;
+  /** basic-resnet: SAGAN self-attention after this stage. */
+  attentionAfter?: number;
   logEvery?: number;
   checkpointEvery?: number;
   previewEvery?: number;
@@ -61,7 +63,9 @@ export interface TrainCliOptions {
 
 export async function trainCommand(o: TrainCliOptions): Promise<number> {
   const net = Object.fromEntries(
-    Object.entries({ hidden: o.hidden, depth: o.depth, activation: o.activation, spectralNorm: o.spectralNorm }).filter(([, v]) => v !== undefined),
+    Object.entries({ hidden: o.hidden, depth: o.depth, activation: o.activation, spectralNorm: o.spectralNorm, attentionAfter: o.attentionAfter }).filter(
+      ([, v]) => v !== undefined,
+    ),
   );
   const overrides: RunConfigInput = {
     data: o.data,
@@ -107,7 +111,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   if (image) {
     process.stderr.write(`data: ${describeImageDataset(image)}\n`);
     for (const note of image.notes) process.stderr.write(`note: ${note}\n`);
-  } else if (config.net.type === 'cnn' || config.net.type === 'resnet') {
+  } else if (config.net.type !== undefined && config.net.type !== 'mlp') {
     throw new ConfigError(`net: a '${config.net.type}' net needs image data, but ${dataset.name} is ${dataset.dim}-D points; use an MLP preset such as toy`);
   }
   let priorSource: ImageDataset | undefined;

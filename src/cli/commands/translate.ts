@@ -2,7 +2,7 @@
  * `dggf translate`: image-to-image translation with a trained image run. Given images (a
  * folder or one PNG/JPEG file, converted to the run's image shape) or the held-out test split
  * of the run's source domain (`--held-out`, never trained on) are flowed with the EMA weights
- * for K + κ steps by default (κ = 0 for data-prior runs unless set, so K: the training flow). Writes DIR/<input-name>.png (input
+ * for K + κ steps by default (κ = 10 for data-prior runs unless set: the authors' K + 10). Writes DIR/<input-name>.png (input
  * | output side by side), DIR/grid.png (rows of inputs over rows of outputs, ≤ 64 images) and
  * DIR/translate.json (run, inputs, steps, seed). Any image run can translate; a run whose
  * prior is not a data prior gets a note, since it was not trained from a source domain.

@@ -76,6 +76,10 @@ export const raw = {
     const target = g(x).node('Shape', [like], {}, [[shape.length]], undefined, ['int64'])[0];
     return g(x).node('Expand', [x, target], {}, [shape])[0];
   },
+  /** a [b, m, k] · b [b, k, n] per batch entry. */
+  matMul(a: Value, b: Value): Value {
+    return scopeOf(a, b).node('MatMul', [a, b], {}, [[broadcastShapes([a.shape[0]], [b.shape[0]])[0], a.shape[1], b.shape[2]]])[0];
+  },
   gemm(a: Value, b: Value, c: Value | null, transA = false, transB = false): Value {
     const m = transA ? a.shape[1] : a.shape[0];
     const n = transB ? b.shape[0] : b.shape[1];
@@ -327,6 +331,35 @@ export function logSoftmax(x: Value): Value {
     const softmax = raw.unary('Exp', y);
     const total = raw.reduceSum(gy!, [x.rank - 1], true);
     return [raw.binary('Sub', gy!, raw.binary('Mul', softmax, total))];
+  });
+  return y;
+}
+
+/**
+ * a [b, m, k] · b [b, k, n] for each batch entry, either operand's last two axes transposed
+ * first. With A, B the operands as multiplied: ∂A = g·Bᵀ, ∂B = Aᵀ·g, transposed back where
+ * the operand was.
+ */
+export function batchMatMul(a: Value, b: Value, transA = false, transB = false): Value {
+  const swap = (v: Value): Value => raw.transpose(v, [0, 2, 1]);
+  const ma = transA ? swap(a) : a;
+  const mb = transB ? swap(b) : b;
+  const y = raw.matMul(ma, mb);
+  record([a, b], [y], ([gy], [na, nb]) => [
+    // a = Aᵀ: ∂a = (g·Bᵀ)ᵀ = B·gᵀ
+    when(na, () => (transA ? raw.matMul(mb, swap(gy!)) : raw.matMul(gy!, swap(mb)))),
+    // b = Bᵀ: ∂b = (Aᵀ·g)ᵀ = gᵀ·A
+    when(nb, () => (transB ? raw.matMul(swap(gy!), ma) : raw.matMul(swap(ma), gy!))),
+  ]);
+  return y;
+}
+
+/** Softmax over the last axis: ∂x = y ⊙ (g − Σ g ⊙ y). */
+export function softmax(x: Value): Value {
+  const y = x.graph.node('Softmax', [x], { axis: attr.int(-1) }, [x.shape])[0];
+  record([x], [y], ([gy]) => {
+    const dot = raw.reduceSum(raw.binary('Mul', gy!, y), [x.rank - 1], true);
+    return [raw.binary('Mul', y, raw.binary('Sub', gy!, dot))];
   });
   return y;
 }

@@ -37,11 +37,12 @@ export const ortOps: TensorOps<Value> = {
     if (channels === 1) return op.reshape(x, [n, 1, height, width]);
     return op.transpose(op.reshape(x, [n, height, width, channels]), [0, 3, 1, 2]);
   },
-  conv2d(x: Value, kernel: Value, bias: Value, stride: number): Value {
+  conv2d(x: Value, kernel: Value, bias: Value | null, stride: number, pad?: number): Value {
     const [k] = kernel.shape as number[];
     const [, , h, w] = x.shape as number[];
     const w4 = op.transpose(kernel, [3, 2, 0, 1]);
-    return op.conv2d(x, w4, bias, { stride, pads: op.samePads(h, w, k, stride) });
+    const pads: [number, number, number, number] = pad === undefined ? op.samePads(h, w, k, stride) : [pad, pad, pad, pad];
+    return op.conv2d(x, w4, bias, { stride, pads });
   },
   avgPool2: op.avgPool2,
   spatialMean: (x) => op.mean(x, [2, 3]),
@@ -51,4 +52,14 @@ export const ortOps: TensorOps<Value> = {
     if (c === 1) return op.reshape(x, [n, size]);
     return op.reshape(op.transpose(x, [0, 2, 3, 1]), [n, size]);
   },
+  toTokens(x: Value): Value {
+    const [n, c, h, w] = x.shape;
+    return op.transpose(op.reshape(x, [n, c, (h as number) * (w as number)]), [0, 2, 1]);
+  },
+  fromTokens(x: Value, height: number, width: number): Value {
+    const [n, , c] = x.shape;
+    return op.reshape(op.transpose(x, [0, 2, 1]), [n, c, height, width]);
+  },
+  batchMatMul: (a, b, ta = false, tb = false) => op.batchMatMul(a, b, ta, tb),
+  softmax: op.softmax,
 };

@@ -11,7 +11,7 @@
 import type { Tensor } from '../tf.js';
 import type { FlowTerm, ClassifierTerm, RatioTerm } from '../../flow/terms.js';
 import { getDivergence, type DivergenceName, type NetOutput } from '../../divergences/index.js';
-import { netDefinition, type NetDefinition, type NetSpec } from '../../nets/ratio-net.js';
+import { isMlpSpec, netDefinition, type NetDefinition, type NetSpec } from '../../nets/ratio-net.js';
 import type { Value } from './graph.js';
 import * as op from './ops.js';
 import { ortOps } from './tensor-ops.js';
@@ -219,7 +219,7 @@ export function graphTerm(p: PortableTerm): GraphTerm {
     return {
       ...base,
       key: JSON.stringify({ kind: 'ratio', spec: p.spec, divergence: p.divergence, output: p.output }),
-      convolutional: p.spec.type === 'cnn' || p.spec.type === 'resnet',
+      convolutional: !isMlpSpec(p.spec),
       net,
       build(x, ws, normalized) {
         const netOut = net.forward(ortOps, x, normalized ? ws : net.normalizeWeights(ortOps, ws));

@@ -42,10 +42,14 @@ function layersOps(): TensorOps<Node> {
       const k = weightOf(kernel, 'dense');
       return apply(layers.dense({ units: k.shape[1] as number, weights: [k, weightOf(bias, 'dense')] }), symOf(x, 'dense'));
     },
-    conv2d: (x, kernel, bias, stride) => {
+    conv2d: (x, kernel, bias, stride, pad) => {
       const k = weightOf(kernel, 'conv2d');
-      const layer = layers.conv2d({ filters: k.shape[3] as number, kernelSize: [k.shape[0] as number, k.shape[1] as number], strides: stride, padding: 'same', weights: [k, weightOf(bias, 'conv2d')] });
-      return apply(layer, symOf(x, 'conv2d'));
+      const weights = bias ? [k, weightOf(bias, 'conv2d')] : [k];
+      const spec = { filters: k.shape[3] as number, kernelSize: [k.shape[0] as number, k.shape[1] as number], strides: stride, useBias: bias !== null, weights };
+      if (pad === undefined) return apply(layers.conv2d({ ...spec, padding: 'same' }), symOf(x, 'conv2d'));
+      // PyTorch's symmetric padding (the authors' nets): explicit zero padding, then a 'valid' conv
+      const padded = pad > 0 ? apply(layers.zeroPadding2d({ padding: [[pad, pad], [pad, pad]] }), symOf(x, 'conv2d')) : x;
+      return apply(layers.conv2d({ ...spec, padding: 'valid' }), symOf(padded, 'conv2d'));
     },
     toImage: (x, image: ImageDims) => apply(layers.reshape({ targetShape: [image.height, image.width, image.channels] }), symOf(x, 'toImage')),
     avgPool2: (x) => apply(layers.averagePooling2d({ poolSize: 2, strides: 2, padding: 'valid' }), symOf(x, 'avgPool2')),
@@ -66,6 +70,11 @@ function layersOps(): TensorOps<Node> {
     matMul: unsupported('matMul'),
     reshape: unsupported('reshape'),
     constant: unsupported('constant'),
+    // self-attention (its gate multiplies by a weight, which a layers model cannot hold either)
+    toTokens: unsupported('self-attention'),
+    fromTokens: unsupported('self-attention'),
+    batchMatMul: unsupported('self-attention'),
+    softmax: unsupported('self-attention'),
   };
 }
 
