@@ -23,7 +23,8 @@ const step = await ort.InferenceSession.create(path.join(dir, m.flowStep.file));
 let x = drawPrior(dir, m, n, rng);
 for (let k = 0; k < m.flow.steps; k++) {
   const feeds = { x: new ort.Tensor('float32', x, [n, m.dim]) };
-  if (m.flow.noise > 0) feeds.noise = new ort.Tensor('float32', rng.normals(n * m.dim), [n, m.dim]);
+  const quiet = k >= m.flow.steps - m.flow.quietSteps; // the last steps add no noise
+  if (m.flow.noise > 0) feeds.noise = new ort.Tensor('float32', quiet ? new Float32Array(n * m.dim) : rng.normals(n * m.dim), [n, m.dim]);
   x = (await step.run(feeds)).x_next.data;
 }
 process.stdout.write(samplesCsv(m, x, n));

@@ -43,7 +43,8 @@ let x = tf.tensor2d(drawPrior(dir, m, n, rng), [n, m.dim]);
 for (let k = 0; k < m.flow.steps; k++) {
   const next = tf.tidy(() => {
     let y = tf.sub(x, tf.mul(drift(x), m.flow.eta));
-    if (m.flow.noise > 0) y = tf.add(y, tf.mul(tf.tensor2d(rng.normals(n * m.dim), [n, m.dim]), m.flow.noise));
+    const quiet = k >= m.flow.steps - m.flow.quietSteps; // the last steps add no noise
+    if (m.flow.noise > 0 && !quiet) y = tf.add(y, tf.mul(tf.tensor2d(rng.normals(n * m.dim), [n, m.dim]), m.flow.noise));
     return y;
   });
   x.dispose();

@@ -36,8 +36,8 @@ export interface ExportManifest {
   normalizer: { mean: number[]; std: number[] };
   /** The ratio net: x [n, dim] → out (log r or r, as trained). */
   ratioNet: { file: string; input: 'x'; output: string; outputIs: 'log-ratio' | 'ratio' };
-  /** One step: x ← x − eta · ∇ₓ Σ potential(out(x)) + noise · ξ, ξ ~ N(0, I); `steps` of them. */
-  flow: { eta: number; noise: number; steps: number; potential: string };
+  /** One step: x ← x − eta · ∇ₓ Σ potential(out(x)) + noise · ξ, ξ ~ N(0, I); `steps` of them, the last `quietSteps` with ξ = 0. */
+  flow: { eta: number; noise: number; steps: number; quietSteps: number; potential: string };
   /** ONNX: the step as a graph. */
   flowStep?: { file: string; inputs: string[]; outputs: string[] };
   prior: ExportedPrior;
@@ -120,6 +120,7 @@ export function writeManifest(
 ): ExportManifest {
   const { config, derived } = model;
   const { prior, arrays } = exportedPrior(model.prior.toJSON());
+  const steps = config.flowSteps + config.sampleExtraSteps;
   const outputIs = model.logRatioNet ? 'log-ratio' : 'ratio';
   const potential = POTENTIAL[config.divergence]?.[outputIs];
   if (!potential) throw new Error(`export: no potential for divergence '${config.divergence}' with ${outputIs} outputs`);
@@ -133,7 +134,7 @@ export function writeManifest(
     image: derived.image ? { ...derived.image, layout: 'HWC', range: [-1, 1] } : null,
     normalizer: { mean: [...derived.normalizer.mean], std: [...derived.normalizer.std] },
     ratioNet: parts.ratioNet,
-    flow: { eta: config.eta, noise: config.noise, steps: config.flowSteps + config.sampleExtraSteps, potential },
+    flow: { eta: config.eta, noise: config.noise, steps, quietSteps: Math.min(steps, config.sampleQuietSteps ?? 0), potential },
     ...(parts.flowStep ? { flowStep: parts.flowStep } : {}),
     prior,
     sampling: parts.sampling,

@@ -26,6 +26,6 @@ export async function exportOnnx(model: FlowModel, out: string, about: { data: s
     format: 'dggf-onnx-flow',
     ratioNet,
     flowStep,
-    sampling: `draw x [n, ${derived.dim}] from the prior; ${steps} times: x = flow-step(x, noise ~ N(0, 1) [n, ${derived.dim}]).x_next; ${samplesText(model)}`,
+    sampling: `draw x [n, ${derived.dim}] from the prior; ${steps} times: x = flow-step(x, noise ~ N(0, 1) [n, ${derived.dim}], zeros for the last flow.quietSteps).x_next; ${samplesText(model)}`,
   });
 }

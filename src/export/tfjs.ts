@@ -24,6 +24,6 @@ export async function exportTfjs(model: FlowModel, out: string, about: { data: s
     ratioNet: { file: 'model.json', input: 'x', output: 'the model output [n, 1]', outputIs: model.logRatioNet ? 'log-ratio' : 'ratio' },
     sampling:
       `draw x [n, ${model.derived.dim}] from the prior; ${flowSteps + sampleExtraSteps} times: ` +
-      `x = x − flow.eta · tf.grad(x ↦ Σ flow.potential(model.predict(x)))(x) + flow.noise · tf.randomNormal(x.shape); ${samplesText(model)}`,
+      `x = x − flow.eta · tf.grad(x ↦ Σ flow.potential(model.predict(x)))(x) + flow.noise · tf.randomNormal(x.shape) (no noise in the last flow.quietSteps); ${samplesText(model)}`,
   });
 }

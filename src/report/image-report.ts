@@ -45,8 +45,8 @@ const fmtShare = (f: number): string => `${(100 * f).toFixed(1)}%`;
 export function describeImageEvaluation(ev: ImageEvaluation): string {
   const parts: string[] = [];
   if (ev.fid !== undefined && ev.reference) {
-    const labelFree = ev.upright ? ' on a label-free rotation net: a coarse check, see the report' : '';
-    parts.push(`FID ${fmt(ev.fid)} (real vs real ${fmt(ev.reference.fid)}${labelFree})`, `KID ${fmt(ev.kid!)} (real vs real ${fmt(ev.reference.kid)})`);
+    parts.push(`FID ${fmt(ev.fid)} (real vs real ${fmt(ev.reference.fid)})`, `KID ${fmt(ev.kid!)} (real vs real ${fmt(ev.reference.kid)})`);
+    if (ev.upright) parts.push('both on a label-free rotation net: a coarse check, see the report');
   }
   if (ev.kl_estimate !== undefined) parts.push(`KL estimate ${ev.kl_estimate.toFixed(3)}`);
   if (ev.chi2_estimate !== undefined) parts.push(`χ² estimate ${ev.chi2_estimate.toFixed(3)}`);
@@ -121,11 +121,15 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
     ];
     const rows: [string, string | number][] = [];
     if (evaluation.fid !== undefined && evaluation.reference) {
-      const net =
-        features?.meta.task === 'rotation'
-          ? `the rotation net trained on ${dataset.name}; label-free: it tells generated from real images but measured unreliable for ranking models (a prior scored better than a trained run); class sub-folders give a classifier's FID`
-          : `our ${dataset.name} features`;
+      const rotation = features?.meta.task === 'rotation';
+      const net = rotation ? `the rotation net trained on ${dataset.name}` : `our ${dataset.name} features`;
       rows.push([`FID (${net}, n = ${evaluation.n})`, `${fmt(evaluation.fid)}  (real vs real: ${fmt(evaluation.reference.fid)})`]);
+      if (rotation) {
+        rows.push([
+          'about this FID',
+          'label-free: it tells generated images from real ones, but measured unreliable for ranking models (a prior scored better than a trained run); a folder with class sub-folders gets a classifier instead',
+        ]);
+      }
       rows.push(['KID', `${fmt(evaluation.kid!)} ± ${fmt(evaluation.kid_std!)}  (real vs real: ${fmt(evaluation.reference.kid)})`]);
     }
     if (evaluation.classes) {

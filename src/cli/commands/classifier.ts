@@ -70,7 +70,6 @@ export function classifierDir(spec: string, option: string): string {
 
 export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: NodeJS.WritableStream = process.stderr): Promise<number> {
   const dir = classifierDir(o.out, '--out');
-  ensureDir(dir); // parents too, as train --out; an unwritable place fails now, not after training
   if (o.adversarialSteps !== undefined && !o.adversarial) {
     throw new UsageError(`--adversarial-steps ${o.adversarialSteps}: needs --adversarial ε > 0 (the radius the attack steps within)`);
   }
@@ -89,6 +88,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   }
   const classes = datasetClassCount(dataset);
   if (classes < 2) throw new DataError(`--data '${o.data}': ${classes} class, expected at least 2 for a classifier`);
+  ensureDir(dir); // parents too, as train --out; after the input checks (bad input writes nothing), before training
   const steps = o.steps ?? CLASSIFIER_DEFAULT_STEPS;
   const batch = o.batch ?? CLASSIFIER_DEFAULT_BATCH;
   const seed = o.seed ?? 0;
