@@ -60,7 +60,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
 
   program
     .command('demo')
-    .description("train the fast 'toy' preset on 8gaussians (about 2 minutes) and write an HTML report")
+    .description("train the fast 'toy' preset on 8gaussians (about 35 s on 2 cores) and write an HTML report")
     .option('--out <dir>', 'output run folder', './dggf-demo')
     .option('--seed <n>', 'random seed', nonNegativeInt)
     .addOption(backendOption())
