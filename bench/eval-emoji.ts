@@ -27,7 +27,7 @@ import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { opt, runScript } from './args.js';
 import { engineLabel } from './engine-label.js';
-import { f3, pct, trainPreset } from './image-eval.js';
+import { f3, pct, sampleDraw, trainPreset } from './image-eval.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -96,16 +96,7 @@ async function main(): Promise<void> {
   });
 
   const { model } = loadRun(OUT);
-  const draw = async (d: number) => {
-    const t = performance.now();
-    const { samples } = await model.sampleInBatches(N, { seed: 12345 + SEED + 1000 * d });
-    const seconds = (performance.now() - t) / 1000;
-    clampImages(samples);
-    const sets = realImageSets(ds, N, 99 + d);
-    const m = await imageMetrics(features, samples, sets.real, sets.other, N);
-    console.log(`draw ${d + 1}: FID ${f3(m.fid)} KID ${f3(m.kid)}`);
-    return { samples, seconds, sets, metrics: m };
-  };
+  const draw = (d: number) => sampleDraw(model, ds, features, N, SEED, d);
   const first = await draw(0);
   const { samples } = first;
   const priorDraws = clampImages(model.prior.sample(N, new Rng(777)));

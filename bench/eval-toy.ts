@@ -16,13 +16,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineInfo, initEngine } from '../src/engine/index.js';
-import { resolveConfig } from '../src/config/resolve.js';
 import type { RunConfigInput } from '../src/config/schema.js';
-import { resolveDataset, TOY_DATASET_NAMES } from '../src/data/index.js';
-import { Trainer, deriveSetup } from '../src/train/trainer.js';
+import { TOY_DATASET_NAMES } from '../src/data/index.js';
 import { evaluateModel } from '../src/report/evaluate-run.js';
 import { COLORS, Raster, boundsOf, drawScatter, encodePng } from '../src/viz/index.js';
-import { GOAL, judgeRuns, markdownTable, type ToyRun } from './toy-quality.js';
+import { GOAL, judgeRuns, markdownTable, trainToy, type ToyRun } from './toy-quality.js';
 
 import { flag, opt, runScript } from './args.js';
 import { engineLabel } from './engine-label.js';
@@ -42,17 +40,10 @@ type Result = { run: ToyRun; samples: Float32Array; reference: Float32Array };
 
 /** Trains the preset on one target and evaluates it; the samples and data for the gallery. */
 async function trainAndEvaluate(name: string, seed: number): Promise<Result> {
-  const { config } = resolveConfig({ preset: PRESET, overrides: { ...OVERRIDES, data: name, seed }, defaults: {} });
-  const ds = resolveDataset(name);
-  const tr = new Trainer(config, ds, await deriveSetup(config, ds));
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  while (tr.iteration < config.iterations) await tr.step();
-  const cpu = process.cpuUsage(c0);
-  const seconds = (performance.now() - t0) / 1000;
+  const { trainer: tr, dataset: ds, seconds, cpuSeconds } = await trainToy(PRESET, OVERRIDES, name, seed);
   const { evaluation, samples, reference } = await evaluateModel(tr.model, ds, { n: 2000, seed: 1000 + seed });
   tr.dispose();
-  const run: ToyRun = { experiment: NAME, data: name, seed, trainSeconds: seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, evaluation };
+  const run: ToyRun = { experiment: NAME, data: name, seed, trainSeconds: seconds, cpuSeconds, evaluation };
   return { run, samples, reference };
 }
 

@@ -1,6 +1,6 @@
 /**
  * What the image quality scripts (eval:mnist, eval:emoji) share: training a preset into a
- * resumable run folder with progress lines, and number formats.
+ * resumable run folder with progress lines, the sample draws they judge, and number formats.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,9 @@ import { resolveConfig } from '../src/config/resolve.js';
 import type { RunConfig } from '../src/config/schema.js';
 import type { ImageDataset } from '../src/data/index.js';
 import { trainRun } from '../src/train/run.js';
+import type { FlowModel } from '../src/flow/model.js';
+import { imageMetrics, type FeatureNet } from '../src/eval/features.js';
+import { clampImages, realImageSets } from '../src/report/evaluate-images.js';
 
 export const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 export const f3 = (v: number): string => (Number.isFinite(v) ? v.toPrecision(3) : String(v));
@@ -56,4 +59,19 @@ export async function trainPreset(opts: {
   console.log(`trained ${result.iteration} iterations in ${(trainSeconds / 60).toFixed(1)} min this session (${((performance.now() - t0) / 60000).toFixed(1)} min wall)`);
   const metrics = fs.readFileSync(path.join(opts.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { elapsed_s: number });
   return { config, iterations: result.iteration, totalMinutes: metrics[metrics.length - 1].elapsed_s / 60 };
+}
+
+/**
+ * Draw d of an image eval: n samples of flow seed 12345 + seed + 1000·d (clamped to [−1, 1], as
+ * saved) against real set 99 + d, with their FID/KID on `features`.
+ */
+export async function sampleDraw(model: FlowModel, dataset: ImageDataset, features: FeatureNet, n: number, seed: number, d: number) {
+  const t = performance.now();
+  const { samples } = await model.sampleInBatches(n, { seed: 12345 + seed + 1000 * d });
+  const seconds = (performance.now() - t) / 1000;
+  clampImages(samples);
+  const sets = realImageSets(dataset, n, 99 + d);
+  const metrics = await imageMetrics(features, samples, sets.real, sets.other, n);
+  console.log(`draw ${d + 1}: FID ${f3(metrics.fid)} KID ${f3(metrics.kid)}`);
+  return { samples, seconds, sets, metrics };
 }

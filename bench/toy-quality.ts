@@ -3,6 +3,10 @@
  * (target × seed), and a verdict per target over its seeds.
  */
 import type { RunEvaluation } from '../src/report/evaluate-run.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import type { RunConfig, RunConfigInput } from '../src/config/schema.js';
+import { resolveDataset, type PointDataset } from '../src/data/index.js';
+import { Trainer, deriveSetup } from '../src/train/trainer.js';
 
 /** MMD ratio to fresh data, off-support share, and the worst part's relative share error. */
 export const GOAL = { mmdRatio: 1.3, offSupport: 0.02, shareError: 0.2 } as const;
@@ -62,4 +66,21 @@ export function judgeRuns(runs: ToyRun[]): { data: string; met: boolean; line: s
       `training ≤ ${worst((r) => r.trainSeconds).toFixed(0)} s (CPU ≤ ${worst((r) => r.cpuSeconds).toFixed(0)} s)`;
     return { data, met, line };
   });
+}
+
+/** A preset trained on one built-in target with `overrides`: the trainer (the caller disposes it) and its wall and CPU seconds. */
+export async function trainToy(
+  preset: string,
+  overrides: RunConfigInput,
+  data: string,
+  seed: number,
+): Promise<{ trainer: Trainer; config: RunConfig; dataset: PointDataset; seconds: number; cpuSeconds: number }> {
+  const { config } = resolveConfig({ preset, overrides: { ...overrides, data, seed }, defaults: {} });
+  const dataset = resolveDataset(data);
+  const trainer = new Trainer(config, dataset, await deriveSetup(config, dataset));
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  while (trainer.iteration < config.iterations) await trainer.step();
+  const cpu = process.cpuUsage(c0);
+  return { trainer, config, dataset, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }

@@ -10,17 +10,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { initEngine, tf } from '../src/engine/index.js';
-import { resolveConfig } from '../src/config/resolve.js';
 import type { RunConfig, RunConfigInput } from '../src/config/schema.js';
-import { resolveDataset, TOY_DATASET_NAMES } from '../src/data/index.js';
+import { TOY_DATASET_NAMES } from '../src/data/index.js';
 import { denormalize } from '../src/data/normalizer.js';
-import { Trainer, deriveSetup } from '../src/train/trainer.js';
 import { evaluateSampled, samplesToCount } from '../src/report/evaluate-run.js';
 import { runFlow, FlowNoise } from '../src/flow/index.js';
 import type { FlowModel } from '../src/flow/model.js';
 import { Rng } from '../src/util/rng.js';
 import { COLORS, Raster, boundsOf, drawScatter, encodePng } from '../src/viz/index.js';
-import { markdownTable, type ToyRun } from './toy-quality.js';
+import { markdownTable, trainToy, type ToyRun } from './toy-quality.js';
 import { opt, runScript } from './args.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -95,14 +93,7 @@ async function main(): Promise<void> {
   console.log(`sampling variants of ${PRESET} ${JSON.stringify(OVERRIDES)}: ${CHOSEN.join(' | ')}`);
   for (const name of NAMES) {
     for (const seed of SEEDS) {
-      const { config } = resolveConfig({ preset: PRESET, overrides: { ...OVERRIDES, data: name, seed }, defaults: {} });
-      const ds = resolveDataset(name);
-      const tr = new Trainer(config, ds, await deriveSetup(config, ds));
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      while (tr.iteration < config.iterations) await tr.step();
-      const cpu = process.cpuUsage(c0);
-      const seconds = (performance.now() - t0) / 1000;
+      const { trainer: tr, config, dataset: ds, seconds, cpuSeconds } = await trainToy(PRESET, OVERRIDES, name, seed);
       const cell = 300;
       const sheet = new Raster(cell * CHOSEN.length, cell);
       for (const [col, v] of CHOSEN.entries()) {
@@ -113,7 +104,7 @@ async function main(): Promise<void> {
           title: v,
           axes: false,
         });
-        const run: ToyRun = { experiment: `sampling: ${v}`, data: name, seed, trainSeconds: seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, evaluation };
+        const run: ToyRun = { experiment: `sampling: ${v}`, data: name, seed, trainSeconds: seconds, cpuSeconds, evaluation };
         console.log(`${v.padEnd(18)} ${markdownTable([run]).at(-1)}`);
         fs.appendFileSync(path.join(HERE, 'out', 'toy-runs.jsonl'), JSON.stringify({ ...run, overrides: OVERRIDES, date: new Date().toISOString() }) + '\n');
       }
