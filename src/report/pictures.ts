@@ -1,16 +1,31 @@
 /** The standard pictures of a 2-D run, built from viz primitives. */
 import type { PointDataset } from '../data/types.js';
-import { COLORS, boundsOf, curvesPng, curvesSvg, flowGif, scatterPng, type ScatterLayer, type Series } from '../viz/index.js';
+import { COLORS, boundsOf, curvesPng, curvesSvg, flowGif, scatterPanelsPng, type ScatterLayer, type Series } from '../viz/index.js';
 import type { MetricsLine } from '../train/run-folder.js';
 
-/** Samples (blue) over data (grey), with mode centres for mixture toys. */
+/**
+ * Data and samples side by side on the same axes: the data alone (grey) on the left, the samples
+ * (semi-transparent blue) over the faint data on the right, so neither hides the other; mode
+ * centres of mixture toys as red rings in both.
+ */
 export function samplesOverData(samples: Float32Array, data: Float32Array, dataset: PointDataset, title: string): Buffer {
-  const layers: ScatterLayer[] = [
-    { points: data, color: COLORS.data, label: 'data' },
-    { points: samples, color: COLORS.samples, label: 'samples' },
-  ];
-  if (dataset.modes) layers.push({ points: dataset.modes, color: COLORS.modes, label: 'modes', marker: 'ring' });
-  return scatterPng(layers, { title, bounds: boundsOf([data, samples]) });
+  const modes: ScatterLayer[] = dataset.modes ? [{ points: dataset.modes, color: COLORS.modes, label: 'modes', marker: 'ring' }] : [];
+  const nData = data.length >> 1;
+  const nSamples = samples.length >> 1;
+  return scatterPanelsPng(
+    [
+      { title: `data (${nData} points)`, layers: [{ points: data, color: COLORS.dataAlone, label: 'data' }, ...modes] },
+      {
+        title,
+        layers: [
+          { points: data, color: COLORS.data, label: 'data', alpha: 0.5 },
+          { points: samples, color: COLORS.samples, label: 'samples', alpha: nSamples > 3000 ? 0.45 : 0.6 },
+          ...modes,
+        ],
+      },
+    ],
+    { bounds: boundsOf([data, samples]) },
+  );
 }
 
 /**
@@ -60,7 +75,7 @@ export function flowAnimation(trajectory: { step: number; points: Float32Array }
       height: 360,
       background: data,
       bounds: boundsOf([data, trajectory[0].points, trajectory[trajectory.length - 1].points], 0.05),
-      caption: (i) => `step ${trajectory[i].step}`,
+      caption: (i) => `step ${trajectory[i].step} of ${trajectory[trajectory.length - 1].step}`,
     },
   );
 }

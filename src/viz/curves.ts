@@ -1,11 +1,34 @@
 /**
- * Line charts (training curves: loss, KL estimate, lr, …) as PNG or standalone SVG. Both
- * renderers draw the same `CurvesLayout`, computed once by `curvesLayout`.
+ * Line charts (training curves: loss, KL estimate, lr, …) as PNG or standalone SVG. Both draw
+ * the same `CurvesLayout`, computed once by `curvesLayout`. The PNG is the SVG rendered by resvg
+ * with the bundled font; without resvg it is drawn with the bitmap font (`drawCurves`).
  */
 import { PALETTE, COLORS, axisFraction, makeAxis, pickLegendCorner, type Axis, type Rect } from './axes.js';
 import { CAP_H, textWidth } from './font.js';
+import type { FontMetrics } from './font-metrics.js';
 import { encodePng } from './png.js';
 import { Raster, type RGB } from './raster.js';
+import { esc, n2, rgb, svgOpen } from './svg.js';
+import { compositeOver, svgRenderer } from './svg-render.js';
+
+/** Text sizes for layout: width of a string and cap height, at text scale 1 (small) or 2 (title). */
+export interface TextMeasure {
+  width(text: string, scale: number): number;
+  cap(scale: number): number;
+}
+/** Font size in px of SVG text at a text scale. */
+export const svgFontSize = (scale: number): number => (scale >= 2 ? 15 : 11);
+/** The built-in bitmap font's sizes. */
+export const bitmapMeasure: TextMeasure = { width: (t, s) => textWidth(t, s), cap: (s) => CAP_H * s };
+/** A real font's sizes at the SVG font sizes (DejaVu's cap height is 0.73 em). */
+export function fontMeasure(m: FontMetrics): TextMeasure {
+  return { width: (t, s) => m.width(t, svgFontSize(s)), cap: (s) => Math.round(0.73 * svgFontSize(s)) };
+}
+/** The bundled font's sizes where resvg is available, else the bitmap font's. */
+function defaultMeasure(): TextMeasure {
+  const r = svgRenderer();
+  return r ? fontMeasure(r.metrics) : bitmapMeasure;
+}
 
 export interface Series {
   name: string;
@@ -35,7 +58,7 @@ export interface TextItem {
   y: number;
   text: string;
   anchor: 'start' | 'middle' | 'end';
-  /** 1 = small text (7 px capitals), 2 = title. */
+  /** 1 = small text, 2 = title. */
   scale: number;
   color: RGB;
 }
@@ -93,8 +116,13 @@ function decimate(xs: number[], ys: number[]): [number[], number[]] {
   return [ox, oy];
 }
 
-/** Axes, ticks, text positions, pixel polylines and legend for a chart (shared by PNG and SVG). */
-export function curvesLayout(series: Series[], opts: CurvesOptions = {}): CurvesLayout {
+/**
+ * Axes, ticks, text positions, pixel polylines and legend for a chart (shared by PNG and SVG);
+ * text is measured with `measure` (default: the bundled font where resvg loads).
+ */
+export function curvesLayout(series: Series[], opts: CurvesOptions = {}, measure: TextMeasure = defaultMeasure()): CurvesLayout {
+  const textWidth = (t: string, s = 1) => measure.width(t, s);
+  const cap = measure.cap(1);
   const width = opts.width ?? 640;
   const height = opts.height ?? 360;
   const logY = opts.logY ?? false;
@@ -115,22 +143,23 @@ export function curvesLayout(series: Series[], opts: CurvesOptions = {}): Curves
   const yAxis = makeAxis(ys, { log: logY, pad: 0.05, maxTicks: height >= 300 ? 6 : 4 });
 
   const texts: TextItem[] = [];
-  const top = (opts.title ? 30 : 12) + (opts.yLabel ? 14 : 0);
-  const bottom = 22 + (opts.xLabel ? 16 : 0);
-  const left = Math.max(...yAxis.labels.map((s) => textWidth(s)), 6) + 14;
+  const top = (opts.title ? 21 + measure.cap(2) : 12) + (opts.yLabel ? cap + 7 : 0);
+  const bottom = 15 + cap + (opts.xLabel ? cap + 9 : 0);
+  const left = Math.ceil(Math.max(...yAxis.labels.map((s) => textWidth(s)), 6)) + 14;
   const lastX = xAxis.labels.length ? textWidth(xAxis.labels[xAxis.labels.length - 1]) : 0;
   const right = Math.max(16, Math.ceil(lastX / 2) + 4);
-  const plot: Rect = { x: left, y: top, w: Math.max(10, width - left - right), h: Math.max(10, height - top - bottom) };
+  const plotW = Math.max(10, width - left - right);
+  const plot: Rect = { x: left, y: top, w: plotW, h: Math.max(10, height - top - bottom) };
   const px = (v: number) => plot.x + axisFraction(xAxis, v) * plot.w;
   const py = (v: number) => plot.y + plot.h - axisFraction(yAxis, v) * plot.h;
 
   const xTicks = xAxis.ticks.map((t, k) => ({ pos: Math.floor(px(t)), label: xAxis.labels[k] }));
   const yTicks = yAxis.ticks.map((t, k) => ({ pos: Math.floor(py(t)), label: yAxis.labels[k] }));
   for (const t of xTicks) texts.push({ x: t.pos + 0.5, y: plot.y + plot.h + 8, text: t.label, anchor: 'middle', scale: 1, color: COLORS.muted });
-  for (const t of yTicks) texts.push({ x: plot.x - 7, y: t.pos - 3, text: t.label, anchor: 'end', scale: 1, color: COLORS.muted });
+  for (const t of yTicks) texts.push({ x: plot.x - 7, y: t.pos - Math.floor(cap / 2), text: t.label, anchor: 'end', scale: 1, color: COLORS.muted });
   if (opts.title) texts.push({ x: width / 2, y: 9, text: opts.title, anchor: 'middle', scale: textWidth(opts.title, 2) <= width - 8 ? 2 : 1, color: COLORS.text });
-  if (opts.xLabel) texts.push({ x: plot.x + plot.w / 2, y: height - 12, text: opts.xLabel, anchor: 'middle', scale: 1, color: COLORS.text });
-  if (opts.yLabel) texts.push({ x: Math.max(4, plot.x - 7 - 20), y: plot.y - 16, text: opts.yLabel, anchor: 'start', scale: 1, color: COLORS.text });
+  if (opts.xLabel) texts.push({ x: plot.x + plot.w / 2, y: height - 5 - cap, text: opts.xLabel, anchor: 'middle', scale: 1, color: COLORS.text });
+  if (opts.yLabel) texts.push({ x: Math.max(4, plot.x - 7 - 20), y: plot.y - 9 - cap, text: opts.yLabel, anchor: 'start', scale: 1, color: COLORS.text });
 
   const laid: LayoutSeries[] = series.map((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length];
@@ -155,8 +184,8 @@ export function curvesLayout(series: Series[], opts: CurvesOptions = {}): Curves
   let legend: CurvesLayout['legend'] = null;
   const named = laid.filter((s) => s.name);
   if ((opts.legend ?? series.length > 1) && named.length) {
-    const rowH = 13;
-    const w = Math.max(...named.map((s) => textWidth(s.name))) + 32;
+    const rowH = cap + 6;
+    const w = Math.ceil(Math.max(...named.map((s) => textWidth(s.name)))) + 32;
     const h = named.length * rowH + 8;
     const box = pickLegendCorner(plot, w, h, (visit) => {
       for (const s of laid) for (const [a, b] of s.pieces) for (let i = 0; i < a.length; i++) visit(a[i], b[i]);
@@ -166,7 +195,7 @@ export function curvesLayout(series: Series[], opts: CurvesOptions = {}): Curves
   return { width, height, plot, x: xAxis, y: yAxis, xTicks, yTicks, texts, series: laid, legend, lineWidth: opts.lineWidth ?? 1.6 };
 }
 
-/** Renders a layout into a new raster. */
+/** Renders a layout (made with `bitmapMeasure`) into a new raster with the bitmap font. */
 export function drawCurves(L: CurvesLayout): Raster {
   const r = new Raster(L.width, L.height);
   const { plot } = L;
@@ -207,27 +236,26 @@ export function drawCurves(L: CurvesLayout): Raster {
   return r;
 }
 
-/** A line chart as PNG bytes (640 x 360 by default). */
+/** A line chart as PNG bytes (640 x 360 by default): the SVG through resvg, else the bitmap font. */
 export function curvesPng(series: Series[], opts: CurvesOptions = {}): Buffer {
-  return encodePng(drawCurves(curvesLayout(series, opts)));
+  const renderer = svgRenderer();
+  if (!renderer) return encodePng(drawCurves(curvesLayout(series, opts, bitmapMeasure)));
+  const img = renderer.render(curvesSvg(series, opts));
+  const r = new Raster(img.width, img.height);
+  compositeOver(r, img, 0, 0);
+  return encodePng(r);
 }
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const rgb = (c: RGB) => `rgb(${c[0]},${c[1]},${c[2]})`;
-const n2 = (v: number) => String(Math.round(v * 100) / 100);
 
 /**
  * The same chart as a standalone SVG document (real text; scales with its container via
  * viewBox). Safe to inline in HTML.
  */
 export function curvesSvg(series: Series[], opts: CurvesOptions = {}): string {
-  const L = curvesLayout(series, opts);
+  const measure = defaultMeasure();
+  const L = curvesLayout(series, opts, measure);
   const { plot } = L;
   const o: string[] = [];
-  o.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}" viewBox="0 0 ${L.width} ${L.height}" ` +
-      `font-family="system-ui,-apple-system,'Segoe UI',Helvetica,Arial,sans-serif" role="img">`,
-  );
+  o.push(svgOpen(L.width, L.height));
   if (opts.title) o.push(`<title>${esc(opts.title)}</title>`);
   o.push(`<rect width="100%" height="100%" fill="#fff"/>`);
   const clipId = '__CLIP_ID__';
@@ -258,10 +286,8 @@ export function curvesSvg(series: Series[], opts: CurvesOptions = {}): string {
   for (const t of L.yTicks) o.push(`<line x1="${plot.x - 4}" y1="${t.pos + 0.5}" x2="${plot.x - 1}" y2="${t.pos + 0.5}"/>`);
   o.push(`</g>`);
   for (const t of L.texts) {
-    const size = t.scale >= 2 ? 16 : 10.5;
-    const weight = t.scale >= 2 ? ' font-weight="600"' : '';
     o.push(
-      `<text x="${n2(t.x)}" y="${n2(t.y + CAP_H * t.scale)}" font-size="${size}" text-anchor="${t.anchor}" fill="${rgb(t.color)}"${weight}>${esc(t.text)}</text>`,
+      `<text x="${n2(t.x)}" y="${n2(t.y + measure.cap(t.scale))}" font-size="${svgFontSize(t.scale)}" text-anchor="${t.anchor}" fill="${rgb(t.color)}">${esc(t.text)}</text>`,
     );
   }
   if (L.legend) {
@@ -269,7 +295,7 @@ export function curvesSvg(series: Series[], opts: CurvesOptions = {}): string {
     o.push(`<rect x="${box.x + 0.5}" y="${box.y + 0.5}" width="${box.w - 1}" height="${box.h - 1}" fill="#fff" fill-opacity="0.88" stroke="rgb(210,210,210)"/>`);
     for (const e of L.legend.entries) {
       o.push(`<line x1="${e.x}" y1="${e.y}" x2="${e.x + 16}" y2="${e.y}" stroke="${rgb(e.color)}" stroke-width="2"/>`);
-      o.push(`<text x="${e.x + 22}" y="${n2(e.y + 3.5)}" font-size="10.5" fill="${rgb(COLORS.text)}">${esc(e.name)}</text>`);
+      o.push(`<text x="${e.x + 22}" y="${n2(e.y + measure.cap(1) / 2)}" font-size="${svgFontSize(1)}" fill="${rgb(COLORS.text)}">${esc(e.name)}</text>`);
     }
   }
   o.push(`</svg>`);

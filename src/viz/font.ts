@@ -39,6 +39,8 @@ const glyphs = new Map<string, Uint8Array>();
     i += 2 + n;
   }
   glyphs.set(' ', new Uint8Array(GLYPH_H));
+  // d3's tick labels use the typographic minus sign.
+  glyphs.set('\u2212', glyphs.get('-')!);
 }
 /** Shown for characters the font does not have: a small hollow box. */
 const MISSING = Uint8Array.from([0, 0x1f, 0x11, 0x11, 0x11, 0x11, 0x1f, 0, 0]);

@@ -6,7 +6,8 @@
 import gifenc from 'gifenc';
 import type { ImageShape } from '../data/types.js';
 import { imageToRgba } from '../data/images/dataset.js';
-import { Raster } from './raster.js';
+import { Raster, type RGB } from './raster.js';
+import { drawTexts, labelCapHeight, labelWidth } from './text.js';
 import { encodePng } from './png.js';
 
 /** Draws image `index` of `images` at (x0, y0), each pixel a scale×scale block. */
@@ -57,7 +58,7 @@ function gridLayout(n: number, shape: ImageShape, opts: GridOptions) {
   const rows = Math.ceil(n / cols);
   const scale = opts.scale ?? (shape.width <= 32 ? 2 : 1);
   const pad = opts.pad ?? 2;
-  const labelW = opts.rowLabels ? Math.max(...opts.rowLabels.map((l) => Array.from(l).length)) * 6 + 8 : 0;
+  const labelW = opts.rowLabels ? Math.max(...opts.rowLabels.map((l) => labelWidth(l))) + 8 : 0;
   const cw = shape.width * scale + pad;
   const ch = shape.height * scale + pad;
   return { cols, rows, scale, pad, labelW, cw, ch, width: labelW + cols * cw + pad, height: rows * ch + pad };
@@ -72,9 +73,13 @@ export function drawGrid(images: Float32Array, n: number, shape: ImageShape, opt
     const col = i % L.cols;
     drawImage(r, images, i, shape, L.labelW + L.pad + col * L.cw, L.pad + row * L.ch, L.scale);
   }
-  opts.rowLabels?.forEach((label, row) => {
-    if (row < L.rows) r.text(4, L.pad + row * L.ch + Math.max(0, (L.ch - 9) >> 1), label, [40, 40, 40]);
-  });
+  const cap = labelCapHeight();
+  drawTexts(
+    r,
+    (opts.rowLabels ?? [])
+      .slice(0, L.rows)
+      .map((label, row) => ({ x: 4, top: L.pad + row * L.ch + Math.max(0, (L.ch - cap) >> 1), text: label, color: [40, 40, 40] as RGB })),
+  );
   return r;
 }
 
@@ -99,8 +104,8 @@ export function imageFlowGif(
     const r = drawGrid(f, n, shape, opts);
     const cap = opts.captions?.[k];
     if (cap) {
-      r.fillRect(0, 0, Array.from(cap).length * 6 + 6, 12, [255, 255, 255], 0.9);
-      r.text(3, 2, cap, [20, 20, 20]);
+      r.fillRect(0, 0, labelWidth(cap) + 6, labelCapHeight() + 6, [255, 255, 255], 0.9);
+      drawTexts(r, [{ x: 3, top: 3, text: cap, color: [20, 20, 20] }]);
     }
     return r;
   });

@@ -5,11 +5,6 @@ export { GLYPH_W, GLYPH_H, CAP_H, ADVANCE, glyph, hasGlyph, textWidth, textHeigh
 export {
   PALETTE,
   COLORS,
-  niceNum,
-  linearTicks,
-  logTicks,
-  formatTicks,
-  formatLogTicks,
   formatNumber,
   makeAxis,
   axisFraction,
@@ -17,17 +12,30 @@ export {
   type Axis,
   type Rect,
 } from './axes.js';
+export { linearTicks, logTicks, type Ticks } from './scale.js';
+export { readFontMetrics, type FontMetrics } from './font-metrics.js';
+export { svgRenderer, resetSvgRenderer, compositeOver, FONT_FILE, FONT_FAMILY, type SvgRenderer, type SvgPixels } from './svg-render.js';
 export {
   boundsOf,
   fitBounds,
   makeTransform,
-  drawScatter,
-  scatterPng,
   type Bounds,
   type ScatterLayer,
   type ScatterOptions,
   type ScatterFrame,
+} from './scatter-geometry.js';
+export { drawScatterBitmap } from './scatter-bitmap.js';
+export {
+  scatterLayout,
+  drawScatterPoints,
+  drawScatter,
+  scatterPng,
+  scatterSvg,
+  scatterPanelsPng,
+  type ScatterPanel,
+  type ScatterLayout,
   type ScatterPngOptions,
+  type Tick,
 } from './scatter.js';
 export {
   curvesLayout,
@@ -42,4 +50,5 @@ export {
 } from './curves.js';
 export { flowGif, type FlowGifOptions } from './gif.js';
 export { renderReport, escapeHtml, type ReportOptions, type ReportSection, type ReportImage } from './report.js';
+export { drawTexts, labelWidth, labelCapHeight, LABEL_FONT, type TextRun } from './text.js';
 export { drawImage, imagePng, drawGrid, imageGridPng, imageFlowGif, type GridOptions } from './images.js';

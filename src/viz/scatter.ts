@@ -1,241 +1,155 @@
 /**
  * Scatter plots of 2-D point sets (row-major interleaved x0, y0, x1, y1, …) with equal aspect,
- * light grid, tick labels and a legend.
+ * light grid, d3 ticks, real-font labels and a legend. The frame, grid and text are SVG rendered
+ * by resvg with the bundled font; the point clouds (often 10⁴ points) are drawn with the Raster's
+ * anti-aliased discs between the SVG's under and over layers, which is 10x faster than resvg on
+ * that many circles. `scatterSvg` writes the same figure as one SVG document, points included.
+ * Without resvg the bitmap-font renderer (scatter-bitmap.ts) draws it.
  */
-import { COLORS, linearTicks, formatTicks, pickLegendCorner, type Rect } from './axes.js';
-import { textWidth } from './font.js';
+import { COLORS, pickLegendCorner, type Rect } from './axes.js';
+import type { FontMetrics } from './font-metrics.js';
 import { encodePng } from './png.js';
 import { Raster, type RGB } from './raster.js';
+import { linearTicks } from './scale.js';
+import { drawScatterBitmap } from './scatter-bitmap.js';
+import {
+  boundsOf,
+  layerStyle,
+  fitBounds,
+  makeTransform,
+  marker,
+  type Bounds,
+  type ScatterFrame,
+  type ScatterLayer,
+  type ScatterOptions,
+} from './scatter-geometry.js';
+import { n2, rgb, svgOpen, svgText } from './svg.js';
+import { compositeOver, svgRenderer } from './svg-render.js';
 
-export interface Bounds {
-  xmin: number;
-  xmax: number;
-  ymin: number;
-  ymax: number;
+/** Font sizes in px. */
+export const TICK_FONT = 11;
+export const TITLE_FONT = 14;
+
+export interface Tick {
+  /** Pixel position (x: column, y: row; continuous coordinates). */
+  pos: number;
+  value: number;
+  label: string;
 }
 
-export interface ScatterLayer {
-  /** Row-major n x 2 points: x0, y0, x1, y1, … */
-  points: Float32Array;
-  color: RGB;
-  /** Marker radius in pixels; default depends on the number of points (2.4 … 1.1). */
-  radius?: number;
-  /** Opacity in (0, 1]; default depends on the number of points (0.85 … 0.45). */
-  alpha?: number;
-  /** Shown in the legend when given. */
-  label?: string;
-  /** 'disc' (default), 'ring' (hollow, good for mode centres) or 'cross'. */
-  marker?: 'disc' | 'ring' | 'cross';
-}
-
-export interface ScatterOptions {
-  /** Region of the raster to draw into (default: all of it). Everything inside it is redrawn. */
-  rect?: Rect;
-  title?: string;
-  /** Draw grid lines, frame and tick labels (default true). */
-  axes?: boolean;
-  /** Draw a legend of labelled layers (default true when some layer has a label). */
-  legend?: boolean;
-  background?: RGB;
-}
-
-/** Where drawScatter put the plot, and how data coordinates map to pixels. */
-export interface ScatterFrame {
-  /** Pixel rectangle of the plotting area. */
+/** A laid-out scatter plot in its own pixel space (0, 0)–(width, height). */
+export interface ScatterLayout {
+  width: number;
+  height: number;
   plot: Rect;
-  /** The bounds actually shown (the requested ones, widened to the plot's aspect ratio). */
+  /** The bounds shown (the requested ones widened to the plot's aspect ratio). */
   bounds: Bounds;
-  /** Continuous pixel coordinates of a data point (pixel i covers [i, i+1)). */
   toPixel(x: number, y: number): [number, number];
+  xTicks: Tick[];
+  yTicks: Tick[];
+  /** SVG elements under the points (background, grid) and over them (frame, text, legend). */
+  under: string[];
+  over: string[];
+  legend: Rect | null;
 }
 
-/**
- * A square window around all finite points of all arrays: equal x and y ranges, centred on the
- * points' bounding box, widened by `pad` times the range on each side. No points: [-1, 1]².
- */
-export function boundsOf(arrays: Float32Array[], pad = 0.08): Bounds {
-  let xmin = Infinity;
-  let xmax = -Infinity;
-  let ymin = Infinity;
-  let ymax = -Infinity;
-  for (const a of arrays) {
-    const n = a.length >> 1;
-    for (let i = 0; i < n; i++) {
-      const x = a[2 * i];
-      const y = a[2 * i + 1];
-      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-      if (x < xmin) xmin = x;
-      if (x > xmax) xmax = x;
-      if (y < ymin) ymin = y;
-      if (y > ymax) ymax = y;
-    }
-  }
-  if (xmin > xmax) return { xmin: -1, xmax: 1, ymin: -1, ymax: 1 };
-  const cx = (xmin + xmax) / 2;
-  const cy = (ymin + ymax) / 2;
-  let range = Math.max(xmax - xmin, ymax - ymin);
-  if (!(range > 0)) range = Math.max(Math.abs(cx), Math.abs(cy)) * 0.2 || 2;
-  const half = range * (0.5 + pad);
-  return { xmin: cx - half, xmax: cx + half, ymin: cy - half, ymax: cy + half };
-}
+/** A crisp 1-px line position: the centre of the pixel containing `v`. */
+const crisp = (v: number) => Math.floor(v) + 0.5;
 
-/** Widens `b` (about its centre) so that its aspect ratio matches a w x h pixel area. */
-export function fitBounds(b: Bounds, w: number, h: number): Bounds {
-  const cx = (b.xmin + b.xmax) / 2;
-  const cy = (b.ymin + b.ymax) / 2;
-  let hx = (b.xmax - b.xmin) / 2;
-  let hy = (b.ymax - b.ymin) / 2;
-  if (!(hx > 0)) hx = 1;
-  if (!(hy > 0)) hy = 1;
-  const ppuX = w / (2 * hx);
-  const ppuY = h / (2 * hy);
-  if (ppuX > ppuY) hx = w / (2 * ppuY);
-  else hy = h / (2 * ppuX);
-  return { xmin: cx - hx, xmax: cx + hx, ymin: cy - hy, ymax: cy + hy };
-}
-
-/** Data -> pixel mapping for bounds shown in a plot rectangle (y up). */
-export function makeTransform(plot: Rect, b: Bounds): (x: number, y: number) => [number, number] {
-  const sx = plot.w / (b.xmax - b.xmin);
-  const sy = plot.h / (b.ymax - b.ymin);
-  return (x, y) => [plot.x + (x - b.xmin) * sx, plot.y + plot.h - (y - b.ymin) * sy];
-}
-
-function defaultRadius(n: number): number {
-  return n > 10000 ? 1.1 : n > 3000 ? 1.4 : n > 800 ? 1.8 : 2.4;
-}
-function defaultAlpha(n: number): number {
-  return n > 10000 ? 0.45 : n > 3000 ? 0.6 : n > 800 ? 0.75 : 0.85;
-}
-
-/** Draws one marker of a layer at pixel (px, py). */
-function marker(r: Raster, kind: ScatterLayer['marker'], px: number, py: number, rad: number, color: RGB, alpha: number): void {
+/** SVG for one marker (legend swatches and the standalone SVG's points). */
+function svgMarker(kind: ScatterLayer['marker'], x: number, y: number, r: number, color: RGB, alpha: number): string {
+  const op = alpha < 1 ? ` fill-opacity="${n2(alpha)}"` : '';
   if (kind === 'ring') {
-    const lw = Math.max(1.2, rad * 0.35);
-    // a ring = outer disc minus inner, drawn as a short closed polyline
-    const steps = Math.max(12, Math.ceil(rad * 4));
-    let x0 = px + rad;
-    let y0 = py;
-    for (let k = 1; k <= steps; k++) {
-      const t = (2 * Math.PI * k) / steps;
-      const x1 = px + rad * Math.cos(t);
-      const y1 = py + rad * Math.sin(t);
-      r.line(x0, y0, x1, y1, color, lw, alpha);
-      x0 = x1;
-      y0 = y1;
-    }
-  } else if (kind === 'cross') {
-    const lw = Math.max(1.2, rad * 0.4);
-    r.line(px - rad, py - rad, px + rad, py + rad, color, lw, alpha);
-    r.line(px - rad, py + rad, px + rad, py - rad, color, lw, alpha);
-  } else {
-    r.disc(px, py, rad, color, alpha);
+    const w = Math.max(1.2, r * 0.35);
+    return `<circle cx="${n2(x)}" cy="${n2(y)}" r="${n2(r)}" fill="none" stroke="${rgb(color)}" stroke-width="${n2(w)}"${alpha < 1 ? ` stroke-opacity="${n2(alpha)}"` : ''}/>`;
   }
+  if (kind === 'cross') {
+    const w = Math.max(1.2, r * 0.4);
+    const d = `M${n2(x - r)} ${n2(y - r)}L${n2(x + r)} ${n2(y + r)}M${n2(x - r)} ${n2(y + r)}L${n2(x + r)} ${n2(y - r)}`;
+    return `<path d="${d}" stroke="${rgb(color)}" stroke-width="${n2(w)}" stroke-linecap="round"${alpha < 1 ? ` stroke-opacity="${n2(alpha)}"` : ''}/>`;
+  }
+  return `<circle cx="${n2(x)}" cy="${n2(y)}" r="${n2(r)}" fill="${rgb(color)}"${op}/>`;
 }
 
 /**
- * Draws a scatter plot of the layers (in order: later layers on top) inside `opts.rect` of the
- * raster, showing `bounds` (widened to the plot's aspect ratio so x and y scales are equal).
+ * Lays out a width x height scatter plot of `layers` showing `bounds`: margins sized from the
+ * tick labels' real widths, d3 ticks, SVG for everything but the points.
  */
-export function drawScatter(r: Raster, layers: ScatterLayer[], bounds: Bounds, opts: ScatterOptions = {}): ScatterFrame {
-  const area = opts.rect ?? { x: 0, y: 0, w: r.width, h: r.height };
+export function scatterLayout(
+  layers: ScatterLayer[],
+  bounds: Bounds,
+  width: number,
+  height: number,
+  metrics: FontMetrics,
+  opts: ScatterOptions = {},
+): ScatterLayout {
   const bg = opts.background ?? COLORS.white;
   const showAxes = opts.axes ?? true;
   const labelled = layers.filter((l) => l.label);
   const showLegend = (opts.legend ?? true) && labelled.length > 0;
-  r.fillRect(area.x, area.y, area.w, area.h, bg);
-
-  // Layout: tick labels left and below, title above.
-  const top = opts.title ? 24 : showAxes ? 10 : 4;
-  const bottom = showAxes ? 20 : 4;
+  const top = opts.title || opts.titleSpace ? 28 : showAxes ? 10 : 4;
+  const bottom = showAxes ? 24 : 4;
   const right = showAxes ? 12 : 4;
-  // Left margin from provisional y tick labels.
+  const yCount = (h: number) => Math.max(2, Math.round(h / 55));
+  const xCount = (w: number) => Math.max(2, Math.round(w / 70));
   let left = 4;
   if (showAxes) {
-    const provisional = fitBounds(bounds, area.w - 50, area.h - top - bottom);
-    // the final ticks use 5 or 7 steps over slightly different bounds: size for the widest
-    const labs = [5, 6, 7].flatMap((k) => formatTicks(linearTicks(provisional.ymin, provisional.ymax, k)));
-    left = Math.max(...labs.map((s) => textWidth(s)), 6) + 14;
+    // Size the margin for the widest y label the final ticks can have.
+    const provisional = fitBounds(bounds, width - 50, height - top - bottom);
+    const labels = linearTicks(provisional.ymin, provisional.ymax, yCount(height - top - bottom)).labels;
+    left = Math.ceil(Math.max(6, ...labels.map((s) => metrics.width(s, TICK_FONT)))) + 12;
   }
-  const plot: Rect = {
-    x: area.x + left,
-    y: area.y + top,
-    w: Math.max(8, area.w - left - right),
-    h: Math.max(8, area.h - top - bottom),
-  };
+  const plot: Rect = { x: left, y: top, w: Math.max(8, width - left - right), h: Math.max(8, height - top - bottom) };
   const shown = fitBounds(bounds, plot.w, plot.h);
   const toPixel = makeTransform(plot, shown);
+  const xt = linearTicks(shown.xmin, shown.xmax, xCount(plot.w));
+  const yt = linearTicks(shown.ymin, shown.ymax, yCount(plot.h));
+  const xTicks = xt.values.map((v, k) => ({ pos: toPixel(v, 0)[0], value: v, label: xt.labels[k] }));
+  const yTicks = yt.values.map((v, k) => ({ pos: toPixel(0, v)[1], value: v, label: yt.labels[k] }));
 
-  // Grid.
-  const xt = linearTicks(shown.xmin, shown.xmax, plot.w >= 360 ? 7 : 5);
-  const yt = linearTicks(shown.ymin, shown.ymax, plot.h >= 360 ? 7 : 5);
+  const under: string[] = [`<rect width="${width}" height="${height}" fill="${rgb(bg)}"/>`];
+  const over: string[] = [];
   if (showAxes) {
-    for (const t of xt) r.fillRect(Math.floor(toPixel(t, 0)[0]), plot.y, 1, plot.h, COLORS.grid);
-    for (const t of yt) r.fillRect(plot.x, Math.floor(toPixel(0, t)[1]), plot.w, 1, COLORS.grid);
-    // Stronger lines through the origin when it is inside.
+    const px0 = plot.x;
+    const px1 = plot.x + plot.w;
+    const py0 = plot.y;
+    const py1 = plot.y + plot.h;
+    const grid = [
+      ...xTicks.map((t) => `<line x1="${crisp(t.pos)}" y1="${py0}" x2="${crisp(t.pos)}" y2="${py1}"/>`),
+      ...yTicks.map((t) => `<line x1="${px0}" y1="${crisp(t.pos)}" x2="${px1}" y2="${crisp(t.pos)}"/>`),
+    ];
+    under.push(`<g stroke="${rgb(COLORS.grid)}" stroke-width="1">${grid.join('')}</g>`);
     const [ox, oy] = toPixel(0, 0);
-    const axisCol: RGB = [214, 214, 214];
-    if (ox > plot.x && ox < plot.x + plot.w) r.fillRect(Math.floor(ox), plot.y, 1, plot.h, axisCol);
-    if (oy > plot.y && oy < plot.y + plot.h) r.fillRect(plot.x, Math.floor(oy), plot.w, 1, axisCol);
-  }
+    const axis: string[] = [];
+    if (ox > px0 && ox < px1) axis.push(`<line x1="${crisp(ox)}" y1="${py0}" x2="${crisp(ox)}" y2="${py1}"/>`);
+    if (oy > py0 && oy < py1) axis.push(`<line x1="${px0}" y1="${crisp(oy)}" x2="${px1}" y2="${crisp(oy)}"/>`);
+    if (axis.length) under.push(`<g stroke="rgb(214,214,214)" stroke-width="1">${axis.join('')}</g>`);
 
-  // Points.
-  const xlo = plot.x - 8;
-  const xhi = plot.x + plot.w + 8;
-  const ylo = plot.y - 8;
-  const yhi = plot.y + plot.h + 8;
-  const sx = plot.w / (shown.xmax - shown.xmin);
-  const sy = plot.h / (shown.ymax - shown.ymin);
-  const oy = plot.y + plot.h;
-  for (const layer of layers) {
-    const pts = layer.points;
-    const n = pts.length >> 1;
-    const rad = layer.radius ?? defaultRadius(n);
-    const alpha = layer.alpha ?? defaultAlpha(n);
-    const kind = layer.marker ?? 'disc';
-    for (let i = 0; i < n; i++) {
-      const px = plot.x + (pts[2 * i] - shown.xmin) * sx;
-      const py = oy - (pts[2 * i + 1] - shown.ymin) * sy;
-      // NaN fails every comparison below, so non-finite points are skipped too.
-      if (!(px >= xlo && px <= xhi && py >= ylo && py <= yhi)) continue;
-      if (kind === 'disc') r.disc(px, py, rad, layer.color, alpha);
-      else marker(r, kind, px, py, rad, layer.color, alpha);
+    over.push(`<rect x="${px0 - 0.5}" y="${py0 - 0.5}" width="${plot.w + 1}" height="${plot.h + 1}" fill="none" stroke="${rgb(COLORS.frame)}"/>`);
+    const marks = [
+      ...xTicks.map((t) => `<line x1="${crisp(t.pos)}" y1="${py1 + 1}" x2="${crisp(t.pos)}" y2="${py1 + 5}"/>`),
+      ...yTicks.map((t) => `<line x1="${px0 - 5}" y1="${crisp(t.pos)}" x2="${px0 - 1}" y2="${crisp(t.pos)}"/>`),
+    ];
+    over.push(`<g stroke="${rgb(COLORS.frame)}" stroke-width="1">${marks.join('')}</g>`);
+    for (const t of xTicks) {
+      // keep the first and last labels inside the figure
+      const half = metrics.width(t.label, TICK_FONT) / 2;
+      const x = Math.min(Math.max(t.pos, half + 1), width - half - 1);
+      over.push(svgText(x, py1 + 17, t.label, TICK_FONT, COLORS.muted, 'middle'));
     }
-  }
-
-  // Clip: repaint the margins, then frame and labels.
-  r.fillRect(area.x, area.y, area.w, plot.y - area.y, bg);
-  r.fillRect(area.x, plot.y + plot.h, area.w, area.y + area.h - plot.y - plot.h, bg);
-  r.fillRect(area.x, plot.y, plot.x - area.x, plot.h, bg);
-  r.fillRect(plot.x + plot.w, plot.y, area.x + area.w - plot.x - plot.w, plot.h, bg);
-  if (showAxes) {
-    r.strokeRect(plot.x - 1, plot.y - 1, plot.w + 2, plot.h + 2, COLORS.frame);
-    const xl = formatTicks(xt);
-    xt.forEach((t, k) => {
-      const px = Math.floor(toPixel(t, 0)[0]);
-      r.fillRect(px, plot.y + plot.h + 1, 1, 3, COLORS.frame);
-      const w = textWidth(xl[k]);
-      const x = Math.min(Math.max(px - Math.floor(w / 2), area.x + 1), area.x + area.w - w - 1);
-      r.text(x, plot.y + plot.h + 7, xl[k], COLORS.muted);
-    });
-    const yl = formatTicks(yt);
-    yt.forEach((t, k) => {
-      const py = Math.floor(toPixel(0, t)[1]);
-      r.fillRect(plot.x - 4, py, 3, 1, COLORS.frame);
-      r.text(plot.x - 7 - textWidth(yl[k]), py - 3, yl[k], COLORS.muted);
-    });
+    for (const t of yTicks) over.push(svgText(px0 - 8, t.pos + 4, t.label, TICK_FONT, COLORS.muted, 'end'));
   }
   if (opts.title) {
-    const tw = textWidth(opts.title, 2);
-    const tx = tw <= area.w - 8 ? area.x + Math.floor((area.w - tw) / 2) : area.x + 4;
-    r.text(tx, area.y + 6, opts.title, COLORS.text, tw <= area.w - 8 ? 2 : 1);
+    const w = metrics.width(opts.title, TITLE_FONT);
+    const size = w <= width - 8 ? TITLE_FONT : Math.max(8, Math.floor((TITLE_FONT * (width - 8)) / w));
+    over.push(svgText(width / 2, 19, opts.title, size, COLORS.text, 'middle'));
   }
-
+  let legend: Rect | null = null;
   if (showLegend) {
-    const rowH = 13;
-    const w = Math.max(...labelled.map((l) => textWidth(l.label!))) + 28;
-    const h = labelled.length * rowH + 8;
-    const box = pickLegendCorner(plot, w, h, (visit) => {
+    const rowH = 16;
+    const w = Math.ceil(Math.max(...labelled.map((l) => metrics.width(l.label!, TICK_FONT)))) + 30;
+    const h = labelled.length * rowH + 6;
+    legend = pickLegendCorner(plot, w, h, (visit) => {
       for (const layer of layers) {
         const pts = layer.points;
         const n = pts.length >> 1;
@@ -246,16 +160,82 @@ export function drawScatter(r: Raster, layers: ScatterLayer[], bounds: Bounds, o
         }
       }
     });
-    r.fillRect(box.x, box.y, box.w, box.h, COLORS.white, 0.88);
-    r.strokeRect(box.x, box.y, box.w, box.h, [210, 210, 210]);
+    const box = legend;
+    over.push(`<rect x="${box.x + 0.5}" y="${box.y + 0.5}" width="${box.w - 1}" height="${box.h - 1}" fill="#fff" fill-opacity="0.9" stroke="rgb(210,210,210)"/>`);
     labelled.forEach((l, k) => {
-      const cy = box.y + 4 + k * rowH + rowH / 2;
+      const cy = box.y + 3 + k * rowH + rowH / 2;
       const kind = l.marker ?? 'disc';
-      marker(r, kind, box.x + 12, cy, kind === 'disc' ? 3.5 : 4, l.color, 1);
-      r.text(box.x + 22, Math.round(cy - 3.5), l.label!, COLORS.text);
+      over.push(svgMarker(kind, box.x + 12, cy, kind === 'disc' ? 4 : 4.5, l.color, 1));
+      over.push(svgText(box.x + 22, cy + 4, l.label!, TICK_FONT, COLORS.text));
     });
   }
-  return { plot, bounds: shown, toPixel };
+  return { width, height, plot, bounds: shown, toPixel, xTicks, yTicks, under, over, legend };
+}
+
+/**
+ * Draws the layers' points (later layers on top) into the raster, clipped to the plot, with the
+ * layout's pixel space placed at (ox, oy) of the raster.
+ */
+export function drawScatterPoints(r: Raster, L: ScatterLayout, layers: ScatterLayer[], ox = 0, oy = 0): void {
+  const { plot } = L;
+  // A raster of the plot alone clips the discs to it.
+  const sub = new Raster(plot.w, plot.h);
+  const x0 = ox + plot.x;
+  const y0 = oy + plot.y;
+  copyRegion(r, x0, y0, sub, 0, 0, plot.w, plot.h);
+  const sx = plot.w / (L.bounds.xmax - L.bounds.xmin);
+  const sy = plot.h / (L.bounds.ymax - L.bounds.ymin);
+  for (const layer of layers) {
+    const pts = layer.points;
+    const { n, rad, alpha, kind } = layerStyle(layer);
+    for (let i = 0; i < n; i++) {
+      const px = (pts[2 * i] - L.bounds.xmin) * sx;
+      const py = plot.h - (pts[2 * i + 1] - L.bounds.ymin) * sy;
+      // NaN fails every comparison, so non-finite points are skipped too.
+      if (!(px >= -8 && px <= plot.w + 8 && py >= -8 && py <= plot.h + 8)) continue;
+      if (kind === 'disc') sub.disc(px, py, rad, layer.color, alpha);
+      else marker(sub, kind, px, py, rad, layer.color, alpha);
+    }
+  }
+  copyRegion(sub, 0, 0, r, x0, y0, plot.w, plot.h);
+}
+
+/** Copies a w x h block of pixels between rasters (clipped to both). */
+function copyRegion(src: Raster, sx: number, sy: number, dst: Raster, dx: number, dy: number, w: number, h: number): void {
+  for (let j = 0; j < h; j++) {
+    const ys = sy + j;
+    const yd = dy + j;
+    if (ys < 0 || yd < 0 || ys >= src.height || yd >= dst.height) continue;
+    const i0 = Math.max(0, -sx, -dx);
+    const i1 = Math.min(w, src.width - sx, dst.width - dx);
+    if (i1 <= i0) continue;
+    const a = (ys * src.width + sx + i0) * 4;
+    dst.rgba.set(src.rgba.subarray(a, a + (i1 - i0) * 4), (yd * dst.width + dx + i0) * 4);
+  }
+}
+
+/**
+ * Draws a scatter plot of the layers (in order: later layers on top) inside `opts.rect` of the
+ * raster, showing `bounds` (widened to the plot's aspect ratio so x and y scales are equal).
+ */
+export function drawScatter(r: Raster, layers: ScatterLayer[], bounds: Bounds, opts: ScatterOptions = {}): ScatterFrame {
+  const renderer = svgRenderer();
+  if (!renderer) return drawScatterBitmap(r, layers, bounds, opts);
+  const area = opts.rect ?? { x: 0, y: 0, w: r.width, h: r.height };
+  const ax = Math.round(area.x);
+  const ay = Math.round(area.y);
+  const L = scatterLayout(layers, bounds, Math.round(area.w), Math.round(area.h), renderer.metrics, opts);
+  compositeOver(r, renderer.render(svgOpen(L.width, L.height) + L.under.join('') + '</svg>'), ax, ay);
+  drawScatterPoints(r, L, layers, ax, ay);
+  compositeOver(r, renderer.render(svgOpen(L.width, L.height) + L.over.join('') + '</svg>'), ax, ay);
+  return {
+    plot: { x: ax + L.plot.x, y: ay + L.plot.y, w: L.plot.w, h: L.plot.h },
+    bounds: L.bounds,
+    toPixel: (x, y) => {
+      const [px, py] = L.toPixel(x, y);
+      return [px + ax, py + ay];
+    },
+  };
 }
 
 export interface ScatterPngOptions {
@@ -274,4 +254,51 @@ export function scatterPng(layers: ScatterLayer[], opts: ScatterPngOptions = {})
   const bounds = opts.bounds ?? boundsOf(layers.map((l) => l.points));
   drawScatter(r, layers, bounds, { title: opts.title, axes: opts.axes, legend: opts.legend });
   return encodePng(r);
+}
+
+/** One panel of `scatterPanelsPng`. */
+export interface ScatterPanel {
+  layers: ScatterLayer[];
+  title?: string;
+}
+
+/**
+ * Scatter plots side by side, each panelWidth x height (default 440 x 440), all showing the same
+ * bounds (default: boundsOf every panel's points), so positions compare across panels.
+ */
+export function scatterPanelsPng(panels: ScatterPanel[], opts: { panelWidth?: number; height?: number; bounds?: Bounds } = {}): Buffer {
+  const pw = opts.panelWidth ?? 440;
+  const r = new Raster(pw * panels.length, opts.height ?? 440);
+  const bounds = opts.bounds ?? boundsOf(panels.flatMap((p) => p.layers.map((l) => l.points)));
+  panels.forEach((p, k) => drawScatter(r, p.layers, bounds, { rect: { x: k * pw, y: 0, w: pw, h: r.height }, title: p.title }));
+  return encodePng(r);
+}
+
+/**
+ * The same plot as one standalone SVG document, every point a circle (large for 10⁴ points:
+ * about 50 bytes each). Needs the bundled font's metrics (`svgRenderer().metrics`, or
+ * `readFontMetrics` of the font file), not resvg itself.
+ */
+export function scatterSvg(layers: ScatterLayer[], metrics: FontMetrics, opts: ScatterPngOptions = {}): string {
+  const width = opts.width ?? 512;
+  const height = opts.height ?? 512;
+  const bounds = opts.bounds ?? boundsOf(layers.map((l) => l.points));
+  const L = scatterLayout(layers, bounds, width, height, metrics, { title: opts.title, axes: opts.axes, legend: opts.legend });
+  const { plot } = L;
+  const o: string[] = [svgOpen(width, height), ...L.under];
+  o.push(`<defs><clipPath id="plot"><rect x="${plot.x}" y="${plot.y}" width="${plot.w}" height="${plot.h}"/></clipPath></defs>`);
+  o.push(`<g clip-path="url(#plot)">`);
+  for (const layer of layers) {
+    const pts = layer.points;
+    const { n, rad, alpha, kind } = layerStyle(layer);
+    for (let i = 0; i < n; i++) {
+      const x = pts[2 * i];
+      const y = pts[2 * i + 1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      const [px, py] = L.toPixel(x, y);
+      o.push(svgMarker(kind, px, py, rad, layer.color, alpha));
+    }
+  }
+  o.push('</g>', ...L.over, '</svg>');
+  return o.join('\n');
 }
