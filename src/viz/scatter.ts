@@ -2,8 +2,8 @@
  * Scatter plots of 2-D point sets (row-major interleaved x0, y0, x1, y1, …) with equal aspect,
  * light grid, d3 ticks, real-font labels and a legend. The frame, grid and text are SVG rendered
  * by resvg with the bundled font; the point clouds (often 10⁴ points) are drawn with the Raster's
- * anti-aliased discs between the SVG's under and over layers, which is 10x faster than resvg on
- * that many circles. `scatterSvg` writes the same figure as one SVG document, points included.
+ * anti-aliased discs between the SVG's under and over layers (resvg took 0.6 s for 20,000
+ * circles here; the whole 24,000-point scatterPng takes about 60 ms of CPU this way). `scatterSvg` writes the same figure as one SVG document, points included.
  * Without resvg the bitmap-font renderer (scatter-bitmap.ts) draws it.
  */
 import { COLORS, pickLegendCorner, type Rect } from './axes.js';
