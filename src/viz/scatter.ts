@@ -90,20 +90,21 @@ export function scatterLayout(
   const top = opts.title || opts.titleSpace ? 28 : showAxes ? 10 : 4;
   const bottom = showAxes ? 24 : 4;
   const right = showAxes ? 12 : 4;
-  const yCount = (h: number) => Math.max(2, Math.round(h / 55));
-  const xCount = (w: number) => Math.max(2, Math.round(w / 70));
+  // About one tick per 60 px on both axes: with equal scales, x and y then ask d3 for the same
+  // data step and get the same tick spacing.
+  const tickCount = (px: number) => Math.max(2, Math.round(px / 60));
   let left = 4;
   if (showAxes) {
     // Size the margin for the widest y label the final ticks can have.
     const provisional = fitBounds(bounds, width - 50, height - top - bottom);
-    const labels = linearTicks(provisional.ymin, provisional.ymax, yCount(height - top - bottom)).labels;
+    const labels = linearTicks(provisional.ymin, provisional.ymax, tickCount(height - top - bottom)).labels;
     left = Math.ceil(Math.max(6, ...labels.map((s) => metrics.width(s, TICK_FONT)))) + 12;
   }
   const plot: Rect = { x: left, y: top, w: Math.max(8, width - left - right), h: Math.max(8, height - top - bottom) };
   const shown = fitBounds(bounds, plot.w, plot.h);
   const toPixel = makeTransform(plot, shown);
-  const xt = linearTicks(shown.xmin, shown.xmax, xCount(plot.w));
-  const yt = linearTicks(shown.ymin, shown.ymax, yCount(plot.h));
+  const xt = linearTicks(shown.xmin, shown.xmax, tickCount(plot.w));
+  const yt = linearTicks(shown.ymin, shown.ymax, tickCount(plot.h));
   const xTicks = xt.values.map((v, k) => ({ pos: toPixel(v, 0)[0], value: v, label: xt.labels[k] }));
   const yTicks = yt.values.map((v, k) => ({ pos: toPixel(0, v)[1], value: v, label: yt.labels[k] }));
 
