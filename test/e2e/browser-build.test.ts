@@ -89,6 +89,11 @@ function exampleSamples(dir: string, n: number, seed: number): Promise<Float32Ar
 /** Opens the page on `query` and waits for it to finish sampling (or fail). */
 async function openExample(query: string): Promise<ExampleState> {
   await page.goto(new URL(query, site.url).href);
+  return waitForSamples();
+}
+
+/** Waits until the page's current load-and-sample has finished (or failed). */
+async function waitForSamples(): Promise<ExampleState> {
   const t0 = Date.now();
   for (;;) {
     const s = (await page.evaluate('window.dggfExample')) as ExampleState | undefined;
@@ -118,7 +123,7 @@ const timings: string[] = [];
 /** The samples each page load asks for, and the example's for the same n and seed. */
 const POINTS = { n: 300, seed: 4 };
 const IMAGES = { n: 9, seed: 2 };
-const reference = { points: new Float32Array(), images: new Float32Array() };
+const reference: { points: Float32Array; images: Float32Array } = { points: new Float32Array(), images: new Float32Array() };
 
 before(async () => {
   assert.ok(fs.existsSync(path.join(ROOT, 'dist', 'browser.js')), 'dist/browser.js is missing: run `npm run build`');
@@ -167,7 +172,7 @@ test('the bundle holds the browser build and TF.js parts only: no Node built-in,
   assert.ok(ours.every((f) => f.startsWith(`dist${path.sep}`)), `only built files of dggf: ${ours.join(', ')}`);
 });
 
-test('a 2-D export loaded by URL: the page samples exactly what examples/tfjs/sample.mjs does for the same seed, and draws them', async () => {
+test('a 2-D export loaded by URL (and as picked files): the page samples exactly what examples/tfjs/sample.mjs does for the same seed, and draws them', async () => {
   const { n, seed } = POINTS;
   const s = await openExample(`?model=points/&n=${n}&seed=${seed}`);
   assert.equal(s.error, null);
@@ -183,6 +188,15 @@ test('a 2-D export loaded by URL: the page samples exactly what examples/tfjs/sa
   assert.ok((await inkedPixels()) > 300, 'the scatter has points');
   fs.mkdirSync(path.join(ROOT, 'test-output'), { recursive: true });
   await page.screenshot({ path: path.join(ROOT, 'test-output', 'browser-example-points.png') });
+
+  // the same export as files picked by the user (<input type="file" multiple>)
+  await page.evaluate('window.dggfExample.done = false');
+  const dir = path.join(work, 'points');
+  await page.setInputFiles('#files', fs.readdirSync(dir).map((f) => path.join(dir, f)));
+  const picked = await waitForSamples();
+  assert.equal(picked.error, null);
+  assert.ok(maxRelativeError(ref, picked.values!) < 1e-4, 'picked files sample as the URL did');
+  assert.match((await page.textContent('#status')) ?? '', /^\d+ files: 300 × 2 samples/);
 });
 
 test('an image export (conv net, data-gaussian prior from prior.bin): the same samples as the example, drawn as a grid', async () => {
