@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BIN, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { BIN, ROOT, cliAsync, runCli, tempDir } from '../helpers/cli.js';
 import { startPlaygroundServer } from '../../src/cli/commands/playground.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -118,16 +118,6 @@ function rawStatus(base: string, rawPath: string): Promise<number> {
       res.resume();
       resolve(res.statusCode ?? 0);
     }).on('error', reject);
-  });
-}
-
-/** `dggf …` without blocking the event loop. */
-function cliAsync(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    proc.stderr!.on('data', (d: Buffer) => (stderr += d));
-    proc.on('exit', (code) => resolve({ code, stderr }));
   });
 }
 
