@@ -35,7 +35,7 @@ const runs = createRunLoading(messages, (m) => {
   plot.cancelReplay();
   ui.busy = true;
   controls!.updateButtons();
-  send({ type: 'load', ...m }, m.checkpoints.map((c) => c.bytes));
+  send({ type: 'load', ...m }, [...m.checkpoints.map((c) => c.bytes), ...(m.prior ? [m.prior] : [])]);
 });
 installTestHook(ui, plot, messages);
 

@@ -77,9 +77,12 @@ export function createControls(ui: PageState, send: Send, target: Target, plot: 
 
   const updateButtons = (): void => {
     const ready = ui.ready && !ui.busy;
-    buttons.train.disabled = !ready;
-    buttons.train.textContent = ui.running ? 'Pause' : !ui.session || ui.stale ? 'Train' : ui.iteration > 0 ? 'Resume' : 'Train';
-    buttons.step.disabled = !ready || ui.running;
+    // a loaded image run samples but does not train (until another target is chosen)
+    const imageRun = Boolean(ui.session?.image) && !ui.stale;
+    buttons.train.disabled = !ready || imageRun;
+    buttons.train.textContent = ui.running ? 'Pause' : !ui.session || ui.stale || imageRun ? 'Train' : ui.iteration > 0 ? 'Resume' : 'Train';
+    buttons.train.title = imageRun ? 'an image run is sampled here, not trained: choose a 2-D target to train a new run' : '';
+    buttons.step.disabled = !ready || ui.running || imageRun;
     buttons.reset.disabled = !ready;
     buttons.replay.disabled = !ready || !ui.session || ui.stale;
     alsoUpdate();

@@ -1,7 +1,8 @@
 /**
  * The numbers under the plot (iteration, it/s, loss, KL/χ² estimate, MMD, ms/step) and the
  * curves beside it: loss, estimate and MMD per iteration (a loaded run's logged history in
- * grey), and the KL estimate along a replayed flow.
+ * grey; no MMD for an image run, which the page does not train), and the KL estimate along a
+ * replayed flow.
  */
 import { LOSS_AT_EQUALITY } from '../../../src/losses/equality.js';
 import { drawPanels, fmt, type Panel } from '../render.js';
@@ -52,14 +53,16 @@ export function createCurves(ui: PageState, replayKl: () => number[] | undefined
         series: [...(hist ? [{ x: hist.iteration, y: hist.estimate, color: '#aaa' }] : []), { x: ui.curves.iteration, y: ui.curves.estimate, color: '#b45309' }],
         xLabel: 'it',
       },
-      {
+    ];
+    if (!s?.image) {
+      panels.push({
         title: `MMD, ${s?.viewSize ?? 512} particles vs fresh data`,
         series: [{ x: ui.mmd.map((m) => m.iteration), y: ui.mmd.map((m) => m.value), color: '#0f766e', markers: true }],
         reference: s?.mmdFloor != null ? { y: s.mmdFloor, label: 'data vs data' } : undefined,
         log: true,
         xLabel: 'it',
-      },
-    ];
+      });
+    }
     const kl = replayKl();
     if (kl) panels.push({ title: 'KL estimate along the replayed flow', series: [{ x: kl.map((_, k) => k), y: kl, color: '#7c3aed' }], xLabel: 'step' });
     drawPanels(canvas, panels);
@@ -69,6 +72,9 @@ export function createCurves(ui: PageState, replayKl: () => number[] | undefined
     newSession(info) {
       el.estimateLabel.textContent = info.estimate === 'chi2' ? 'χ² est.' : 'KL est.';
       el.loss.textContent = el.estimate.textContent = el.mmd.textContent = '—';
+      // an image run sends no training frames: nothing of the previous session may stay
+      el.iteration.textContent = String(info.iteration);
+      el.itps.textContent = el.stepms.textContent = '—';
       dirty = true;
     },
     frame(f) {

@@ -30,7 +30,7 @@ export function createExporter(ui: PageState, send: Send, plot: Plot, messages: 
   let exports = 0;
 
   const fileStem = (): string => {
-    const label = ui.session ? (ui.session.settings.target === 'custom' ? 'custom' : ui.session.settings.target) : 'view';
+    const label = ui.session ? (ui.session.settings.target === 'custom' ? 'custom' : ui.session.settings.target.replace(/^run:/, '').replace(/[^\w.-]+/g, '_')) : 'view';
     return `dggf-${label}-iter${ui.iteration}`;
   };
 
@@ -47,7 +47,7 @@ export function createExporter(ui: PageState, send: Send, plot: Plot, messages: 
   });
 
   png.addEventListener('click', () => {
-    plot.renderer.draw();
+    plot.draw();
     plot.canvas.toBlob((blob) => {
       if (blob) download(blob, `${fileStem()}.png`);
       else messages.error('could not encode the view as PNG');
@@ -57,7 +57,8 @@ export function createExporter(ui: PageState, send: Send, plot: Plot, messages: 
   return {
     update() {
       const ready = ui.ready && !ui.busy;
-      csv.disabled = !ready || !ui.session;
+      // an image run's samples are pictures: the PNG of the grid is their export
+      csv.disabled = !ready || !ui.session || Boolean(ui.session.image);
       png.disabled = !ui.ready;
     },
     samples(points) {

@@ -1,6 +1,6 @@
 /**
  * Loading a run folder from `dggf train`: picked as a folder or as files (config.json, a
- * checkpoint, metrics.jsonl, the data CSV), or served next to the page by
+ * checkpoint, metrics.jsonl, the data CSV, an image run's prior.bin), or served next to the page by
  * `dggf playground --run DIR` (run/manifest.json). The files go to the host, which checks them.
  */
 import type { ToHost } from '../protocol.js';
@@ -24,6 +24,7 @@ export function createRunLoading(messages: Messages, load: (m: LoadMessage) => v
     const config = list.find((f) => f.name === 'config.json') ?? list.find((f) => f.name.endsWith('.json'));
     const checkpoints = list.filter((f) => f.name.endsWith('.ckpt'));
     const metrics = list.find((f) => f.name === 'metrics.jsonl');
+    const prior = list.find((f) => f.name === 'prior.bin');
     const data = list.find((f) => /\.(csv|tsv|txt)$/i.test(f.name) && !/^samples/.test(pathOf(f)));
     if (!config) {
       messages.error(`${how}: no config.json among ${list.length} file${list.length === 1 ? '' : 's'}`);
@@ -39,6 +40,7 @@ export function createRunLoading(messages: Messages, load: (m: LoadMessage) => v
       checkpoints: buffers,
       metrics: metrics ? await metrics.text() : undefined,
       data: data ? { name: data.name, text: await data.text() } : undefined,
+      prior: prior ? await prior.arrayBuffer() : undefined,
     });
   };
 
@@ -52,7 +54,7 @@ export function createRunLoading(messages: Messages, load: (m: LoadMessage) => v
 
   return {
     async loadServed() {
-      let manifest: { config: string; checkpoint: string; metrics?: string; data?: string; name?: string };
+      let manifest: { config: string; checkpoint: string; metrics?: string; data?: string; prior?: string; name?: string };
       try {
         const r = await fetch('run/manifest.json', { cache: 'no-store' });
         if (!r.ok) return;
@@ -71,6 +73,7 @@ export function createRunLoading(messages: Messages, load: (m: LoadMessage) => v
           checkpoints: [{ name: manifest.checkpoint.split('/').pop()!, bytes: await (await get(manifest.checkpoint)).arrayBuffer() }],
           metrics: manifest.metrics ? await (await get(manifest.metrics)).text() : undefined,
           data: manifest.data ? { name: 'data.csv', text: await (await get(manifest.data)).text() } : undefined,
+          prior: manifest.prior ? await (await get(manifest.prior)).arrayBuffer() : undefined,
         });
       } catch (e) {
         messages.error(`loading the served run: ${(e as Error).message}`);

@@ -16,7 +16,7 @@ export interface Target {
   readonly pointsText: string;
   /** Parses the custom points; marks the text box and shows the count. */
   parse(): { points?: Float32Array; error?: string };
-  /** Shows a loaded run's target (a toy name, or 'custom' for a CSV). */
+  /** Shows a loaded run's target (a toy name, 'custom' for a CSV, 'run:<data>' for an image run). */
   show(target: string): void;
   /** Puts the right points in the plot's data layer: the custom set being edited, else the session's data. */
   refreshData(): void;
@@ -137,6 +137,12 @@ export function createTarget(ui: PageState, plot: Plot, messages: Messages, chan
     },
     parse,
     show(target) {
+      // a loaded image run's target is its dataset, an entry only while it is loaded
+      for (const o of [...select.options]) if (o.value.startsWith('run:') && o.value !== target) o.remove();
+      if (target.startsWith('run:') && !select.querySelector(`option[value="${CSS.escape(target)}"]`)) {
+        const name = target.slice(4).split(/[\\/]/).filter(Boolean).pop() ?? target.slice(4);
+        select.add(new Option(`${name} (the loaded image run)`, target));
+      }
       select.value = target;
       customPanel.hidden = target !== 'custom';
     },

@@ -1,10 +1,35 @@
 /**
  * window.dggfPlayground, for tests and the curious: state() (what the page knows, as plain
- * data) and viewSignature() (a hash of the plot's pixels).
+ * data; an image run's grid and pixel spread too) and viewSignature() (a hash of the plot's pixels).
  */
 import type { PageState } from './page-state.js';
 import type { Messages } from './messages.js';
-import type { Plot } from './plot.js';
+import type { ImageView, Plot } from './plot.js';
+
+/** An image run's view as plain numbers: its grid, the step shown and the spread of its pixels. */
+function imageState(v: ImageView | null) {
+  if (!v) return null;
+  let min = Infinity;
+  let max = -Infinity;
+  /** The smallest standard deviation of one image's values (0: some image is flat). */
+  let minImageStd = Infinity;
+  if (v.values) {
+    const per = v.shape.height * v.shape.width * v.shape.channels;
+    for (let i = 0; i < v.count; i++) {
+      let sum = 0;
+      let sq = 0;
+      for (let j = i * per; j < (i + 1) * per; j++) {
+        const x = v.values[j];
+        min = Math.min(min, x);
+        max = Math.max(max, x);
+        sum += x;
+        sq += x * x;
+      }
+      minImageStd = Math.min(minImageStd, Math.sqrt(Math.max(0, sq / per - (sum / per) ** 2)));
+    }
+  }
+  return { shape: v.shape, count: v.count, step: v.step, layout: v.layout, stripSteps: v.stripSteps, values: v.values ? { min, max, minImageStd } : null };
+}
 
 export function installTestHook(ui: PageState, plot: Plot, messages: Messages): void {
   Object.assign(window, {
@@ -26,6 +51,7 @@ export function installTestHook(ui: PageState, plot: Plot, messages: Messages): 
         frames: ui.frames,
         message: messages.shown(),
         replay: plot.replay ? { frames: plot.replay.frames.length, done: plot.replay.done, kl: plot.replay.kl?.length ?? 0 } : null,
+        images: imageState(plot.images),
       }),
       viewSignature: () => plot.signature(),
     },
