@@ -165,7 +165,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
       return n;
     }, 5173)
     .option('--host <addr>', 'address to listen on (an address other than loopback prints a warning: anyone who can reach it can use the page)', '127.0.0.1')
-    .option('--run <dir>', 'a 2-D run folder for the page to load and replay')
+    .option('--run <dir>', 'a run folder for the page to load: a 2-D run replays its flow, an image run shows a grid of samples and their flow')
     .option(
       '--allow-host <name>',
       'also answer requests for this host name (repeatable); by default only localhost, loopback and the --host address (DNS rebinding protection)',
