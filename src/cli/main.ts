@@ -180,7 +180,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
     .description('the feature network of an image dataset (our classifier, for FID/KID and class guidance)');
   features
     .command('train')
-    .description('train the feature network of an image dataset and store it in the cache (DGGF_CACHE, default ~/.cache/dggf)')
+    .description('train the feature network of an image dataset and store it in the cache (DGGF_CACHE, else XDG_CACHE_HOME/dggf or ~/.cache/dggf)')
     .requiredOption('--data <name|dir>', 'mnist, fashion-mnist, emoji, emoji-twitter, openmoji-color, openmoji-black or a folder of images (one sub-folder per class: a classifier; a flat folder: a net that tells which of 4 rotations was applied)')
     .option('--steps <n>', 'training steps of batch 128 (default 500, at most 20 passes over a small set; a rotation net 200)', positiveInt)
     .option('--seed <n>', 'random seed', nonNegativeInt)
