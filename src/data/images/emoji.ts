@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../types.js';
-import { requireDataPackage } from '../packages.js';
+import { requireDataPackage } from '../package-require.js';
 import type { ImageDataset } from '../types.js';
 import { cacheDir, readPixelCache, writePixelCache } from './cache.js';
 import { everyTenthSplit, gatherSplit, makeImageDataset } from './dataset.js';

@@ -10,7 +10,7 @@ import { DataError } from '../types.js';
 import type { ImageDataset, ImageSplit } from '../types.js';
 import { makeImageDataset } from './dataset.js';
 import { readIdxImages, readIdxLabels } from './idx.js';
-import { requireDataPackage } from '../packages.js';
+import { requireDataPackage } from '../package-require.js';
 import { bytesToFloats, floatsToBytes, squareResize } from './resize.js';
 
 export const DIGIT_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DataError } from '../types.js';
-import { requireDataPackage } from '../packages.js';
+import { requireDataPackage } from '../package-require.js';
 import { cacheDir, readPixelCache, writePixelCache } from './cache.js';
 import { dirTag } from './emoji.js';
 import { codedRgbDataset, type CodedImageDataset } from './emoji.js';
