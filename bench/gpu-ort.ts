@@ -50,7 +50,7 @@ async function netResults(provider: 'cpu' | 'cuda', image: ImageShape): Promise<
   const x = tf.tensor2d(new Rng(8).uniformArray(4 * dim, -1, 1), [4, dim]);
   try {
     const g = await drift(x, [ratioTerm(net, config.divergence, loss.output)]);
-    const t = await activeEngine().trainingGradients(net, loss, x.slice([0, 0], [2, dim]), x.slice([2, 0], [2, dim]));
+    const t = await activeEngine().trainingGradients(net, loss, tf.slice(x, [0, 0], [2, dim]), tf.slice(x, [2, 0], [2, dim]));
     const out = [g.dataSync() as Float32Array, Float32Array.of(t.loss, t.meanOut), ...t.grads.map((v) => v.dataSync() as Float32Array)];
     tf.dispose([g, ...t.grads]);
     return out;

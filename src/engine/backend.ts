@@ -82,7 +82,7 @@ async function initNode(): Promise<void> {
 async function initWebgpu(): Promise<void> {
   if (!hasPackage('@tensorflow/tfjs-backend-webgpu')) {
     throw new EngineError(
-      "backend 'webgpu' needs @tensorflow/tfjs-backend-webgpu@4.22.0 (and, in Node, the 'webgpu' package)",
+      "backend 'webgpu' needs the optional packages @tensorflow/tfjs-backend-webgpu and, in Node, webgpu (Dawn): npm install @tensorflow/tfjs-backend-webgpu@4.22.0 webgpu@0.6.2",
     );
   }
   const inNode = typeof process !== 'undefined' && Boolean(process.versions?.node);

@@ -12,6 +12,7 @@
  * use it anyway.
  */
 import { tf } from './tf.js';
+import '@tensorflow/tfjs-backend-webgl'; // registers 'webgl' (the Node build never loads this module)
 import type { Engine } from './engine.js';
 import { tfjsEngine } from './tfjs/engine.js';
 import { installBatchMatMulTransposed } from './kernels/batch-matmul-transposed.js';

@@ -1,11 +1,13 @@
 /**
- * The one import of TensorFlow.js in the code base. `@tensorflow/tfjs` is loaded for its side
- * effects (gradient registrations; the core package's Node bundle ships none) and the CPU
- * reference backend; every other module takes `tf` from here.
+ * The one import of TensorFlow.js core in the code base: every other module takes `tf` from
+ * here. Also loads the CPU reference backend, and `@tensorflow/tfjs-layers` for its side
+ * effect: it registers every op's gradient (the core package's Node bundle ships none). The
+ * `@tensorflow/tfjs` umbrella is not used (its converter, data and webgl parts are not needed
+ * in Node; the browser engine loads webgl itself, ./browser.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-layers';
 
 export { tf };
 export type Tensor = tf.Tensor;

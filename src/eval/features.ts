@@ -5,7 +5,7 @@
  * of images) gets the same net trained on a label-free task instead: which of 4 rotations was
  * applied (src/eval/rotation-task.ts); meta.json records the task.
  *
- * Stored per dataset under the cache folder ($DGGF_CACHE, default ~/.cache/dggf) at
+ * Stored per dataset under the cache folder ($DGGF_CACHE, else $XDG_CACHE_HOME/dggf or ~/.cache/dggf) at
  * `features/<dataset-name>/` as model.json + weights.bin (TF.js layers format) + meta.json
  * (written last: a folder without it holds no usable net). FID/KID values from different
  * feature nets are not comparable; meta.json records which one (dataset, seed, accuracy, date).
@@ -107,7 +107,7 @@ export function featureNetFolderName(datasetName: string): string {
 }
 
 export interface FeatureNetLocation {
-  /** Cache root instead of $DGGF_CACHE / ~/.cache/dggf. */
+  /** Cache root instead of cacheDir() ($DGGF_CACHE, $XDG_CACHE_HOME/dggf or ~/.cache/dggf). */
   cacheDir?: string;
   /**
    * Image side length the dataset was loaded at, when given explicitly (e.g. mnist at 32):
@@ -116,7 +116,7 @@ export interface FeatureNetLocation {
   size?: number;
 }
 
-/** `<cache>/features/<dataset>/` (or `<dataset>-s<size>/`), cache = $DGGF_CACHE or ~/.cache/dggf. */
+/** `<cache>/features/<dataset>/` (or `<dataset>-s<size>/`), cache = cacheDir(). */
 export function featureNetDir(datasetName: string, where: FeatureNetLocation = {}): string {
   const folder = featureNetFolderName(datasetName) + (where.size !== undefined ? `-s${where.size}` : '');
   return path.join(where.cacheDir ?? cacheDir(), 'features', folder);

@@ -45,7 +45,7 @@ export interface ExportManifest {
 }
 
 /** f′(r(x)) as a function of the net's output `out`, up to a constant (the drift is its gradient). */
-const POTENTIAL: Record<string, Partial<Record<'log-ratio' | 'ratio', string>>> = {
+export const POTENTIAL: Record<string, Partial<Record<'log-ratio' | 'ratio', string>>> = {
   kl: { 'log-ratio': 'out' },
   chi2: { ratio: '2·out', 'log-ratio': '2·exp(out)' },
   js: { 'log-ratio': 'log σ(out) = −softplus(−out)' },

@@ -3,7 +3,7 @@
  * classifier, which weights, which divergence) that an engine compiles into a drift
  * (src/engine/). Nothing here says how a drift is computed.
  */
-import type { LayersModel } from '@tensorflow/tfjs';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { Tensor, Tensor2D } from '../engine/index.js';
 import { getDivergence, type DivergenceName, type NetOutput } from '../divergences/index.js';
 import type { RatioNet } from '../nets/ratio-net.js';

@@ -19,7 +19,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { sequential, layers as tflayers, loadLayersModel, type LayersModel } from '@tensorflow/tfjs';
+import { sequential, layers as tflayers, loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
 import { readAndDispose, tf, type Tensor, type Tensor2D } from '../engine/index.js';
 import { DataError, type ImageDataset, type ImageShape, type ImageSplit } from '../data/types.js';
 import { Adam } from '../optim/adam.js';

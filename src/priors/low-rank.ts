@@ -66,12 +66,12 @@ export async function fitLowRankGaussian(
     orthonormalizeColumns(q, n, rank);
     for (let it = 0; it < (opts.powerIterations ?? 2); it++) {
       const qt = Float32Array.from(q);
-      q = Float64Array.from(await readF32(tf.tidy(() => tf.matMul(x, tf.matMul(x.transpose(), tf.tensor2d(qt, [n, rank]))))));
+      q = Float64Array.from(await readF32(tf.tidy(() => tf.matMul(x, tf.matMul(tf.transpose(x), tf.tensor2d(qt, [n, rank]))))));
       orthonormalizeColumns(q, n, rank);
     }
     // factor = X_cᵀ Q / √(n−1): dim × rank
     const qf = Float32Array.from(q);
-    factor = await readF32(tf.tidy(() => tf.mul(tf.matMul(x.transpose(), tf.tensor2d(qf, [n, rank])), 1 / Math.sqrt(denom))));
+    factor = await readF32(tf.tidy(() => tf.mul(tf.matMul(tf.transpose(x), tf.tensor2d(qf, [n, rank])), 1 / Math.sqrt(denom))));
   } finally {
     x.dispose();
   }
@@ -101,7 +101,7 @@ export async function engineMeanCovariance(points: Float32Array, dim: number, ch
     const part = await readF32(
       tf.tidy(() => {
         const x = tf.sub(tf.tensor2d(points.subarray(start * dim, (start + rows) * dim), [rows, dim]), tf.tensor1d(mean32));
-        return tf.matMul(x.transpose(), x);
+        return tf.matMul(tf.transpose(x), x);
       }),
     );
     for (let k = 0; k < cov.length; k++) cov[k] += part[k];

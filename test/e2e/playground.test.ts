@@ -2,8 +2,10 @@
  * End to end: `dggf playground --port 0` serves the built page; headless Chromium
  * (playwright-core driving /usr/bin/chromium) trains on 8gaussians in it, and we check that
  * the reported MMD fell, the canvas changed, the CSV export has the right shape, bad input
- * gets an inline message, and a CLI run folder loads and replays. Screenshots go to
- * test-output/playground.png and docs/playground.png.
+ * gets an inline message, a CLI run folder loads and replays, and an image run (a tiny one
+ * trained on a folder of 16×16 discs drawn here) shows a grid of samples and its flow.
+ * Screenshots go to test-output/playground.png (also docs/playground.png) and
+ * test-output/playground-images.png.
  *
  * Needs the CLI built (dist/, `npm run build`); builds the page (dist/web/) with Vite when it
  * is missing or older than web/ or src/. Run alone with
@@ -16,7 +18,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { BIN, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { PNG } from 'pngjs';
+import { BIN, ROOT, cliAsync, runCli, tempDir } from '../helpers/cli.js';
 import { startPlaygroundServer } from '../../src/cli/commands/playground.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -38,6 +41,14 @@ interface PageState {
   frames: number;
   message: string | null;
   replay: { frames: number; done: boolean; kl: number } | null;
+  images: {
+    shape: { height: number; width: number; channels: number };
+    count: number;
+    step: number;
+    layout: { cols: number; rows: number; x: number; y: number; cell: number; pitch: number; scale: number } | null;
+    stripSteps: number[];
+    values: { min: number; max: number; minImageStd: number } | null;
+  } | null;
 }
 
 const state = (page: Page): Promise<PageState> => page.evaluate('window.dggfPlayground.state()') as Promise<PageState>;
@@ -121,14 +132,57 @@ function rawStatus(base: string, rawPath: string): Promise<number> {
   });
 }
 
-/** `dggf …` without blocking the event loop. */
-function cliAsync(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    proc.stderr!.on('data', (d: Buffer) => (stderr += d));
-    proc.on('exit', (code) => resolve({ code, stderr }));
-  });
+/** A folder of 16×16 PNGs: a red, blue or green disc of random place and size on off-white. */
+function writeDiscs(dir: string, n: number): void {
+  fs.mkdirSync(dir, { recursive: true });
+  let seed = 12345;
+  const rnd = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const colours = [[220, 40, 40], [40, 90, 220], [30, 160, 60]];
+  for (let i = 0; i < n; i++) {
+    const w = 16;
+    const png = new PNG({ width: w, height: w });
+    const [cx, cy, r] = [4 + rnd() * 8, 4 + rnd() * 8, 2.5 + rnd() * 2.5];
+    for (let y = 0; y < w; y++) {
+      for (let x = 0; x < w; x++) {
+        const c = (x + 0.5 - cx) ** 2 + (y + 0.5 - cy) ** 2 <= r * r ? colours[i % 3] : [245, 245, 240];
+        png.data.set([...c, 255], (y * w + x) * 4);
+      }
+    }
+    fs.writeFileSync(path.join(dir, `disc${String(i).padStart(3, '0')}.png`), PNG.sync.write(png));
+  }
+}
+
+/** The plot canvas's pixels (a screenshot of the element, its 1 px border cut off) as RGBA rows. */
+async function plotPixels(page: Page): Promise<{ width: number; height: number; data: Buffer }> {
+  const shot = PNG.sync.read(await page.locator('#view').screenshot());
+  const border = 1;
+  const width = shot.width - 2 * border;
+  const height = shot.height - 2 * border;
+  const data = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) shot.data.copy(data, y * width * 4, ((y + border) * shot.width + border) * 4, ((y + border) * shot.width + border + width) * 4);
+  return { width, height, data };
+}
+
+/** Standard deviation of the luminance in a square of the picture. */
+function patchStd(img: { width: number; data: Buffer }, x0: number, y0: number, side: number): number {
+  let sum = 0;
+  let sq = 0;
+  for (let y = y0; y < y0 + side; y++) {
+    for (let x = x0; x < x0 + side; x++) {
+      const o = (y * img.width + x) * 4;
+      const l = 0.299 * img.data[o] + 0.587 * img.data[o + 1] + 0.114 * img.data[o + 2];
+      sum += l;
+      sq += l * l;
+    }
+  }
+  const n = side * side;
+  return Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2));
+}
+
+/** Shows step `index` of the loaded flow with the slider, as a user dragging it would. */
+async function scrubTo(page: Page, index: number): Promise<void> {
+  await page.evaluate(`(() => { const s = document.getElementById('flow-step'); s.value = '${index}'; s.dispatchEvent(new Event('input', { bubbles: true })); })()`);
+  await page.waitForTimeout(100); // the next animation frame draws it
 }
 
 let browser: Browser;
@@ -137,6 +191,9 @@ let server: { proc: ChildProcess; url: string };
 let work: string;
 let runDir: string;
 let cliRun: string;
+let imageRun: string;
+/** Wall seconds the tiny image run took to train (2 cores, shared with the other CLI runs). */
+let imageTrainSeconds = 0;
 const pageErrors: string[] = [];
 /** Console errors about the Content-Security-Policy: the page must work under it. */
 const cspViolations: string[] = [];
@@ -146,16 +203,25 @@ before(async () => {
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
   buildPageIfNeeded();
   work = tempDir('playground');
-  // two CLI runs, side by side: a small trained 2-D run folder for the page to load and replay,
-  // and the toy preset for 12 iterations to compare the page's training with
+  // CLI runs, side by side: a small trained 2-D run folder for the page to load and replay,
+  // the toy preset for 12 iterations to compare the page's training with
   runDir = path.join(work, 'run');
   cliRun = path.join(work, 'same-as-page');
-  const [small, toy] = await Promise.all([
+  // and an image run: the emoji-cpu preset's CNN for 12 iterations on 96 discs of 16×16
+  imageRun = path.join(work, 'image-run');
+  writeDiscs(path.join(work, 'discs'), 96);
+  const imageStart = Date.now();
+  const [small, toy, images] = await Promise.all([
     cliAsync(['train', '--data', '8gaussians', '--out', runDir, '--iterations', '30', '--flow-steps', '10', '--batch', '64', '--hidden', '16', '--depth', '1', '--checkpoint-every', '15', '--log-every', '5', '--preview-every', '0', '--no-report']),
     cliAsync(['train', '--data', '8gaussians', '--out', cliRun, '--iterations', '12', '--log-every', '1', '--preview-every', '0', '--no-report', '--seed', '3']),
+    cliAsync(['train', '--preset', 'emoji-cpu', '--data', path.join(work, 'discs'), '--size', '16', '--out', imageRun, '--iterations', '12', '--batch', '32', '--checkpoint-every', '12', '--log-every', '4', '--preview-every', '0', '--no-report']).then((r) => {
+      imageTrainSeconds = (Date.now() - imageStart) / 1000;
+      return r;
+    }),
   ]);
   assert.equal(small.code, 0, small.stderr);
   assert.equal(toy.code, 0, toy.stderr);
+  assert.equal(images.code, 0, images.stderr);
   server = await startServer(['--port', '0']);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
@@ -357,6 +423,80 @@ test('the page trains exactly as `dggf train` does with the same settings and se
   await page.fill('#iterations', '1400');
 });
 
+test('an image run loads (config.json, prior.bin, checkpoint): a grid of samples with varied pixels, and its flow step by step', async () => {
+  const ckpt = fs.readdirSync(path.join(imageRun, 'checkpoints')).sort().at(-1)!;
+  assert.equal(ckpt, 'iter-0000012.ckpt');
+  // without prior.bin (where the run keeps its prior's covariance factor): an inline message
+  await page.setInputFiles('#load-files', [path.join(imageRun, 'config.json'), path.join(imageRun, 'checkpoints', ckpt)]);
+  await page.waitForSelector('#message:not([hidden])');
+  assert.match((await page.textContent('#message')) ?? '', /prior\.bin: load that file too/);
+  const t0 = Date.now();
+  await page.setInputFiles('#load-files', [
+    path.join(imageRun, 'config.json'),
+    path.join(imageRun, 'prior.bin'),
+    path.join(imageRun, 'checkpoints', ckpt),
+    path.join(imageRun, 'metrics.jsonl'),
+  ]);
+  await until(page, "s.session && s.session.kind === 'run' && s.images && s.replay && s.replay.done", 120_000);
+  const loadSeconds = (Date.now() - t0) / 1000;
+  const s = await state(page);
+  const im = s.images!;
+  assert.match(s.session!.label, /image run on .*discs \(16×16 RGB\), iter-0000012\.ckpt/);
+  assert.equal(s.session!.canTrain, false);
+  assert.equal(s.message, null);
+  assert.equal(s.iteration, 12);
+  assert.deepEqual(im.shape, { height: 16, width: 16, channels: 3 });
+  assert.equal(im.count, 64);
+  assert.equal(s.replay!.frames, 10 + 20 + 1, 'K + κ steps and the start');
+  assert.equal(im.step, 30, 'the grid ends at the samples');
+  assert.deepEqual(im.stripSteps, [0, 6, 12, 18, 24, 30]);
+  assert.ok(im.values && im.values.minImageStd > 0.05, `every sample has varied pixels (smallest std of one image ${im.values?.minImageStd})`);
+  assert.deepEqual([im.layout!.cols, im.layout!.rows], [8, 8]);
+
+  // the picture itself: 8×8 images on the grid background, each with pixels that vary
+  const last = await plotPixels(page);
+  const L = im.layout!;
+  const stds: number[] = [];
+  for (let i = 0; i < 64; i++) stds.push(patchStd(last, L.x + (i % 8) * L.pitch, L.y + Math.floor(i / 8) * L.pitch, L.cell));
+  assert.ok(Math.min(...stds) > 3, `every cell of the grid shows a varied image (smallest luminance std ${Math.min(...stds).toFixed(2)} of 255)`);
+  const gap = (L.y * last.width + L.x + L.cell) * 4; // just right of the first image
+  assert.deepEqual([...last.data.subarray(gap, gap + 3)], [0xe9, 0xeb, 0xef], 'images are separated by the grid background');
+  assert.equal(patchStd(last, L.x + 8 * L.pitch, L.y, 4), 0, 'nothing drawn right of the 8th column');
+
+  // the flow: the grid at the prior, midway and at the samples differs; the slider shows each
+  const sig: number[] = [];
+  const pictures = [];
+  for (const index of [0, 15, 30]) {
+    await scrubTo(page, index);
+    const si = await state(page);
+    assert.equal(si.images!.step, index);
+    sig.push(await viewSignature(page));
+    pictures.push(index === 30 ? last : await plotPixels(page));
+  }
+  assert.equal(new Set(sig).size, 3, `the grid changes along the flow (signatures ${sig.join(', ')})`);
+  let diff = 0;
+  for (let i = 0; i < last.data.length; i += 4) diff += Math.abs(pictures[0].data[i] - pictures[2].data[i]);
+  const meanDiff = diff / (last.data.length / 4);
+  assert.ok(meanDiff > 2, `the prior and the samples look different (mean |Δ red| ${meanDiff.toFixed(2)} of 255)`);
+  assert.match((await page.textContent('#flow-step-label')) ?? '', /^30 of 30 \(the samples\)$/);
+  assert.equal(await page.isDisabled('#export-csv'), true, 'samples of an image run are exported as the PNG of the grid');
+  console.log(
+    `playground, image run: trained in ${imageTrainSeconds.toFixed(1)} s (CLI, 12 iterations, beside two 2-D runs); ` +
+      `loaded and flowed 64 images × 30 steps in the page in ${loadSeconds.toFixed(1)} s; mean |Δ| prior → samples ${meanDiff.toFixed(1)}`,
+  );
+  await page.screenshot({ path: path.join(ROOT, 'test-output', 'playground-images.png'), fullPage: true });
+
+  // an image run is not trained here, and the page says why; choosing a 2-D target trains again
+  assert.equal(await page.isDisabled('#train'), true);
+  assert.equal(await page.isDisabled('#step'), true);
+  assert.match((await page.textContent('#session-label')) ?? '', /an image run samples here but does not train/);
+  await page.selectOption('#target', '8gaussians');
+  assert.equal(await page.isDisabled('#train'), false);
+  await page.click('#reset');
+  await until(page, "s.session && s.session.kind === 'train' && !s.images");
+  assert.equal(await page.isHidden('#image-flow'), true);
+});
+
 test('dggf playground --run DIR serves the run; a taken port and a missing build are clear errors', async () => {
   const withRun = await startServer(['--port', '0', '--run', runDir]);
   try {
@@ -374,6 +514,19 @@ test('dggf playground --run DIR serves the run; a taken port and a missing build
     await p2.close();
   } finally {
     await stopServer(withRun.proc);
+  }
+  // an image run: its prior.bin is served too, and the page shows its grid at start
+  const withImages = await startServer(['--port', '0', '--run', imageRun]);
+  try {
+    const manifest = (await (await fetch(new URL('run/manifest.json', withImages.url))).json()) as Record<string, string>;
+    assert.equal(manifest.prior, 'run/prior.bin');
+    const p3 = await browser.newPage();
+    await p3.goto(withImages.url);
+    await until(p3, "s.session && s.session.kind === 'run' && s.images && s.images.values && s.replay && s.replay.done", 120_000);
+    assert.equal((await state(p3)).images!.count, 64);
+    await p3.close();
+  } finally {
+    await stopServer(withImages.proc);
   }
   const port = new URL(server.url).port;
   const taken = runCli(['playground', '--port', port], { timeoutMs: 30_000 });

@@ -43,6 +43,16 @@ export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number;
 /** The non-empty lines of a command's stderr. */
 export const errorLines = (stderr: string): string[] => stderr.split('\n').filter((l) => l.trim() !== '');
 
+/** `dggf …` without blocking the event loop (other work of the test runs meanwhile). */
+export function cliAsync(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (d: Buffer) => (stderr += d));
+    proc.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
 export function spawnCli(args: string[]) {
   return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
 }

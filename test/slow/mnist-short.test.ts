@@ -21,9 +21,9 @@ test('[slow] mnist-cpu, short run: the ratio loss falls and the FID on our featu
   assert.ok(isImageDataset(ds));
   const t0 = performance.now();
   // a smaller, shorter-trained classifier than `dggf features train`'s: enough to rank samples
-  const features = await trainFeatureNet(ds, { steps: 150, seed: 1, filters: [16, 32, 64], cacheDir: tempDir('mnist-features'), save: false });
+  const features = await trainFeatureNet(ds, { steps: 100, seed: 1, filters: [16, 32, 64], cacheDir: tempDir('mnist-features'), save: false });
   const featureSeconds = (performance.now() - t0) / 1000;
-  const { config } = resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist', seed: 0, iterations: 120 }, defaults: {} });
+  const { config } = resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist', seed: 0, iterations: 60 }, defaults: {} });
   const tr = new Trainer(config, ds, await deriveSetup(config, ds));
   const n = 300;
   const { real, other } = realImageSets(ds, n, 5);

@@ -2,7 +2,7 @@
  * [slow] `dggf sample --n` streams its CSV in batches (issue 20, item 4): 10× the points adds
  * less than 100 MiB to the peak resident memory (measured from /proc, Linux only; what is added
  * is V8's heap settling, it stays flat beyond; the version that built the whole file in memory
- * went from 288 to 1405 MiB); the file has every row. README "Reliability" has the 10⁷ figure.
+ * went from 288 to 1405 MiB); the file has every row. docs/reliability.md has the 10⁷ figure.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

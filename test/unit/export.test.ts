@@ -20,11 +20,13 @@ import { denormalize } from '../../src/data/normalizer.js';
 import { exportOnnx } from '../../src/export/onnx.js';
 import { exportTfjs } from '../../src/export/tfjs.js';
 import type { ExportManifest } from '../../src/export/manifest.js';
-import { loadLayersModel, io } from '@tensorflow/tfjs';
+import { io } from '@tensorflow/tfjs-core';
+import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { getDivergence } from '../../src/divergences/index.js';
 import { tfjsOps } from '../../src/engine/tfjs-ops.js';
 import { Rng } from '../../src/util/rng.js';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { maxRelativeError } from '../helpers/compare.js';
 
 const readManifest = (dir: string): ExportManifest => JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ExportManifest;
 
@@ -70,16 +72,6 @@ async function compareFlows(model: FlowModel, dir: string, n: number, seed: numb
     layers.dispose();
   }
   return { ours, theirs: denormalize(x, dim, model.derived.normalizer), manifest };
-}
-
-function maxRelativeError(a: Float32Array, b: Float32Array): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < a.length; i++) {
-    scale = Math.max(scale, Math.abs(a[i]));
-    err = Math.max(err, Math.abs(a[i] - b[i]));
-  }
-  return err / scale;
 }
 
 const meanStd = (v: Float32Array, dim: number, j: number): { mean: number; std: number } => {

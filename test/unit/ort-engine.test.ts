@@ -229,7 +229,7 @@ test('ort engine: a term without a graph form (a layer it does not translate, a 
   const supported = classifierGuidanceTerm(clf, 1, 1);
   assert.notEqual(ortEngine.drift(x, [supported]), null, 'our classifier translates');
   // a layer kind the engine does not translate
-  const { layers, sequential } = await import('@tensorflow/tfjs');
+  const { layers, sequential } = await import('@tensorflow/tfjs-layers');
   const odd = sequential({ layers: [layers.flatten({ inputShape: [8, 8, 1] }), layers.dense({ units: 3, activation: 'elu' })] });
   const term = { ...supported, model: odd };
   assert.equal(ortEngine.drift(x, [term]), null);

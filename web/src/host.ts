@@ -11,6 +11,9 @@
  * grid; MMD (src/eval/mmd.ts) compares those particles with a fresh data draw every
  * MMD_EVERY iterations. None of it touches the trainer's RNG, so the training itself is the
  * run `dggf train` would do with the same settings and seed (up to the backend's arithmetic).
+ *
+ * A loaded image run is sampled, not trained (its dataset is not in the browser): its
+ * "particles" are a grid of images, and its replay the grid along the flow.
  */
 import { initBrowserEngine, tf } from '../../src/engine/browser.js';
 import { Trainer, deriveSetup, TrainingDivergedError } from '../../src/train/trainer.js';
@@ -22,6 +25,7 @@ import { normalize, type NormalizerState } from '../../src/data/normalizer.js';
 import { defaultBandwidths, mmdRbf } from '../../src/eval/mmd.js';
 import { Rng } from '../../src/util/rng.js';
 import type { RunConfig } from '../../src/config/schema.js';
+import type { Derived } from '../../src/flow/model.js';
 import { configFromSettings, pairings } from './config.js';
 import { newestCheckpoint, parseMetrics, parseStoredRun, RunFileError } from './run-files.js';
 import { HEAT_GRID, type Bounds, type FromHost, type LiveSettings, type SessionInfo, type Settings, type ToHost } from './protocol.js';
@@ -30,6 +34,10 @@ export type Post = (msg: FromHost, transfer?: Transferable[]) => void;
 
 /** Particles shown, and compared with the data by MMD. */
 const VIEW_SIZE = 512;
+/** Images shown of an image run (fewer when one image is large: see imageCount). */
+const IMAGE_GRID = 64;
+/** Most flow snapshots of an image run's replay. */
+const IMAGE_SNAPSHOTS = 40;
 /** Particles whose paths through the flow are drawn. */
 const TRAIL_COUNT = 80;
 const MMD_EVERY = 25;
@@ -84,6 +92,11 @@ function gridPoints(b: Bounds): Float32Array {
   return g;
 }
 
+/** Images an image run shows: IMAGE_GRID, fewer above 3,072 values per image (32×32 RGB), so that a replay stays under ~35 MB. */
+export function imageCount(dim: number): number {
+  return Math.max(4, Math.min(IMAGE_GRID, Math.floor((IMAGE_GRID * 3072) / dim)));
+}
+
 class Session {
   /** Fresh data draws for MMD (independent of the trainer's RNG). */
   private readonly pageRng: Rng;
@@ -99,7 +112,7 @@ class Session {
     const seed = trainer.config.seed;
     this.pageRng = new Rng((seed ^ 0x7a9e5eed) >>> 0);
     this.viewSeed = (seed + 0x5eed) >>> 0;
-    this.grid = gridPoints(info.bounds);
+    this.grid = info.image ? new Float32Array(0) : gridPoints(info.bounds);
     if (dataset) {
       const reference = dataset.sample(VIEW_SIZE, this.pageRng);
       this.bandwidths = defaultBandwidths(reference, 2);
@@ -113,11 +126,22 @@ class Session {
     return this.trainer.config;
   }
 
+  /** The sampling flow from the fixed prior draw, every step recorded (an image run's: every few, so that at most IMAGE_SNAPSHOTS). */
+  async replay(): Promise<{ steps: number[]; frames: Float32Array[]; kl?: number[] }> {
+    const model = this.trainer.model;
+    const steps = this.config.flowSteps + this.config.sampleExtraSteps;
+    const every = this.info.image ? Math.max(1, Math.ceil(steps / IMAGE_SNAPSHOTS)) : 1;
+    const r = await model.sample(this.info.viewSize, { seed: this.viewSeed, trajectoryEvery: every, klCurve: model.logRatioNet });
+    const trajectory = r.trajectory ?? [];
+    return { steps: trajectory.map((t) => t.step), frames: trajectory.map((t) => t.points), kl: r.kl };
+  }
+
   /** Particles after the sampling flow from the fixed prior draw, and some of their paths. */
   async view(withTrails: boolean): Promise<{ particles: Float32Array; trails?: { snapshots: number; count: number; points: Float32Array } }> {
     const steps = this.config.flowSteps + this.config.sampleExtraSteps;
     const every = Math.max(1, Math.round(steps / 12));
-    const r = await this.trainer.model.sample(VIEW_SIZE, { seed: this.viewSeed, trajectoryEvery: withTrails ? every : undefined });
+    if (this.info.image) withTrails = false;
+    const r = await this.trainer.model.sample(this.info.viewSize, { seed: this.viewSeed, trajectoryEvery: withTrails ? every : undefined });
     if (!withTrails || !r.trajectory) return { particles: r.samples };
     const count = Math.min(TRAIL_COUNT, VIEW_SIZE);
     const points = new Float32Array(r.trajectory.length * count * 2);
@@ -172,6 +196,8 @@ async function buildSession(settings: Settings): Promise<Session> {
   } else if (isToyName(settings.target)) {
     name = settings.target;
     dataset = toyDataset(settings.target);
+  } else if (settings.target.startsWith('run:')) {
+    throw new RunFileError(`target: ${settings.target.slice(4)} is the loaded image run's data, which the page cannot train on: choose a 2-D target to start a new run`);
   } else {
     throw new RunFileError(`target: unknown target '${settings.target}'`);
   }
@@ -184,33 +210,30 @@ async function buildSession(settings: Settings): Promise<Session> {
   return new Session(trainer, dataset, info);
 }
 
-async function loadSession(msg: Extract<ToHost, { type: 'load' }>): Promise<Session> {
-  const { config, derived } = parseStoredRun(msg.config);
-  const ckpt = await newestCheckpoint(msg.checkpoints);
-  const notes: string[] = [];
-  if (!ckpt.verified) notes.push('checksum not verified (this page is not in a secure context)');
-  for (const s of ckpt.skipped) notes.push(`skipped ${s}`);
-  let dataset: PointDataset | null = null;
-  if (isToyName(config.data)) {
-    dataset = toyDataset(config.data);
-  } else if (msg.data) {
-    const csv = parseCsvPoints(msg.data.text, msg.data.name);
-    if (csv.dim !== 2) throw new RunFileError(`${msg.data.name} has ${csv.dim} columns, expected 2 (the run's data)`);
-    dataset = finiteDataset(config.data, csv.points, 2);
-  } else {
-    notes.push(`trained on ${config.data}: add that CSV to continue training or to measure MMD`);
-  }
-  const trainer = new Trainer(config, dataset ?? { name: config.data, dim: 2, sample: () => { throw new RunFileError(`the run's data (${config.data}) was not loaded`); } }, derived);
+/** A trainer whose data cannot be drawn here: it restores and samples, and says why it cannot train. */
+function unloadedData(config: RunConfig, dim: number, why: string): PointDataset {
+  return {
+    name: config.data,
+    dim,
+    sample: () => {
+      throw new RunFileError(why);
+    },
+  };
+}
+
+function restored(trainer: Trainer, ckpt: Awaited<ReturnType<typeof newestCheckpoint>>): Trainer {
   try {
     trainer.restore(ckpt.checkpoint, ckpt.name);
   } catch (e) {
     trainer.dispose();
     throw new RunFileError(`${(e as Error).message}; does config.json describe this checkpoint's run?`);
   }
-  const preview = dataset ? (dataset.points && dataset.points.length <= 6000 ? dataset.points : dataset.sample(1500, new Rng(config.seed + 11))) : new Float32Array(0);
-  const bounds = viewBounds(dataset ? preview : null, derived.normalizer);
-  const settings: Settings = {
-    target: isToyName(config.data) ? config.data : 'custom',
+  return trainer;
+}
+
+function settingsOf(config: RunConfig, target: string): Settings {
+  return {
+    target,
     divergence: config.divergence,
     loss: config.loss,
     eta: config.eta,
@@ -221,6 +244,47 @@ async function loadSession(msg: Extract<ToHost, { type: 'load' }>): Promise<Sess
     seed: config.seed,
     iterations: config.iterations,
   };
+}
+
+/**
+ * An image run: the page samples it (a grid of images, and their flow) but does not train it,
+ * since its dataset is not in the browser. η, ν and K still steer the sampling flow.
+ */
+function loadImageSession(config: RunConfig, derived: Derived, ckpt: Awaited<ReturnType<typeof newestCheckpoint>>, notes: string[], metrics?: string): Session {
+  const why = `an image run samples here but does not train: its data (${config.data}) is not in the browser; \`dggf train --out DIR\` resumes it`;
+  const trainer = restored(new Trainer(config, unloadedData(config, derived.dim, why), derived), ckpt);
+  const { height, width, channels } = derived.image!;
+  const info = sessionInfoBase(config, settingsOf(config, `run:${config.data}`), 'run', `image run on ${config.data} (${height}×${width}${channels === 3 ? ' RGB' : ''}), ${ckpt.name}`, { x0: -1, x1: 1, y0: -1, y1: 1 }, new Float32Array(0));
+  info.image = derived.image;
+  info.viewSize = imageCount(derived.dim);
+  info.iteration = trainer.iteration;
+  info.canTrain = false;
+  info.notes = [...notes, why];
+  if (metrics) info.history = parseMetrics(metrics);
+  return new Session(trainer, null, info);
+}
+
+async function loadSession(msg: Extract<ToHost, { type: 'load' }>): Promise<Session> {
+  const { config, derived, priorUnverified } = await parseStoredRun(msg.config, 'config.json', msg.prior);
+  const ckpt = await newestCheckpoint(msg.checkpoints);
+  const notes: string[] = [];
+  if (!ckpt.verified || priorUnverified) notes.push('checksum not verified (this page is not in a secure context)');
+  for (const s of ckpt.skipped) notes.push(`skipped ${s}`);
+  if (derived.image) return loadImageSession(config, derived, ckpt, notes, msg.metrics);
+  let dataset: PointDataset | null = null;
+  if (isToyName(config.data)) {
+    dataset = toyDataset(config.data);
+  } else if (msg.data) {
+    const csv = parseCsvPoints(msg.data.text, msg.data.name);
+    if (csv.dim !== 2) throw new RunFileError(`${msg.data.name} has ${csv.dim} columns, expected 2 (the run's data)`);
+    dataset = finiteDataset(config.data, csv.points, 2);
+  } else {
+    notes.push(`trained on ${config.data}: add that CSV to continue training or to measure MMD`);
+  }
+  const trainer = restored(new Trainer(config, dataset ?? unloadedData(config, 2, `the run's data (${config.data}) was not loaded`), derived), ckpt);
+  const preview = dataset ? (dataset.points && dataset.points.length <= 6000 ? dataset.points : dataset.sample(1500, new Rng(config.seed + 11))) : new Float32Array(0);
+  const bounds = viewBounds(dataset ? preview : null, derived.normalizer);
+  const settings = settingsOf(config, isToyName(config.data) ? config.data : 'custom');
   const info = sessionInfoBase(config, settings, 'run', `run on ${config.data}, ${ckpt.name}`, bounds, preview);
   info.iteration = trainer.iteration;
   info.canTrain = dataset !== null;
@@ -286,7 +350,7 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
       lastView = t1;
     }
     let heat: Float32Array | undefined;
-    if (opts.heat) {
+    if (opts.heat && !s.info.image) {
       heat = s.heat();
       transfer.push(heat.buffer);
       lastHeat = now;
@@ -381,7 +445,8 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
     pending = { iterations: [], loss: [], estimate: [], mmd: [] };
     mmdDue = s.dataset !== null; // the starting MMD (iteration 0, or the loaded checkpoint's)
     post({ type: 'configured', info: s.info });
-    exclusive(() => emit(s, { view: true, heat: true })).catch(fail);
+    // an image run's first picture is its replay (the page asks for it), which costs a flow
+    if (!s.info.image) exclusive(() => emit(s, { view: true, heat: true })).catch(fail);
     running = run && s.info.canTrain;
     post({ type: 'state', running });
     if (running) void loop();
@@ -482,10 +547,8 @@ export function createHost(post: Post, thread: 'worker' | 'main'): (msg: ToHost)
           if (!session) return;
           try {
             const s = session;
-            const model = s.trainer.model;
-            const r = await exclusive(() => model.sample(VIEW_SIZE, { seed: s.viewSeed, trajectoryEvery: 1, klCurve: model.logRatioNet }));
-            const frames = (r.trajectory ?? []).map((t) => t.points);
-            post({ type: 'trajectory', steps: (r.trajectory ?? []).map((t) => t.step), frames, kl: r.kl }, frames.map((f) => f.buffer));
+            const r = await exclusive(() => s.replay());
+            post({ type: 'trajectory', ...r }, r.frames.map((f) => f.buffer));
           } catch (e) {
             post({ type: 'error', scope: 'train', message: (e as Error).message });
           }

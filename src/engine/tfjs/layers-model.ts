@@ -7,7 +7,7 @@
  * with one line naming it.
  */
 import { tf, type Tensor } from '../tf.js';
-import { input as layersInput, layers, model as layersModel, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs';
+import { input as layersInput, layers, model as layersModel, type LayersModel, type SymbolicTensor } from '@tensorflow/tfjs-layers';
 import type { ImageDims, TensorOps } from '../tensor-ops.js';
 import type { NetDefinition } from '../../nets/ratio-net.js';
 import { tfjsOps } from '../tfjs-ops.js';
