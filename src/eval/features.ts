@@ -398,7 +398,8 @@ export async function imageMetrics(
   const progress = phaseCounter(opts.onProgress, 'FID/KID features', 3 * n, 'images');
   let before = 0;
   const scaled = async (x: Float32Array): Promise<Float32Array> => {
-    const f = await extractFeatures(clf, x, n, 256, (done) => progress.set(before + done));
+    // batches of 128: a pipe's line comes between them (the forward pass holds the thread)
+    const f = await extractFeatures(clf, x, n, 128, (done) => progress.set(before + done));
     before += n;
     if (scale !== 1) for (let i = 0; i < f.length; i++) f[i] /= scale;
     return f;

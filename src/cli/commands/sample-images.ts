@@ -68,7 +68,7 @@ export async function sampleImages(
     fs.rmSync(staging, { recursive: true, force: true });
     if (createdOut && fs.readdirSync(o.out).length === 0) fs.rmdirSync(o.out);
   };
-  const progress = phaseCounter(o.onProgress, 'flowing samples', o.n, 'images');
+  const progress = phaseCounter(o.onProgress, 'flowing and writing', o.n, 'images');
   try {
     const batches = sampleBatches(model, o.n, {
       seed: o.seed,
@@ -87,8 +87,10 @@ export async function sampleImages(
         const name = numberedPngName(start + k, o.n);
         writeFileAtomic(path.join(staging, name), imagePng(result.samples, k, shape));
         names.push(name);
+        // writing a batch's PNGs is synchronous: the count so far, so a pipe still gets its line
+        progress.set(start);
       }
-      progress.tick(count);
+      progress.set(start + count);
       await eventLoopTurn();
       if (o.signal?.aborted) {
         dropAll();
