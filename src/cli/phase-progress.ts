@@ -10,12 +10,13 @@
 import cliProgress from 'cli-progress';
 import type { OnProgress, ProgressUpdate } from '../util/progress.js';
 
-/** Seconds as 1m05s / 7s. */
+/** Seconds as 7s, 1m05s, 3h05m or 1006d10h. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '—';
   const s = Math.max(0, Math.round(seconds));
   const m = Math.floor(s / 60);
   const h = Math.floor(m / 60);
+  if (h >= 48) return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
   if (h > 0) return `${h}h${String(m % 60).padStart(2, '0')}m`;
   return m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }

@@ -129,6 +129,7 @@ test('formatDuration', () => {
   assert.equal(formatDuration(7.4), '7s');
   assert.equal(formatDuration(65), '1m05s');
   assert.equal(formatDuration(3 * 3600 + 5 * 60), '3h05m');
+  assert.equal(formatDuration(99999 * 870), '1006d22h', 'paper-64 on 2 shared cores: 14m30s an iteration');
   assert.equal(formatDuration(NaN), '—');
 });
 
