@@ -97,13 +97,14 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
     const realIdx = Array.from({ length: 64 }, (_, i) => Math.floor((i * dataset.train.count) / 64));
     const real = write('data.png', imageGridPng(imagesToFloat(dataset.train, realIdx), 64, shape, { cols: 8 }));
     const frames = flow.trajectory!;
+    const encoding = phaseCounter(onProgress, 'encoding the flow GIF', frames.length, 'frames');
     const gif = write(
       'flow.gif',
       imageFlowGif(
         frames.map((f) => f.points),
         shown,
         shape,
-        { cols: 8, captions: frames.map((f) => `step ${f.step}`) },
+        { cols: 8, captions: frames.map((f) => `step ${f.step}`), onFrame: (k) => encoding.set(k) },
       ),
     );
     const n = opts.n ?? Math.min(1000, Math.floor(dataset.train.count / 2));
