@@ -28,6 +28,8 @@ export interface PresetEntry {
   config: Preset;
   /** The dataset a new run uses when no --data is given (translation presets name both domains). */
   data?: string;
+  /** A GPU-scale setting: on a CPU one iteration takes minutes (`dggf train` says so before it starts). */
+  gpuScale?: true;
 }
 
 const res = (channels: number, down = false) => ({ channels, down });
@@ -226,6 +228,7 @@ export const PRESETS: Record<string, PresetEntry> = {
   // pre-activation ResNets (PREACT_RESNETS) stay available as a net config.
   'paper-32': {
     kind: 'images',
+    gpuScale: true,
     description:
       "the authors' CIFAR-10 setting (configs/cifar10.yaml): their ResNet32x32 (BasicBlocks, stem 128, 128 ×3 → 256 ×3 ×3, spectral norm), " +
       '32×32, LSIF-χ², DDP with full covariance, K 100 (+20), 100k iterations (GPU scale)',
@@ -233,6 +236,7 @@ export const PRESETS: Record<string, PresetEntry> = {
   },
   'paper-64': {
     kind: 'images',
+    gpuScale: true,
     description:
       "the authors' CelebA 64 setting (configs/celeba.yaml): their ResNet64x64 (BasicBlocks, stem 64, 64 → 128 ×2 → 256 ×2 ×2), 64×64, LSIF-χ², " +
       'DDP low rank (128) + diagonal (a 12,288² covariance does not fit), K 100 (+20) (GPU scale)',
@@ -240,6 +244,7 @@ export const PRESETS: Record<string, PresetEntry> = {
   },
   'paper-128': {
     kind: 'images',
+    gpuScale: true,
     description:
       "the authors' LSUN Church setting (configs/lsun_church.yaml): their ResNet128x128 (BasicBlocks, stem 64, 64 → 128 → 128 ×2 → 256 ×2 ×2), " +
       '128×128, LSIF-χ², DDP low rank (128) + diagonal (a 49,152² covariance does not fit), K 100 (+20) (GPU scale)',
@@ -247,6 +252,7 @@ export const PRESETS: Record<string, PresetEntry> = {
   },
   'paper-translate-64': {
     kind: 'images',
+    gpuScale: true,
     description:
       "the authors' cat→dog translation setting (configs/cat2dog.yaml) at 64×64: resnetshallow with self-attention and spectral norm, " +
       `LSIF-χ², prior: the source domain's training images, K 100 (+10), η 3, lr 1e-4 (×0.1 at 20k, 30k), 40k iterations (GPU scale); ` +

@@ -4,6 +4,7 @@
  * path to a CSV file of points. Names win over a file of the same name in the working
  * directory; write `./moons` to mean the file.
  */
+import type { OnProgress } from '../util/progress.js';
 import { existsSync, statSync } from 'node:fs';
 import { loadCsvPoints } from './csv.js';
 import { TOY_DATASET_NAMES, isToyName } from './toy2d.js';
@@ -54,6 +55,8 @@ export interface ResolveOptions {
   flip?: boolean;
   /** Images: override the dataset's dequantisation noise std. */
   dequantize?: number;
+  /** Images: progress of decoding (emoji and OpenMoji on first use, folders every time). */
+  onProgress?: OnProgress;
 }
 
 function looksLikePath(spec: string): boolean {
@@ -71,7 +74,7 @@ export function resolveDataset(spec: string, opts: ResolveOptions = {}): PointDa
     throw new DataError(`dataset is empty, expected a toy name (${TOY_DATASET_NAMES.join(', ')}) or a CSV file path`);
   }
   let ds: PointDataset;
-  const image = isToyName(s) ? null : resolveImageDataset(s, { size: opts.imageSize });
+  const image = isToyName(s) ? null : resolveImageDataset(s, { size: opts.imageSize, onProgress: opts.onProgress });
   if (image) {
     ds =
       (opts.flip ?? image.flip) !== image.flip || (opts.dequantize ?? image.dequantize) !== image.dequantize

@@ -9,6 +9,7 @@
 import type { ImageDataset } from '../data/types.js';
 import { isImageDatasetName } from '../data/images/index.js';
 import type { ClassifierProgress } from '../nets/classifier.js';
+import type { OnProgress } from '../util/progress.js';
 import {
   defaultFeatureTask,
   featureNetDir,
@@ -42,6 +43,8 @@ export interface DatasetFeaturesOptions {
   train?: boolean;
   /** Progress lines (each ending in a newline). */
   log?(line: string): void;
+  /** Progress of the training steps and the held-out accuracy, between the lines. */
+  onProgress?: OnProgress;
   cacheDir?: string;
   seed?: number;
   /** Training settings of the net (tests: a tiny net); default the feature net's own. */
@@ -67,6 +70,7 @@ export async function datasetFeatureNet(dataset: ImageDataset, opts: DatasetFeat
     seed: opts.seed ?? 0,
     progressEvery: 50,
     onProgress: (p: ClassifierProgress) => log(`features: step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} accuracy ${(100 * p.accuracy).toFixed(1)}%\n`),
+    onPhase: opts.onProgress,
   });
   log(`features: held-out accuracy ${(100 * net.meta.testAccuracy).toFixed(1)}% on ${net.meta.testCount} images, trained in ${net.meta.seconds.toFixed(0)} s\n`);
   return net;

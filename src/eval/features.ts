@@ -33,6 +33,7 @@ import {
 import { Rng } from '../util/rng.js';
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { PACKAGE_VERSION } from '../util/version.js';
+import { phaseCounter, type OnProgress } from '../util/progress.js';
 import { fid } from './fid.js';
 import { ROTATION_CLASS_NAMES, rotationDataset, rotationSourceCount } from './rotation-task.js';
 import { kid } from './kid.js';
@@ -130,6 +131,8 @@ export interface TrainFeatureNetOptions extends FeatureNetLocation {
   seed?: number;
   onProgress?(p: ClassifierProgress): void;
   progressEvery?: number;
+  /** Progress of the training steps and the held-out accuracy (TrainClassifierOptions.onPhase). */
+  onPhase?: OnProgress;
   /** Write it to the cache (default true). */
   save?: boolean;
   /** Conv widths / feature width (defaults [32, 64, 128] / 128). */
@@ -203,9 +206,10 @@ export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureN
       rng: rng.fork(1),
       onProgress: opts.onProgress,
       progressEvery: opts.progressEvery,
+      onPhase: opts.onPhase,
     });
     // the scale of real, upright images' features: what FID/KID see (rotation: label 0 only)
-    const scale = await heldOutFeatureScale(clf, taskSet, new Rng(seed).fork(2), task === 'rotation' ? 0 : undefined);
+    const scale = await heldOutFeatureScale(clf, taskSet, new Rng(seed).fork(2), task === 'rotation' ? 0 : undefined, opts.onPhase);
     const meta: FeatureNetMeta = {
       format: 1,
       dataset: dataset.name,
@@ -243,21 +247,22 @@ export async function trainFeatureNet(dataset: ImageDataset, opts: TrainFeatureN
 }
 
 /** RMS over all values of the features of n flat images. */
-export async function featureScale(net: FeatureSource, images: Float32Array, n: number): Promise<number> {
-  const f = await extractFeatures(net, images, n);
+export async function featureScale(net: FeatureSource, images: Float32Array, n: number, onProgress?: OnProgress): Promise<number> {
+  const progress = phaseCounter(onProgress, 'feature scale', n, 'images');
+  const f = await extractFeatures(net, images, n, 256, (done) => progress.set(done));
   let s = 0;
   for (let i = 0; i < f.length; i++) s += f[i] * f[i];
   return Math.sqrt(s / Math.max(1, f.length));
 }
 
 /** featureScale on up to 2000 random held-out images (the classifier's test set; with `label`, only those of that label). */
-async function heldOutFeatureScale(clf: ImageClassifier, dataset: ImageDataset, rng: Rng, label?: number): Promise<number> {
+async function heldOutFeatureScale(clf: ImageClassifier, dataset: ImageDataset, rng: Rng, label?: number, onProgress?: OnProgress): Promise<number> {
   const { test } = classifierSplits(dataset);
   const indices = label === undefined ? test.indices : test.indices.filter((i) => test.labels[i] === label);
   const m = Math.min(2000, indices.length);
   const pick = rng.permutation(indices.length).subarray(0, m);
   const images = imagesToFloat(test.split, Array.from(pick, (k) => indices[k]));
-  const scale = await featureScale(clf, images, m);
+  const scale = await featureScale(clf, images, m, onProgress);
   return scale > 0 && Number.isFinite(scale) ? scale : 1;
 }
 
@@ -320,7 +325,14 @@ function checkImages(clf: ImageClassifier, images: ArrayLike<number>, n: number,
 }
 
 /** The 128-d features [n × featureDim] of n flat images (values in [−1, 1]). */
-export async function extractFeatures(net: FeatureSource, images: Float32Array, n: number, batch = 256): Promise<Float32Array> {
+export async function extractFeatures(
+  net: FeatureSource,
+  images: Float32Array,
+  n: number,
+  batch = 256,
+  /** Called with the images done after each batch. */
+  onBatch?: (done: number) => void,
+): Promise<Float32Array> {
   const clf = classifierOf(net);
   const per = checkImages(clf, images, n, 'extractFeatures');
   const out = new Float32Array(n * clf.featureDim);
@@ -328,6 +340,7 @@ export async function extractFeatures(net: FeatureSource, images: Float32Array, 
     const b = Math.min(batch, n - start);
     const f = tf.tidy(() => classifierFeatures(clf, tf.tensor2d(images.subarray(start * per, (start + b) * per), [b, per])));
     out.set((await readAndDispose(f))[0], start * clf.featureDim);
+    onBatch?.(start + b);
   }
   return out;
 }
@@ -358,6 +371,8 @@ export interface ImageMetricsOptions {
   seed?: number;
   /** Divide features by this (default: the net's meta.featureScale, 1 for a bare classifier). */
   featureScale?: number;
+  /** Progress: the images (3n) whose features are computed ('FID/KID features'). */
+  onProgress?: OnProgress;
 }
 
 /**
@@ -380,8 +395,12 @@ export async function imageMetrics(
   const clf = classifierOf(net);
   const scale = opts.featureScale ?? ('classifier' in net ? (net.meta.featureScale ?? 1) : 1);
   if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`imageMetrics: featureScale is ${scale}, expected a number > 0`);
+  const progress = phaseCounter(opts.onProgress, 'FID/KID features', 3 * n, 'images');
+  let before = 0;
   const scaled = async (x: Float32Array): Promise<Float32Array> => {
-    const f = await extractFeatures(clf, x, n);
+    // batches of 128: a pipe's line comes between them (the forward pass holds the thread)
+    const f = await extractFeatures(clf, x, n, 128, (done) => progress.set(before + done));
+    before += n;
     if (scale !== 1) for (let i = 0; i < f.length; i++) f[i] /= scale;
     return f;
   };
@@ -390,14 +409,20 @@ export async function imageMetrics(
   const fo = await scaled(realOther);
   const d = clf.featureDim;
   const subsetSize = opts.kidSubsetSize ?? (n >= 2000 ? 1000 : Math.max(2, Math.floor(n / 2)));
-  const kidOpts = { subsets: opts.kidSubsets ?? 10, subsetSize, seed: opts.seed ?? 0 };
-  const k = kid(fs_, fr, d, kidOpts);
-  const kr = kid(fo, fr, d, kidOpts);
+  const subsets = opts.kidSubsets ?? 10;
+  // KID's subsets and FID's two fits, of the samples and of the real floor
+  const stats = phaseCounter(opts.onProgress, 'KID and FID', 2 * subsets + 2, 'steps');
+  const k = kid(fs_, fr, d, { subsets, subsetSize, seed: opts.seed ?? 0, onSubset: (s) => stats.set(s) });
+  const kr = kid(fo, fr, d, { subsets, subsetSize, seed: opts.seed ?? 0, onSubset: (s) => stats.set(subsets + s) });
+  const fidSamples = fid(fs_, fr, d);
+  stats.tick();
+  const fidReal = fid(fo, fr, d);
+  stats.tick();
   return {
-    fid: fid(fs_, fr, d),
+    fid: fidSamples,
     kid: k.kid,
     kidStd: k.std,
-    realFid: fid(fo, fr, d),
+    realFid: fidReal,
     realKid: kr.kid,
     realKidStd: kr.std,
     n,
@@ -423,13 +448,21 @@ export interface ClassHistogram {
  * mean max-probability. E.g. the MNIST check: samples spread over all 10 digits (each 5–20%)
  * with mean max-probability ≥ 0.8.
  */
-export async function classifySamples(net: FeatureSource, samples: Float32Array, n?: number, batch = 256): Promise<ClassHistogram> {
+export async function classifySamples(
+  net: FeatureSource,
+  samples: Float32Array,
+  n?: number,
+  batch = 256,
+  /** Progress: the images classified ('classifying'). */
+  onProgress?: OnProgress,
+): Promise<ClassHistogram> {
   const clf = classifierOf(net);
   const per = pixelsPerImage(clf.image);
   const count = n ?? Math.floor(samples.length / per);
   checkImages(clf, samples, count, 'classifySamples');
   const counts = new Array<number>(clf.classes).fill(0);
   let maxProbSum = 0;
+  const progress = phaseCounter(onProgress, 'classifying', count, 'images');
   for (let start = 0; start < count; start += batch) {
     const b = Math.min(batch, count - start);
     const [idxT, probT] = tf.tidy(() => {
@@ -441,6 +474,7 @@ export async function classifySamples(net: FeatureSource, samples: Float32Array,
       counts[idx[k]]++;
       maxProbSum += p[k];
     }
+    progress.tick(b);
   }
   return {
     n: count,

@@ -22,6 +22,8 @@ export interface KidOptions {
   /** Seed for the subset draws (default 0); or pass `rng`. */
   seed?: number;
   rng?: Rng;
+  /** Called after each subset with the subsets done (progress). */
+  onSubset?(done: number): void;
 }
 
 export interface KidResult {
@@ -123,6 +125,7 @@ export function kid(a: Points, b: Points, dim: number, opts: KidOptions = {}): K
     const kbb = polySum(sb, m, sb, m, dim, true) / (m * (m - 1));
     const kab = polySum(sa, m, sb, m, dim, false) / (m * m);
     values.push(kaa + kbb - 2 * kab);
+    opts.onSubset?.(s + 1);
   }
   const mean = values.reduce((p, v) => p + v, 0) / subsets;
   const variance = values.reduce((p, v) => p + (v - mean) ** 2, 0) / subsets;

@@ -12,7 +12,8 @@ import { priorFromState, type Prior, type PriorState } from '../priors/index.js'
 import { denormalize, normalize, type NormalizerState } from '../data/normalizer.js';
 import { Rng } from '../util/rng.js';
 import { FlowNoise, ratioTerm, runFlow, type FlowSettings, type FlowTerm } from './index.js';
-import { sampleBatches } from './batches.js';
+import { sampleBatches, type BatchSampleOptions } from './batches.js';
+import { phaseCounter, type OnProgress } from '../util/progress.js';
 
 /** Rows per noise chunk for images: batches of 64 split into 4 chunks, so 2 threads share a flow. */
 export const IMAGE_NOISE_CHUNK_ROWS = 16;
@@ -67,6 +68,9 @@ export interface FlowFromOptions {
   batch?: number;
   /** Use the online weights instead of the EMA (default false). */
   online?: boolean;
+  /** Progress: the points flowed so far (after each batch), as phase `phase` (default 'flowing images'/'flowing points'). */
+  onProgress?: OnProgress;
+  phase?: string;
 }
 
 export class FlowModel {
@@ -93,6 +97,11 @@ export class FlowModel {
     this.net = createRatioNet(netSpec(config.net, derived.dim, derived.image), initRng);
     this.ema = new Ema(this.net.params, config.emaDecay);
     this.loss = getLoss(config.loss);
+  }
+
+  /** What a sample is, in progress lines: 'images' or 'points'. */
+  get unit(): string {
+    return this.derived.image ? 'images' : 'points';
   }
 
   get logRatioNet(): boolean {
@@ -148,16 +157,19 @@ export class FlowModel {
    */
   async sampleInBatches(
     n: number,
-    opts: { seed: number; steps?: number; batch?: number; trajectoryEvery?: number; klCurve?: boolean; extraTerms?: FlowTerm[] },
+    /** `onProgress`: samples flowed so far (after each batch), as phase `phase` (default 'sampling'). */
+    opts: BatchSampleOptions & { onProgress?: OnProgress; phase?: string },
   ): Promise<SampleResult> {
     const dim = this.derived.dim;
     const samples = new Float32Array(n * dim);
     let first: SampleResult | undefined;
     let estimate = 0;
+    const progress = phaseCounter(opts.onProgress, opts.phase ?? 'sampling', n, this.unit);
     for await (const { start, count, result: r } of sampleBatches(this, n, opts)) {
       samples.set(r.samples, start * dim);
       estimate += (r.klEstimate ?? r.chi2Estimate ?? 0) * count;
       first ??= r;
+      progress.tick(count);
     }
     return {
       samples,
@@ -186,6 +198,7 @@ export class FlowModel {
     const out = new Float32Array(n * dim);
     let trajectory: { step: number; points: Float32Array }[] | undefined;
     let estimate = 0;
+    const progress = phaseCounter(opts.onProgress, opts.phase ?? `flowing ${this.unit}`, n, this.unit);
     for (let start = 0, b = 0; start < n; start += batch, b++) {
       const m = Math.min(batch, n - start);
       const rows = normalize(x0.subarray(start * dim, (start + m) * dim), dim, nz);
@@ -206,6 +219,7 @@ export class FlowModel {
         trajectory ??= result.trajectory.map((t) => ({ step: t.step, points: new Float32Array(n * dim) }));
         result.trajectory.forEach((t, i) => trajectory![i].points.set(t.points, start * dim));
       }
+      progress.tick(m);
     }
     const meanOut = estimate / n;
     return {

@@ -26,6 +26,7 @@ import { Adam } from '../optim/adam.js';
 import { Rng } from '../util/rng.js';
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { PACKAGE_VERSION } from '../util/version.js';
+import { phaseCounter, type OnProgress } from '../util/progress.js';
 import type { ParamList } from './params.js';
 
 export interface ClassifierSpec {
@@ -281,6 +282,8 @@ export interface TrainClassifierOptions {
   /** Called every `progressEvery` steps (default 50) and at the last step. */
   onProgress?(p: ClassifierProgress): void;
   progressEvery?: number;
+  /** Progress after every step ('training', steps) and of the held-out accuracy ('test accuracy', images). */
+  onPhase?: OnProgress;
 }
 
 export interface TrainClassifierResult {
@@ -345,10 +348,13 @@ export async function classifierAccuracy(
   labels: Int32Array,
   indices?: ArrayLike<number>,
   batch = 500,
+  /** Progress: the images classified ('test accuracy'). */
+  onProgress?: OnProgress,
 ): Promise<number> {
   const idx = indices ?? Uint32Array.from({ length: split.count }, (_, i) => i);
   const per = pixelsPerImage(clf.image);
   let correct = 0;
+  const progress = phaseCounter(onProgress, 'test accuracy', idx.length, 'images');
   for (let start = 0; start < idx.length; start += batch) {
     const b = Math.min(batch, idx.length - start);
     const buf = new Float32Array(b * per);
@@ -356,6 +362,7 @@ export async function classifierAccuracy(
     const pred = tf.tidy(() => tf.argMax(classifierLogits(clf, tf.tensor2d(buf, [b, per])), 1));
     const [p] = await readAndDispose(pred);
     for (let k = 0; k < b; k++) if (p[k] === labels[idx[start + k]]) correct++;
+    progress.tick(b);
   }
   return idx.length > 0 ? correct / idx.length : NaN;
 }
@@ -406,6 +413,7 @@ export async function trainClassifier(clf: ImageClassifier, dataset: ImageDatase
   let lastLoss = NaN;
   const x = new Float32Array(batch * per);
   const y = new Int32Array(batch);
+  const stepProgress = phaseCounter(opts.onPhase, 'training', steps, 'steps');
   try {
     for (let step = 1; step <= steps; step++) {
       for (let k = 0; k < batch; k++) {
@@ -463,11 +471,12 @@ export async function trainClassifier(clf: ImageClassifier, dataset: ImageDatase
         accSum = 0;
         since = 0;
       }
+      stepProgress.set(step);
     }
   } finally {
     adam.dispose();
   }
-  const testAccuracy = await classifierAccuracy(clf, test.split, test.labels, test.indices);
+  const testAccuracy = await classifierAccuracy(clf, test.split, test.labels, test.indices, 500, opts.onPhase);
   return { steps, seconds: (Date.now() - t0) / 1000, trainLoss: lastLoss, testAccuracy, testCount: test.indices.length, heldOut };
 }
 

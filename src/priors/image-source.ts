@@ -4,6 +4,7 @@
  * builds a run's prior from its stored state, loading the source images for a `data` prior.
  * Kept apart from ./index.ts, which is bundled for the browser and reads no files.
  */
+import type { OnProgress } from '../util/progress.js';
 import { existsSync } from 'node:fs';
 import { IMAGE_DATASET_NAMES, isToyName, resolveDataset, resolveImageDataset } from '../data/index.js';
 import { DataError, type ImageDataset } from '../data/types.js';
@@ -14,15 +15,15 @@ import { dataPrior, priorFromState, type DataPriorState, type Prior, type PriorS
  * The source dataset of a data prior, loaded at side length `size` when given (as the run's
  * data). Throws a DataError for a spec that cannot be loaded or that is not an image dataset.
  */
-export function loadPriorSource(spec: string, opts: { size?: number } = {}): ImageDataset {
-  return loadImages(spec, opts.size, `--prior-data ${spec}`);
+export function loadPriorSource(spec: string, opts: { size?: number; onProgress?: OnProgress } = {}): ImageDataset {
+  return loadImages(spec, opts.size, `--prior-data ${spec}`, opts.onProgress);
 }
 
 /** `spec` resolved as an image dataset; errors start with `label`. */
-function loadImages(spec: string, size: number | undefined, label: string): ImageDataset {
+function loadImages(spec: string, size: number | undefined, label: string, onProgress?: OnProgress): ImageDataset {
   let image;
   try {
-    image = resolveImageDataset(spec, { size });
+    image = resolveImageDataset(spec, { size, onProgress });
   } catch (e) {
     if (e instanceof DataError) throw new DataError(`${label}: ${e.message}`);
     throw e;

@@ -11,6 +11,7 @@ import type { FlowModel } from '../flow/model.js';
 import { classifySamples, imageMetrics, type FeatureNet } from '../eval/features.js';
 import { Rng } from '../util/rng.js';
 import { isDataPrior } from '../priors/index.js';
+import type { OnProgress } from '../util/progress.js';
 
 export interface ImageEvaluation {
   n: number;
@@ -70,19 +71,20 @@ export async function evaluateImageModel(
   model: FlowModel,
   dataset: ImageDataset,
   features: FeatureNet,
-  opts: { n: number; seed: number; steps?: number; batch?: number },
+  opts: { n: number; seed: number; steps?: number; batch?: number; onProgress?: OnProgress },
 ): Promise<{ evaluation: ImageEvaluation; samples: Float32Array }> {
+  const { onProgress } = opts;
   // a translation run is judged on held-out source images (never drawn in training)
   const heldOut = heldOutSourceImages(model, opts.n);
   const sampled = heldOut
-    ? await model.flowFrom(heldOut.images, heldOut.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch })
-    : await model.sampleInBatches(opts.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch });
+    ? await model.flowFrom(heldOut.images, heldOut.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch, onProgress, phase: 'flowing held-out images' })
+    : await model.sampleInBatches(opts.n, { seed: opts.seed, steps: opts.steps, batch: opts.batch, onProgress, phase: 'flowing samples' });
   if (heldOut) opts = { ...opts, n: heldOut.n };
   const { real, other } = realImageSets(dataset, opts.n, opts.seed);
-  const m = await imageMetrics(features, clampImages(sampled.samples), real, other, opts.n, { seed: opts.seed });
-  const h = await classifySamples(features, sampled.samples, opts.n);
+  const m = await imageMetrics(features, clampImages(sampled.samples), real, other, opts.n, { seed: opts.seed, onProgress });
+  const h = await classifySamples(features, sampled.samples, opts.n, 256, onProgress);
   const rotation = features.meta.task === 'rotation';
-  const hReal = rotation ? await classifySamples(features, real, opts.n) : null;
+  const hReal = rotation ? await classifySamples(features, real, opts.n, 256, onProgress) : null;
   const evaluation: ImageEvaluation = {
     n: opts.n,
     fid: m.fid,

@@ -11,6 +11,7 @@ import type { FlowModel } from '../flow/model.js';
 import type { PartKind } from '../data/support.js';
 import { defaultBandwidths, evaluateSamples, supportFit, worstShareError } from '../eval/index.js';
 import { Rng } from '../util/rng.js';
+import { phaseCounter, type OnProgress } from '../util/progress.js';
 
 export interface RunEvaluation {
   /** Samples per set; MMD, energy and sliced W1 are means over `sets` sets, each against its own fresh data. */
@@ -85,9 +86,12 @@ export function samplesToCount(dataset: PointDataset, n: number): number {
 export async function evaluateModel(
   model: FlowModel,
   dataset: PointDataset,
-  opts: { n: number; seed: number; steps?: number },
+  opts: { n: number; seed: number; steps?: number; onProgress?: OnProgress },
 ): Promise<{ evaluation: RunEvaluation; samples: Float32Array; reference: Float32Array }> {
-  const sampled = await model.sample(samplesToCount(dataset, opts.n), { seed: opts.seed, steps: opts.steps });
+  const count = samplesToCount(dataset, opts.n);
+  const flowing = phaseCounter(opts.onProgress, 'flowing samples', count, 'points');
+  const sampled = await model.sample(count, { seed: opts.seed, steps: opts.steps });
+  flowing.set(count);
   return evaluateSampled(sampled, dataset, opts);
 }
 
@@ -110,7 +114,7 @@ function pick(pool: Float32Array, dim: number, perm: Uint32Array, from: number, 
 export function evaluateSampled(
   sampled: { samples: Float32Array; klEstimate?: number; chi2Estimate?: number },
   dataset: PointDataset,
-  opts: { n: number; seed: number },
+  opts: { n: number; seed: number; onProgress?: OnProgress },
 ): { evaluation: RunEvaluation; samples: Float32Array; reference: Float32Array } {
   const { dim } = dataset;
   const { n } = opts;
@@ -125,6 +129,7 @@ export function evaluateSampled(
   const bandwidths = defaultBandwidths(reference, dim);
   const sum = { mmd: 0, energy: 0, sliced_w: 0 };
   const base = { mmd: 0, energy: 0, sliced_w: 0 };
+  const progress = phaseCounter(opts.onProgress, 'MMD, energy, sliced W1', sets, 'sets');
   for (let j = 0; j < sets; j++) {
     const ref1 = j === 0 ? reference : data(2 * j);
     const ours = evaluateSamples(sampled.samples.subarray(j * n * dim, (j + 1) * n * dim), ref1, dim, { bandwidths, seed: opts.seed + j });
@@ -133,6 +138,7 @@ export function evaluateSampled(
       sum[k] += ours[k] / sets;
       base[k] += floor[k] / sets;
     }
+    progress.tick();
   }
   const support = evaluateSupport(sampled.samples, dataset, pool);
   const evaluation: RunEvaluation = {

@@ -17,6 +17,7 @@ import { imageFlowGif, imageGridPng, type ReportSection } from '../viz/index.js'
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { evaluateImageModel, heldOutSourceImages, type ImageEvaluation } from './evaluate-images.js';
 import { finishReport, fmt } from './run-report.js';
+import { phaseCounter, type OnProgress } from '../util/progress.js';
 
 export interface ImageReportResult {
   file: string;
@@ -61,6 +62,8 @@ export interface ImageReportOptions {
   trainFeatures?: boolean;
   /** Progress lines (feature net training). */
   log?(line: string): void;
+  /** Progress of the flows, FID/KID features and classification (and the feature net's training steps). */
+  onProgress?: OnProgress;
 }
 
 export async function writeImageRunReport(dir: string, dataset: ImageDataset, opts: ImageReportOptions = {}): Promise<ImageReportResult> {
@@ -68,7 +71,8 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
   const figDir = path.join(dir, 'figures');
   ensureDir(figDir);
   const { stored, model, checkpoint } = loadRun(dir);
-  const loaded = await tryLoadFeatureNet(dataset, { train: opts.trainFeatures, log: opts.log });
+  const { onProgress } = opts;
+  const loaded = await tryLoadFeatureNet(dataset, { train: opts.trainFeatures, log: opts.log, onProgress });
   const features = loaded.features;
   const cfg = stored.config;
   const seed = opts.seed ?? cfg.seed + 101;
@@ -82,27 +86,30 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
     const every = Math.max(1, Math.round(steps / 30));
     // a translation run shows held-out source images (never drawn in training) flowing
     const heldOut = heldOutSourceImages(model, 64);
+    const picture = phaseCounter(onProgress, 'flowing the 8×8 grid', heldOut?.n ?? 64, 'images');
     const flow = heldOut
       ? await model.flowFrom(heldOut.images, heldOut.n, { seed, steps, trajectoryEvery: every })
       : await model.sample(64, { seed, trajectoryEvery: every, klCurve: model.logRatioNet });
+    picture.set(heldOut?.n ?? 64);
     const shown = heldOut?.n ?? 64;
     const from = heldOut ? `${heldOut.n} held-out ${heldOut.source} images` : `the ${cfg.prior} prior`;
     const grid = write('samples.png', imageGridPng(flow.samples, shown, shape, { cols: 8 }));
     const realIdx = Array.from({ length: 64 }, (_, i) => Math.floor((i * dataset.train.count) / 64));
     const real = write('data.png', imageGridPng(imagesToFloat(dataset.train, realIdx), 64, shape, { cols: 8 }));
     const frames = flow.trajectory!;
+    const encoding = phaseCounter(onProgress, 'encoding the flow GIF', frames.length, 'frames');
     const gif = write(
       'flow.gif',
       imageFlowGif(
         frames.map((f) => f.points),
         shown,
         shape,
-        { cols: 8, captions: frames.map((f) => `step ${f.step}`) },
+        { cols: 8, captions: frames.map((f) => `step ${f.step}`), onFrame: (k) => encoding.set(k) },
       ),
     );
     const n = opts.n ?? Math.min(1000, Math.floor(dataset.train.count / 2));
     const evaluation: ImageEvaluation = features
-      ? (await evaluateImageModel(model, dataset, features, { n, seed: seed + 1 })).evaluation
+      ? (await evaluateImageModel(model, dataset, features, { n, seed: seed + 1, onProgress })).evaluation
       : {
           n: 0,
           note: loaded.problem,

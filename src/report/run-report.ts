@@ -15,6 +15,7 @@ import { getLoss, type LossName } from '../losses/index.js';
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { evaluateModel, type RunEvaluation } from './evaluate-run.js';
 import { qualitySummary } from './summary.js';
+import { phaseCounter, type OnProgress } from '../util/progress.js';
 import { firstTwo, flowAnimation, flowKlCurve, samplesOverData, trainingCurves } from './pictures.js';
 
 export interface ReportResult {
@@ -95,7 +96,11 @@ export async function configSection(cfg: RunConfig): Promise<ReportSection> {
   };
 }
 
-export async function writeRunReport(dir: string, dataset: PointDataset, opts: { n?: number; seed?: number } = {}): Promise<ReportResult> {
+export async function writeRunReport(
+  dir: string,
+  dataset: PointDataset,
+  opts: { n?: number; seed?: number; onProgress?: OnProgress } = {},
+): Promise<ReportResult> {
   const paths = runPaths(dir);
   const figDir = path.join(dir, 'figures');
   ensureDir(figDir);
@@ -104,7 +109,7 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
   const n = opts.n ?? 2000;
   const seed = opts.seed ?? cfg.seed + 101;
   try {
-    const { evaluation, samples, reference } = await evaluateModel(model, dataset, { n, seed });
+    const { evaluation, samples, reference } = await evaluateModel(model, dataset, { n, seed, onProgress: opts.onProgress });
     const write = (name: string, data: Uint8Array | string): string => {
       writeFileAtomic(path.join(figDir, name), data);
       return `figures/${name}`;
@@ -112,11 +117,13 @@ export async function writeRunReport(dir: string, dataset: PointDataset, opts: {
     const dim = stored.derived.dim;
     const title = `${dataset.name}: ${cfg.loss.toUpperCase()}-${cfg.divergence}, ${checkpoint.iteration} iterations`;
     const steps = cfg.flowSteps + cfg.sampleExtraSteps;
+    const picture = phaseCounter(opts.onProgress, 'flowing the animation', Math.min(n, 1500), 'points');
     const flow = await model.sample(Math.min(n, 1500), {
       seed: seed + 1,
       trajectoryEvery: dim >= 2 ? Math.max(1, Math.round(steps / 60)) : undefined,
       klCurve: model.logRatioNet,
     });
+    picture.set(Math.min(n, 1500));
     const sections: ReportSection[] = [];
     if (dim >= 2) {
       // pictures show the first two coordinates (all of them for 2-D data)

@@ -97,7 +97,8 @@ export function imageFlowGif(
   frames: Float32Array[],
   n: number,
   shape: ImageShape,
-  opts: GridOptions & { delayMs?: number; holdLastMs?: number; captions?: string[] } = {},
+  /** `onFrame`: called with the frames encoded so far (progress: encoding takes seconds). */
+  opts: GridOptions & { delayMs?: number; holdLastMs?: number; captions?: string[]; onFrame?: (done: number) => void } = {},
 ): Uint8Array {
   if (frames.length === 0) throw new RangeError('imageFlowGif needs at least one frame');
   const rasters = frames.map((f, k) => {
@@ -130,6 +131,7 @@ export function imageFlowGif(
       delay: last && rasters.length > 1 ? Math.max(delay, opts.holdLastMs ?? 1500) : delay,
       repeat: 0,
     });
+    opts.onFrame?.(k + 1);
   });
   gif.finish();
   return gif.bytes();

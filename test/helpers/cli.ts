@@ -29,13 +29,20 @@ export type Fault = { code: 'ENOSPC'; match: string; budget: number } | { code: 
 
 export const FAULT_FS = path.join(ROOT, 'test', 'helpers', 'fault-fs.mjs');
 
+/**
+ * The environment of a child: output is not a terminal (CI), and the pipe's time-based progress
+ * lines come at most every 10 minutes, so that tests of a command's exact lines do not depend
+ * on the machine's speed (test/unit/progress-cli.test.ts sets its own interval).
+ */
+export const CHILD_ENV = { CI: 'true', DGGF_PROGRESS_INTERVAL: '600' };
+
 export function runCli(args: string[], opts: { cwd?: string; timeoutMs?: number; fault?: Fault } = {}): CliResult {
   const pre = opts.fault ? ['--import', FAULT_FS] : [];
   const r = spawnSync(process.execPath, [...pre, BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 600_000,
-    env: { ...process.env, CI: 'true', ...(opts.fault ? { DGGF_TEST_FAULT: JSON.stringify(opts.fault) } : {}) },
+    env: { ...process.env, ...CHILD_ENV, ...(opts.fault ? { DGGF_TEST_FAULT: JSON.stringify(opts.fault) } : {}) },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -46,15 +53,15 @@ export const errorLines = (stderr: string): string[] => stderr.split('\n').filte
 /** `dggf …` without blocking the event loop (other work of the test runs meanwhile). */
 export function cliAsync(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...CHILD_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => (stderr += d));
     proc.on('exit', (code) => resolve({ code, stderr }));
   });
 }
 
-export function spawnCli(args: string[]) {
-  return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: string[], env: Record<string, string> = {}) {
+  return spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...CHILD_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function tempDir(prefix: string): string {

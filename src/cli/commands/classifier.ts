@@ -20,6 +20,7 @@ import {
 } from '../../nets/classifier.js';
 import { Rng } from '../../util/rng.js';
 import { classifierAccuracyLine, classifierProgressLine } from '../progress.js';
+import { createPhaseProgress } from '../phase-progress.js';
 import { ensureDir } from '../../util/fs-atomic.js';
 import { EXIT, UsageError } from '../errors.js';
 import { positiveInt } from '../options.js';
@@ -77,7 +78,9 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
     throw new UsageError(`--adversarial-warmup ${o.adversarialWarmup}: needs --adversarial ε > 0 (the radius it ramps up to)`);
   }
   const backend = await initEngine(o.backend, { engine: o.engine });
-  const dataset = resolveDataset(o.data, o.size !== undefined ? { imageSize: o.size } : {});
+  const loading = createPhaseProgress('data', stream);
+  const dataset = resolveDataset(o.data, { ...(o.size !== undefined ? { imageSize: o.size } : {}), onProgress: loading.onProgress });
+  loading.stop();
   if (!isImageDataset(dataset)) {
     throw new UsageError(`--data '${o.data}' is not an image dataset, expected a labelled image dataset (mnist, fashion-mnist, emoji-category, emoji-twitter, openmoji-color, …) or a folder of images with one sub-folder per class`);
   }
@@ -100,6 +103,7 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
   for (const note of dataset.notes) stream.write(`classifier: note: ${note}\n`);
   const rng = new Rng(seed);
   const clf = createClassifier({ image: dataset.image, classes, filters: o.filters, head: o.head }, rng.fork(0), dataset.classNames);
+  const phases = createPhaseProgress('classifier', stream);
   try {
     const result = await trainClassifier(clf, dataset, {
       steps,
@@ -110,8 +114,9 @@ export async function classifierTrainCommand(o: ClassifierTrainOptions, stream: 
       adversarialWarmup: o.adversarialWarmup,
       rng: rng.fork(1),
       progressEvery: 25,
-      onProgress: (p) => stream.write(classifierProgressLine('classifier', p)),
-    });
+      onProgress: (p) => phases.line(classifierProgressLine('classifier', p).trimEnd()),
+      onPhase: phases.onProgress,
+    }).finally(() => phases.stop());
     await saveClassifier(clf, dir);
     process.stdout.write(
       classifierAccuracyLine('classifier', result.heldOut, result.testAccuracy, result.testCount, result.seconds) +

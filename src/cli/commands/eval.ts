@@ -15,6 +15,7 @@ import { evaluateModel } from '../../report/evaluate-run.js';
 import { evaluateImageModel } from '../../report/evaluate-images.js';
 import { datasetFeatureNet } from '../../eval/dataset-features.js';
 import { EXIT, UsageError } from '../errors.js';
+import { createPhaseProgress } from '../phase-progress.js';
 
 /** Default sample count: 2000 points, 1000 images (each image is a whole flow of a conv net). */
 const DEFAULT_N = { points: 2000, images: 1000 };
@@ -22,7 +23,9 @@ const DEFAULT_N = { points: 2000, images: 1000 };
 export async function evalCommand(o: { run: string; data?: string; n?: number; seed: number; flowSteps?: number; backend?: string; engine?: string }): Promise<number> {
   const stored = readStoredRun(o.run);
   if (!stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
-  const dataset = resolveDataset(o.data ?? stored.config.data, datasetOptions(stored.config));
+  const loading = createPhaseProgress('data');
+  const dataset = resolveDataset(o.data ?? stored.config.data, { ...datasetOptions(stored.config), onProgress: loading.onProgress });
+  loading.stop();
   checkDataFitsRun(stored.derived, dataset, o.run);
   await initEngine(o.backend, { engine: o.engine });
   if (isImageDataset(dataset)) {
@@ -31,14 +34,17 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
       throw new UsageError(`--n ${n}: ${dataset.name} has ${dataset.train.count} training images, at most ${Math.floor(dataset.train.count / 2)} allowed (two disjoint real sets of n)`);
     }
     // a user's folder: its feature net is trained here when not cached (progress on stderr)
-    const features = await datasetFeatureNet(dataset, { log: (line) => process.stderr.write(line) });
+    const phases = createPhaseProgress('eval');
+    const features = await datasetFeatureNet(dataset, { log: (line) => phases.line(line.trimEnd()), onProgress: phases.onProgress });
     const { model, checkpoint } = loadRunSayingSkips(o.run);
     try {
-      const { evaluation } = await evaluateImageModel(model, dataset, features, { n, seed: o.seed, steps: o.flowSteps });
+      const { evaluation } = await evaluateImageModel(model, dataset, features, { n, seed: o.seed, steps: o.flowSteps, onProgress: phases.onProgress });
+      phases.stop();
       const out = { run: o.run, data: dataset.name, iteration: checkpoint.iteration, feature_net: features.dir, ...evaluation };
       process.stdout.write(JSON.stringify(out) + '\n');
       return EXIT.ok;
     } finally {
+      phases.stop();
       model.dispose();
       features.dispose();
     }
@@ -47,12 +53,15 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
     throw new UsageError(`--n ${o.n}: at most ${MAX_EVAL_POINTS} points (MMD and the energy distance compare every pair: n² of them)`);
   }
   const { model, checkpoint } = loadRunSayingSkips(o.run);
+  const phases = createPhaseProgress('eval');
   try {
-    const { evaluation } = await evaluateModel(model, dataset, { n: o.n ?? DEFAULT_N.points, seed: o.seed, steps: o.flowSteps });
+    const { evaluation } = await evaluateModel(model, dataset, { n: o.n ?? DEFAULT_N.points, seed: o.seed, steps: o.flowSteps, onProgress: phases.onProgress });
+    phases.stop();
     const out = { run: o.run, data: dataset.name, iteration: checkpoint.iteration, ...evaluation };
     process.stdout.write(JSON.stringify(out) + '\n');
     return EXIT.ok;
   } finally {
+    phases.stop();
     model.dispose();
   }
 }

@@ -9,6 +9,7 @@ import { resolveImageDataset } from '../../data/images/index.js';
 import { defaultFeatureTask, plannedFeatureSteps, trainFeatureNet } from '../../eval/features.js';
 import { featureTaskText } from '../../eval/dataset-features.js';
 import { classifierAccuracyLine, classifierProgressLine } from '../progress.js';
+import { createPhaseProgress } from '../phase-progress.js';
 import { EXIT, UsageError } from '../errors.js';
 
 export interface FeaturesTrainOptions {
@@ -22,7 +23,9 @@ export interface FeaturesTrainOptions {
 
 export async function featuresTrainCommand(o: FeaturesTrainOptions, stream: NodeJS.WritableStream = process.stderr): Promise<number> {
   const backend = await initEngine(o.backend, { engine: o.engine });
-  const dataset = resolveImageDataset(o.data, o.size !== undefined ? { size: o.size } : {});
+  const loading = createPhaseProgress('data', stream);
+  const dataset = resolveImageDataset(o.data, { ...(o.size !== undefined ? { size: o.size } : {}), onProgress: loading.onProgress });
+  loading.stop();
   if (!dataset) {
     throw new UsageError(`--data '${o.data}' is not an image dataset, expected mnist, fashion-mnist, emoji or a folder of images`);
   }
@@ -35,13 +38,15 @@ export async function featuresTrainCommand(o: FeaturesTrainOptions, stream: Node
       `${featureTaskText(dataset)}; ${steps} steps of batch 128 on ${backend}\n`,
   );
   for (const note of dataset.notes) stream.write(`features: note: ${note}\n`);
+  const phases = createPhaseProgress('features', stream);
   const net = await trainFeatureNet(dataset, {
     steps,
     seed: o.seed ?? 0,
     size: o.size,
     progressEvery: 25,
-    onProgress: (p) => stream.write(classifierProgressLine('features', p)),
-  });
+    onProgress: (p) => phases.line(classifierProgressLine('features', p).trimEnd()),
+    onPhase: phases.onProgress,
+  }).finally(() => phases.stop());
   try {
     const m = net.meta;
     process.stdout.write(classifierAccuracyLine('features', m.heldOut, m.testAccuracy, m.testCount, m.seconds) + `features: saved to ${net.dir}\n`);

@@ -4,6 +4,7 @@
  * with classifier guidance, DIR/class-<Y>/000000.png … per class, a grid with one row per class
  * and DIR/classes.json.
  */
+import { phaseCounter, type OnProgress } from '../../util/progress.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readAndDispose, tf } from '../../engine/index.js';
@@ -25,6 +26,8 @@ export interface ImageSampleOptions {
   steps: number;
   gif?: string;
   klCurve?: string;
+  /** Progress of the flow ('flowing samples', after each batch). */
+  onProgress?: OnProgress;
 }
 
 export function checkImageOutDir(out: string, what = 'the PNGs'): void {
@@ -65,6 +68,7 @@ export async function sampleImages(
     fs.rmSync(staging, { recursive: true, force: true });
     if (createdOut && fs.readdirSync(o.out).length === 0) fs.rmdirSync(o.out);
   };
+  const progress = phaseCounter(o.onProgress, 'flowing and writing', o.n, 'images');
   try {
     const batches = sampleBatches(model, o.n, {
       seed: o.seed,
@@ -83,7 +87,10 @@ export async function sampleImages(
         const name = numberedPngName(start + k, o.n);
         writeFileAtomic(path.join(staging, name), imagePng(result.samples, k, shape));
         names.push(name);
+        // writing a batch's PNGs is synchronous: the count so far, so a pipe still gets its line
+        progress.set(start);
       }
+      progress.set(start + count);
       await eventLoopTurn();
       if (o.signal?.aborted) {
         dropAll();
@@ -161,6 +168,8 @@ export interface GuidedSampleOptions {
   /** Softmax temperature of the classifiers (1: as they are). */
   temperature: number;
   run: string;
+  /** Progress of each class's flow. */
+  onProgress?: OnProgress;
 }
 
 /** A guiding classifier and its model.json (recorded in classes.json, named in errors). */
@@ -229,7 +238,8 @@ export async function sampleImagesByClass(
     const terms = guides.map((g) =>
       classifierGuidanceTerm(g.clf, c.index, o.guidance, model.derived.normalizer, { image: shape, source: g.file, temperature: o.temperature }),
     );
-    const { samples } = await model.sampleInBatches(o.n, { seed: o.seed, steps: o.steps, extraTerms: terms });
+    const phase = `flowing class ${c.name !== undefined && c.name !== String(c.index) ? `${c.index} (${c.name})` : c.index}`;
+    const { samples } = await model.sampleInBatches(o.n, { seed: o.seed, steps: o.steps, extraTerms: terms, onProgress: o.onProgress, phase });
     if (!samples.every(Number.isFinite)) return null;
     perClass.push(samples);
   }

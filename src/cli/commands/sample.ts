@@ -10,10 +10,11 @@ import { resolveDataset } from '../../data/index.js';
 import { MAX_DATASET_BYTES, MAX_SAMPLE_IMAGES, MAX_SAMPLE_POINTS } from '../../data/limits.js';
 import { checkWritableDir } from '../../util/fs-atomic.js';
 import { Rng } from '../../util/rng.js';
-import { formatDuration } from '../progress.js';
+import { createPhaseProgress } from '../phase-progress.js';
+import { phaseCounter } from '../../util/progress.js';
 import { signalExitCode, withInterrupts } from '../interrupt.js';
 import { loadRunSayingSkips } from '../run-loading.js';
-import { POINT_BATCH, samplePoints } from './sample-points.js';
+import { samplePoints } from './sample-points.js';
 import { UsageError, EXIT } from '../errors.js';
 import { readStoredRun } from '../../train/run-folder.js';
 import { getLoss } from '../../losses/index.js';
@@ -97,19 +98,6 @@ function checkSampleCount(o: SampleCliOptions, stored: StoredRun, guided: boolea
   }
 }
 
-/** Progress lines for a long sampling run (on stderr, at most every 5 s). */
-function sampleProgress(n: number, what: string): (done: number) => void {
-  const t0 = Date.now();
-  let last = t0;
-  return (done) => {
-    const now = Date.now();
-    if (done >= n || now - last < 5000) return;
-    last = now;
-    const eta = ((now - t0) / 1000) * (n / done - 1);
-    process.stderr.write(`sample: ${done} of ${n} ${what} (${((100 * done) / n).toFixed(0)}%), ETA ${formatDuration(eta)}\n`);
-  };
-}
-
 export async function sampleCommand(o: SampleCliOptions): Promise<number> {
   const guided = checkGuidanceOptions(o);
   const stored = readStoredRun(o.run);
@@ -135,6 +123,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
   await initEngine(o.backend, { engine: o.engine });
   const { model } = loadRunSayingSkips(o.run);
   const guides: Guide[] = [];
+  const phases = createPhaseProgress('sample');
   try {
     const dim = stored.derived.dim;
     if (image && guided) {
@@ -167,7 +156,9 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
         guidance,
         temperature: o.guidanceTemperature ?? 1,
         run: o.run,
+        onProgress: phases.onProgress,
       });
+      phases.stop();
       if (!lines) {
         process.stderr.write(`dggf: the guided flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try a smaller --guidance or fewer --flow-steps)\n`);
         return EXIT.diverged;
@@ -177,9 +168,10 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
     }
     const steps = o.flowSteps ?? stored.config.flowSteps + stored.config.sampleExtraSteps;
     if (!image && (o.gif || o.png) && dim !== 2) throw new UsageError(`--gif/--png draw 2-D points; this run is ${dim}-D`);
+    const flowing = phaseCounter(image ? undefined : phases.onProgress, 'flowing samples', o.n, 'points');
     return await withInterrupts(async (signal) => {
       const res = image
-        ? await sampleImages(model, image, { n: o.n, out: o.out, seed: o.seed, steps, gif: o.gif, klCurve: o.klCurve, signal })
+        ? await sampleImages(model, image, { n: o.n, out: o.out, seed: o.seed, steps, gif: o.gif, klCurve: o.klCurve, signal, onProgress: phases.onProgress })
         : await samplePoints(model, {
             n: o.n,
             out: o.out,
@@ -189,12 +181,13 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
             gif: o.gif,
             png: o.png,
             signal,
-            onProgress: o.n > POINT_BATCH ? sampleProgress(o.n, 'points') : undefined,
+            onProgress: (done) => flowing.set(done),
             plotData: () => {
               const dataset = resolveDataset(stored.config.data, { expectDim: dim });
               return { dataset, data: dataset.sample(Math.min(2000, Math.max(500, o.n)), new Rng(o.seed + 1)) };
             },
           });
+      phases.stop();
       if (res.status === 'diverged') {
         process.stderr.write(`dggf: the flow diverged: some samples are NaN/Inf after ${steps} steps; nothing was written (try fewer --flow-steps)\n`);
         return EXIT.diverged;
@@ -207,6 +200,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
       return EXIT.ok;
     });
   } finally {
+    phases.stop();
     for (const g of guides) g.clf.dispose();
     model.dispose();
   }

@@ -18,6 +18,8 @@ import { firstTwo, samplesOverData } from '../../report/pictures.js';
 import { Rng } from '../../util/rng.js';
 import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { createProgress } from '../progress.js';
+import { createPhaseProgress, formatDuration, progressIntervalMs } from '../phase-progress.js';
+import { PRESETS } from '../../config/presets.js';
 import { EXIT } from '../errors.js';
 import { signalExitCode, withInterrupts } from '../interrupt.js';
 import { readStoredRun, runPaths } from '../../train/run-folder.js';
@@ -104,7 +106,9 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   // a resumed run loads its data with its own settings (e.g. imageSize from its --config) unless
   // given again; a bad --data is reported before a conflict with the run
   const forData = existing ? { ...existing.config, ...Object.fromEntries(explicitKeys.map((k) => [k, requested[k]])) } : requested;
-  const dataset = resolveDataset(requested.data, datasetOptions(forData));
+  const loading = createPhaseProgress('data');
+  const dataset = resolveDataset(requested.data, { ...datasetOptions(forData), onProgress: loading.onProgress });
+  loading.stop();
   const { config } = reconcileConfig(o.out, requested, explicitKeys);
   if (existing) checkDataFitsRun(existing.derived, dataset, o.out);
   const image = isImageDataset(dataset) ? dataset : null;
@@ -117,12 +121,19 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   let priorSource: ImageDataset | undefined;
   if (config.priorData !== undefined) {
     if (!image) throw new DataError(`--prior-data ${config.priorData}: a data prior translates images, but --data ${dataset.name} is ${dataset.dim}-D points`);
-    priorSource = loadPriorSource(config.priorData, { size: config.imageSize });
+    priorSource = loadPriorSource(config.priorData, { size: config.imageSize, onProgress: loading.onProgress });
+    loading.stop();
     checkSameImageShape(priorSource, image);
     process.stderr.write(`prior: the training images of ${describeImageDataset(priorSource)} (its held-out split is left for translation)\n`);
     for (const note of priorSource.notes) process.stderr.write(`note: prior data: ${note}\n`);
   }
   await initEngine(o.backend, { engine: o.engine });
+  if (PRESETS[config.preset]?.gpuScale) {
+    process.stderr.write(
+      `train: note: '${config.preset}' is a GPU-scale setting: on a CPU one iteration (${config.batch} particles flowed ${config.flowSteps} steps through its ResNet, ` +
+        `then one training step) takes minutes (docs/progress.md); the first iteration's time and the projected total follow it, and a line every ${formatDuration(progressIntervalMs() / 1000)} until then\n`,
+    );
+  }
 
   const progress = createProgress(process.stderr, 'train');
   const dim = dataset.dim;
@@ -167,14 +178,23 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     const file = runPaths(o.out).report;
     process.stdout.write(fs.existsSync(file) ? `report: ${path.resolve(file)} (already written; --report writes it again)\n` : `report: none yet; --report writes it\n`);
   }
-  if (report && image) {
-    const rep = await writeImageRunReport(o.out, image, { log: (line) => process.stderr.write(line) });
-    process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
-  } else if (report) {
-    const rep = await writeRunReport(o.out, dataset);
-    const ev = rep.evaluation;
-    const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;
-    process.stdout.write(`${qualitySummary(ev)}; ${diag}\nreport: ${path.resolve(rep.file)}\n`);
+  if (report) {
+    const phases = createPhaseProgress('report');
+    try {
+      if (image) {
+        const rep = await writeImageRunReport(o.out, image, { log: (line) => phases.line(line.trimEnd()), onProgress: phases.onProgress });
+        phases.stop();
+        process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
+      } else {
+        const rep = await writeRunReport(o.out, dataset, { onProgress: phases.onProgress });
+        phases.stop();
+        const ev = rep.evaluation;
+        const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;
+        process.stdout.write(`${qualitySummary(ev)}; ${diag}\nreport: ${path.resolve(rep.file)}\n`);
+      }
+    } finally {
+      phases.stop();
+    }
   }
   return EXIT.ok;
 }

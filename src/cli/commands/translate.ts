@@ -7,6 +7,7 @@
  * DIR/translate.json (run, inputs, steps, seed). Any image run can translate; a run whose
  * prior is not a data prior gets a note, since it was not trained from a source domain.
  */
+import { createPhaseProgress } from '../phase-progress.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../engine/index.js';
@@ -200,7 +201,8 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
       };
     }
     const { n, x } = inputs;
-    const res = await model.flowFrom(x, n, { seed: o.seed, steps });
+    const phases = createPhaseProgress('translate');
+    const res = await model.flowFrom(x, n, { seed: o.seed, steps, onProgress: phases.onProgress, phase: 'translating' }).finally(() => phases.stop());
     if (!res.samples.every(Number.isFinite)) {
       process.stderr.write(`dggf: the flow diverged: some outputs are NaN/Inf after ${steps} steps; nothing was written (try fewer --steps)\n`);
       return EXIT.diverged;

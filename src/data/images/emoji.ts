@@ -9,6 +9,7 @@
  * code) are the same in both styles. Decoded pixels are cached (see cache.ts), keyed by
  * package, version and size.
  */
+import { phaseCounter, type OnProgress } from '../../util/progress.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -40,6 +41,8 @@ export interface EmojiOptions {
   vendor?: EmojiVendor;
   /** The package folder instead of the installed npm package (for tests and vendored copies). */
   dir?: string;
+  /** Progress of a first load's decoding ('decoding <vendor> emoji', images). */
+  onProgress?: OnProgress;
 }
 
 /**
@@ -173,7 +176,7 @@ interface EmojiPixels {
 }
 
 /** Decode (or read from the cache) all of a vendor's emoji at `size`; pixels count × size × size × 3. */
-function emojiPixels(vendor: EmojiVendor, size: number, notes: string[], dirOverride?: string): EmojiPixels {
+function emojiPixels(vendor: EmojiVendor, size: number, notes: string[], dirOverride?: string, onProgress?: OnProgress): EmojiPixels {
   const { dir, version } = emojiPackage(vendor, dirOverride);
   const source = emojiPackageName(vendor);
   // The Google key and file name are those the `emoji` dataset has always used.
@@ -201,10 +204,12 @@ function emojiPixels(vendor: EmojiVendor, size: number, notes: string[], dirOver
   const t0 = performance.now();
   const pixels = new Uint8Array(items.length * per);
   const labels = new Int32Array(items.length);
+  const progress = phaseCounter(onProgress, `decoding ${vendor} emoji`, items.length, 'images');
   items.forEach((it, i) => {
     const img = decodeImageFile(it.file);
     pixels.set(rgbaToSquareRgb(img.rgba, img.width, img.height, size).rgb, i * per);
     labels[i] = classOf.get(it.category) as number;
+    progress.tick();
   });
   const secs = ((performance.now() - t0) / 1000).toFixed(1);
   const err = writePixelCache(file, { key, count: items.length, itemBytes: per, pixels, labels, meta: { classNames, notes: lasting } });
@@ -228,7 +233,7 @@ export function loadEmoji(opts: EmojiOptions = {}, name = 'emoji'): CodedImageDa
   const size = opts.size ?? EMOJI_DEFAULT_SIZE;
   checkEmojiSize(name, size);
   const notes: string[] = [];
-  const { pixels, labels, classNames, codes } = emojiPixels(vendor, size, notes, opts.dir);
+  const { pixels, labels, classNames, codes } = emojiPixels(vendor, size, notes, opts.dir, opts.onProgress);
   const per = size * size * 3;
   const count = labels.length;
   if (pixels.length !== count * per) {

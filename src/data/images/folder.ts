@@ -12,6 +12,7 @@
  *   small tolerance for chroma rounding), else 3 with grey images expanded.
  * - Held-out split: every 10th image (in the order above) when there are ≥ 20 images.
  */
+import { phaseCounter, type OnProgress } from '../../util/progress.js';
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError } from '../types.js';
@@ -28,6 +29,8 @@ const JPEG_GREY_TOLERANCE = 3;
 export interface FolderOptions {
   /** Side length, an integer 4–512 (32, 64 and 128 are the usual); default 32. */
   size?: number;
+  /** Progress of the decoding ('decoding images'). */
+  onProgress?: OnProgress;
 }
 
 function isImageName(name: string): boolean {
@@ -130,6 +133,7 @@ export function loadImageFolder(dir: string, opts: FolderOptions = {}, name = di
   const rgbAll = new Uint8Array(n * per);
   const grey = new Uint8Array(n);
   let changed = 0;
+  const progress = phaseCounter(opts.onProgress, 'decoding images', n, 'images');
   files.forEach((rel, i) => {
     const file = path.join(dir, rel);
     const img = decodeImageFile(file);
@@ -138,6 +142,7 @@ export function loadImageFolder(dir: string, opts: FolderOptions = {}, name = di
     const tol = img.format === 'jpeg' ? JPEG_GREY_TOLERANCE : 0;
     grey[i] = maxChannelSpread(rgb) <= tol ? 1 : 0;
     rgbAll.set(rgb, i * per);
+    progress.tick();
   });
   if (changed > 0) {
     notes.push(

@@ -4,6 +4,7 @@
  * folder of PNG/JPEG images, or an IDX image file. `resolveImageDataset` returns null for any other spec so that
  * the caller can fall back to toy names and CSV files.
  */
+import type { OnProgress } from '../../util/progress.js';
 import { statSync } from 'node:fs';
 import { DataError } from '../types.js';
 import type { ImageDataset } from '../types.js';
@@ -101,6 +102,8 @@ export interface ImageResolveOptions {
    * and area-resized, e.g. 32 for nets that want powers of two).
    */
   size?: number;
+  /** Progress of decoding (emoji and OpenMoji on first use, folders every time). */
+  onProgress?: OnProgress;
 }
 
 export function isImageDatasetName(spec: string): spec is ImageDatasetName {
@@ -134,13 +137,14 @@ export function resolveImageDataset(spec: string, opts: ImageResolveOptions = {}
   const s = spec.trim();
   if (s === '') return null;
   const size = opts.size !== undefined ? { size: opts.size } : {};
+  const decode = { ...size, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
   if (isImageDatasetName(s)) {
     if (s === 'mnist') return loadMnist(size, s);
     if (s === 'fashion-mnist') return loadFashionMnist(size, s);
     const vendor = EMOJI_VENDOR_OF[s];
-    if (vendor) return loadEmoji({ ...size, vendor }, s);
+    if (vendor) return loadEmoji({ ...decode, vendor }, s);
     const style = OPENMOJI_STYLE_OF[s];
-    if (style) return loadOpenmoji({ ...size, style }, s);
+    if (style) return loadOpenmoji({ ...decode, style }, s);
     throw new Error(`resolveImageDataset: built-in name '${s}' has no loader`);
   }
   let st;
@@ -152,7 +156,7 @@ export function resolveImageDataset(spec: string, opts: ImageResolveOptions = {}
     }
     return null;
   }
-  if (st.isDirectory()) return loadImageFolder(s, size, s);
+  if (st.isDirectory()) return loadImageFolder(s, decode, s);
   if (!st.isFile()) return null;
   const nd = sniffIdx(s);
   if (nd === 3 || (nd === undefined && IDX_NAME_RE.test(s))) return loadIdxFileDataset(s, size, s);

@@ -8,6 +8,7 @@
  * both styles hold out the same emoji. Decoded pixels are cached (see cache.ts), keyed by
  * package version, style and size.
  */
+import { phaseCounter, type OnProgress } from '../../util/progress.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -42,6 +43,8 @@ export interface OpenmojiOptions {
   style?: OpenmojiStyle;
   /** The package folder instead of the installed npm package (for tests and vendored copies). */
   dir?: string;
+  /** Progress of a first load's rasterising ('rasterising OpenMoji <style>', images). */
+  onProgress?: OnProgress;
 }
 
 export interface OpenmojiItem {
@@ -154,7 +157,7 @@ const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) =
 const integers = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => Number.isInteger(x));
 
 /** Rasterise (or read from the cache) all OpenMoji of a style at `size`; pixels count × size × size × 3. */
-function openmojiPixels(style: OpenmojiStyle, size: number, notes: string[], dirOverride?: string): OpenmojiPixels {
+function openmojiPixels(style: OpenmojiStyle, size: number, notes: string[], dirOverride?: string, onProgress?: OnProgress): OpenmojiPixels {
   const { dir, version } = openmojiPackage(dirOverride);
   const side = openmojiRenderSide(size);
   const key: Record<string, string | number> = { source: OPENMOJI_PACKAGE, version, style, size, render: side, channels: 3, layout: 1 };
@@ -185,7 +188,9 @@ function openmojiPixels(style: OpenmojiStyle, size: number, notes: string[], dir
   const t0 = performance.now();
   const missing: string[] = [];
   const found: { item: OpenmojiItem; rgb: Uint8Array }[] = [];
+  const progress = phaseCounter(onProgress, `rasterising OpenMoji ${style}`, all.length, 'images');
   for (const item of all) {
+    progress.tick();
     const svgFile = path.join(svgDir, `${item.code}.svg`);
     let svg: Buffer;
     try {
@@ -250,7 +255,7 @@ export function loadOpenmoji(opts: OpenmojiOptions = {}, name = `openmoji-${opts
   const size = opts.size ?? OPENMOJI_DEFAULT_SIZE;
   checkOpenmojiSize(name, size);
   const notes: string[] = [];
-  const { pixels, labels, classNames, codes, positions, listed } = openmojiPixels(style, size, notes, opts.dir);
+  const { pixels, labels, classNames, codes, positions, listed } = openmojiPixels(style, size, notes, opts.dir, opts.onProgress);
   const per = size * size * 3;
   const count = labels.length;
   if (pixels.length !== count * per || codes.length !== count || positions.length !== count) {
