@@ -4,7 +4,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/run.js';
-import type { ClassifierProgress } from '../nets/classifier.js';
+import type { ClassifierProgress } from '../train/classifier.js';
 
 function fmt(v: number | undefined, digits = 4): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
