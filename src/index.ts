@@ -51,7 +51,7 @@ export { Trainer, deriveSetup, learningRateAt, NonFiniteLossError, LossExplosion
 export type { StepStats } from './train/trainer.js';
 export { trainRun, loadRun, reconcileConfig } from './train/run.js';
 export type { TrainEvent, TrainRunOptions, TrainRunResult } from './train/run.js';
-export { runPaths, readMetrics } from './train/run-folder.js';
+export { Run, runPaths, readMetrics } from './train/run-folder.js';
 export { readCheckpoint, writeCheckpoint, latestCheckpoint } from './train/checkpoint.js';
 
 export * from './data/index.js';

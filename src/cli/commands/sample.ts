@@ -15,7 +15,7 @@ import { signalExitCode, withInterrupts } from '../interrupt.js';
 import { loadRunSayingSkips } from '../run-loading.js';
 import { POINT_BATCH, samplePoints } from './sample-points.js';
 import { UsageError, EXIT } from '../errors.js';
-import { readStoredRun } from '../../train/run-folder.js';
+import { Run } from '../../train/run-folder.js';
 import { getLoss } from '../../losses/index.js';
 import { checkImageOutDir, parseClassList, sampleImages, sampleImagesByClass, type Guide } from './sample-images.js';
 import { loadClassifier } from '../../train/classifier-file.js';
@@ -113,7 +113,8 @@ function sampleProgress(n: number, what: string): (done: number) => void {
 
 export async function sampleCommand(o: SampleCliOptions): Promise<number> {
   const guided = checkGuidanceOptions(o);
-  const stored = readStoredRun(o.run);
+  const run = Run.open(o.run);
+  const stored = run.stored;
   if (!stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
   const image = stored.derived.image;
   if (guided) {
@@ -134,7 +135,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
     throw new UsageError(`--kl-curve: the run's net outputs r (loss '${stored.config.loss}'), not log r; the KL estimate needs --loss lr or kl`);
   }
   await initEngine(o.backend, { engine: o.engine });
-  const { model } = loadRunSayingSkips(o.run);
+  const { model } = loadRunSayingSkips(run);
   const guides: Guide[] = [];
   try {
     const dim = stored.derived.dim;

@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../../util/fs-atomic.js';
 import { createProgress } from '../progress.js';
 import { EXIT } from '../errors.js';
 import { signalExitCode, withInterrupts } from '../interrupt.js';
-import { readStoredRun, runPaths } from '../../train/run-folder.js';
+import { Run } from '../../train/run-folder.js';
 
 export interface TrainCliOptions {
   data?: string;
@@ -93,7 +93,8 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     ...(Object.keys(net).length ? { net } : {}),
   };
   // Everything is validated before the run folder is touched.
-  const existing = fs.existsSync(o.out) && fs.statSync(o.out).isDirectory() ? readStoredRun(o.out) : null;
+  const run = Run.open(o.out);
+  const existing = run.stored;
   const { config: requested, explicitKeys, notes } = resolveConfig({
     preset: o.preset ?? existing?.config.preset,
     configFile: o.config,
@@ -105,7 +106,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   // given again; a bad --data is reported before a conflict with the run
   const forData = existing ? { ...existing.config, ...Object.fromEntries(explicitKeys.map((k) => [k, requested[k]])) } : requested;
   const dataset = resolveDataset(requested.data, datasetOptions(forData));
-  const { config } = reconcileConfig(o.out, requested, explicitKeys);
+  const { config } = reconcileConfig(run, requested, explicitKeys);
   if (existing) checkDataFitsRun(existing.derived, dataset, o.out);
   const image = isImageDataset(dataset) ? dataset : null;
   if (image) {
@@ -140,7 +141,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     async (signal) => {
       try {
         const r = await trainRun({
-          dir: o.out,
+          run,
           config: requested,
           explicitKeys,
           dataset,
@@ -164,14 +165,14 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   }
   const report = o.report ?? !result.alreadyComplete;
   if (!report && result.alreadyComplete) {
-    const file = runPaths(o.out).report;
+    const file = run.paths.report;
     process.stdout.write(fs.existsSync(file) ? `report: ${path.resolve(file)} (already written; --report writes it again)\n` : `report: none yet; --report writes it\n`);
   }
   if (report && image) {
-    const rep = await writeImageRunReport(o.out, image, { log: (line) => process.stderr.write(line) });
+    const rep = await writeImageRunReport(run, image, { log: (line) => process.stderr.write(line) });
     process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
   } else if (report) {
-    const rep = await writeRunReport(o.out, dataset);
+    const rep = await writeRunReport(run, dataset);
     const ev = rep.evaluation;
     const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;
     process.stdout.write(`${qualitySummary(ev)}; ${diag}\nreport: ${path.resolve(rep.file)}\n`);
