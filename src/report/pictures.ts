@@ -3,10 +3,10 @@ import type { PointDataset } from '../data/types.js';
 import { COLORS, boundsOf, curvesPng, curvesSvg, flowGif, scatterPng, type ScatterLayer, type Series } from '../viz/index.js';
 import type { MetricsLine } from '../train/run-folder.js';
 
-/** Samples (blue) over data (grey), with mode centres for mixture toys. */
-export function samplesOverData(samples: Float32Array, data: Float32Array, dataset: PointDataset, title: string): Buffer {
+/** Samples (blue) over data (grey; none drawn when `data` is empty), with mode centres for mixture toys. */
+export function samplesOverData(samples: Float32Array, data: Float32Array, dataset: Pick<PointDataset, 'modes'>, title: string): Buffer {
   const layers: ScatterLayer[] = [
-    { points: data, color: COLORS.data, label: 'data' },
+    ...(data.length > 0 ? [{ points: data, color: COLORS.data, label: 'data' }] : []),
     { points: samples, color: COLORS.samples, label: 'samples' },
   ];
   if (dataset.modes) layers.push({ points: dataset.modes, color: COLORS.modes, label: 'modes', marker: 'ring' });

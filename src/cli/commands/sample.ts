@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../engine/index.js';
-import { resolveDataset } from '../../data/index.js';
+import { memoryDataName, resolveDataset } from '../../data/index.js';
 import { MAX_DATASET_BYTES, MAX_SAMPLE_IMAGES, MAX_SAMPLE_POINTS } from '../../data/limits.js';
 import { checkWritableDir } from '../../util/fs-atomic.js';
 import { Rng } from '../../util/rng.js';
@@ -192,7 +192,10 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
             png: o.png,
             signal,
             onProgress: o.n > POINT_BATCH ? sampleProgress(o.n, 'points') : undefined,
+            onNote: (note) => process.stderr.write(`dggf: note: ${note}\n`),
             plotData: () => {
+              const inMemory = memoryDataName(stored.config.data);
+              if (inMemory !== null) return { missing: `the run was trained on data given in memory (${inMemory})` };
               const dataset = resolveDataset(stored.config.data, { expectDim: dim });
               return { dataset, data: dataset.sample(Math.min(2000, Math.max(500, o.n)), new Rng(o.seed + 1)) };
             },
