@@ -129,6 +129,12 @@ test('a run trained from memory: sample (CSV, --png, --gif), export and the repo
   assert.equal(errorLines(resume.stderr).length, 1, resume.stderr);
   assert.match(resume.stderr, /my-points.*given in memory/);
 
+  // ... the library resumes it with the same arrays
+  const more = resolveConfig({ preset: 'toy', overrides: { iterations: 16 }, defaults: {}, dataset: points });
+  const resumed = await trainRun({ dir: run, config: more.config, explicitKeys: more.explicitKeys, dataset: points });
+  assert.equal(resumed.status, 'done');
+  assert.equal(resumed.iteration, 16);
+
   // the report takes the dataset from the caller
   const report = await writeRunReport(run, points, { n: 300 });
   assert.ok(fs.existsSync(report.file));
