@@ -37,15 +37,9 @@ import { resolveConfig } from '../src/config/resolve.js';
 import { resolveDataset, isImageDataset } from '../src/data/index.js';
 import { trainRun, loadRun } from '../src/train/run.js';
 import { loadFeatureNet, trainFeatureNet, classifySamples } from '../src/eval/features.js';
-import {
-  createClassifier,
-  trainClassifier,
-  saveClassifier,
-  loadClassifier,
-  classifierAccuracy,
-  classifierSplits,
-  type ImageClassifier,
-} from '../src/nets/classifier.js';
+import { createClassifier, type ImageClassifier } from '../src/nets/classifier.js';
+import { trainClassifier, classifierAccuracy, classifierSplits } from '../src/train/classifier.js';
+import { saveClassifier, loadClassifier } from '../src/train/classifier-file.js';
 import { classifierGuidanceTerm } from '../src/flow/guidance.js';
 import { clampImages } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';

@@ -37,7 +37,8 @@ import { resolveDataset, isImageDataset, isCodedImageDataset, imagesToFloat, typ
 import { loadRun } from '../src/train/run.js';
 import { clampImages } from '../src/report/evaluate-images.js';
 import { imageGridPng } from '../src/viz/index.js';
-import { loadClassifier, saveClassifier, type ImageClassifier } from '../src/nets/classifier.js';
+import { loadClassifier, saveClassifier } from '../src/train/classifier-file.js';
+import { type ImageClassifier } from '../src/nets/classifier.js';
 import { trainDomainClassifier, targetShare } from '../src/eval/domain-classifier.js';
 import { pairByCode, pairedTranslationFigures, meanAbsChange, gaussianBlur } from '../src/eval/translation.js';
 import { flag, opt, runScript } from './args.js';

@@ -20,25 +20,16 @@ export type { BasicResNetSpec, BasicStage } from './nets/basic-resnet.js';
 export { Ema } from './nets/ema.js';
 export {
   createClassifier,
-  trainClassifier,
-  saveClassifier,
-  loadClassifier,
   classifierLogProbs,
   classifierLogits,
-  classifierAccuracy,
-  datasetClassCount,
   guidanceFunction,
   ClassifierFileError,
 } from './nets/classifier.js';
-export type {
-  ImageClassifier,
-  ClassifierSpec,
-  ClassifierHead,
-  ClassifierExpectation,
-  ClassifierProgress,
-  TrainClassifierOptions,
-  TrainClassifierResult,
-} from './nets/classifier.js';
+export { trainClassifier, classifierAccuracy, datasetClassCount } from './train/classifier.js';
+export { saveClassifier, loadClassifier } from './train/classifier-file.js';
+export type { ImageClassifier, ClassifierSpec, ClassifierHead } from './nets/classifier.js';
+export type { ClassifierExpectation } from './train/classifier-file.js';
+export type { ClassifierProgress, TrainClassifierOptions, TrainClassifierResult } from './train/classifier.js';
 export { Adam } from './optim/adam.js';
 
 export { runFlow, drift, ratioTerm } from './flow/index.js';
@@ -60,7 +51,7 @@ export { Trainer, deriveSetup, learningRateAt, NonFiniteLossError, LossExplosion
 export type { StepStats } from './train/trainer.js';
 export { trainRun, loadRun, reconcileConfig } from './train/run.js';
 export type { TrainEvent, TrainRunOptions, TrainRunResult } from './train/run.js';
-export { runPaths, readMetrics } from './train/run-folder.js';
+export { Run, runPaths, readMetrics } from './train/run-folder.js';
 export { readCheckpoint, writeCheckpoint, latestCheckpoint } from './train/checkpoint.js';
 
 export * from './data/index.js';

@@ -6,7 +6,7 @@
  */
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/run.js';
-import type { ClassifierProgress } from '../nets/classifier.js';
+import type { ClassifierProgress } from '../train/classifier.js';
 import { formatDuration, isLiveTerminal, progressIntervalMs, type PhaseProgressOptions } from './phase-progress.js';
 
 export { formatDuration } from './phase-progress.js';

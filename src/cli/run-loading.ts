@@ -5,9 +5,10 @@
  */
 import { loadRun } from '../train/run.js';
 import { skippedCheckpointsNote } from '../train/checkpoint.js';
+import type { Run } from '../train/run-folder.js';
 
-export function loadRunSayingSkips(dir: string, opts: { priorOptional?: boolean } = {}): ReturnType<typeof loadRun> {
-  const loaded = loadRun(dir, opts);
+export function loadRunSayingSkips(run: Run, opts: { priorOptional?: boolean } = {}): ReturnType<typeof loadRun> {
+  const loaded = loadRun(run, opts);
   const note = skippedCheckpointsNote(loaded);
   if (note) process.stderr.write(`dggf: warning: ${note}\n`);
   return loaded;

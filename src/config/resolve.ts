@@ -10,6 +10,7 @@ import { PRESETS, PRESET_NAMES, imageExtraSteps } from './presets.js';
 import { TOY_DATASET_NAMES } from '../data/toy2d.js';
 import { IMAGE_DATASET_NAMES } from '../data/images/index.js';
 import type { ResolveOptions } from '../data/index.js';
+import { memoryDataName, memoryDataSpec } from '../data/in-memory.js';
 import { findDuplicateKey } from './duplicate-keys.js';
 import { authorsConfig } from './authors-yaml.js';
 import { ConfigError, runConfigSchema, validateConfig, type RunConfig, type RunConfigInput } from './schema.js';
@@ -75,7 +76,7 @@ function checkFields(raw: Record<string, unknown>, file: string): RunConfigInput
 
 /** A file/folder path is stored absolute, so the run resumes, samples and evaluates from any folder. */
 function dataSpec(spec: string): string {
-  const named = TOY_DATASET_NAMES.includes(spec as never) || IMAGE_DATASET_NAMES.includes(spec as never);
+  const named = TOY_DATASET_NAMES.includes(spec as never) || IMAGE_DATASET_NAMES.includes(spec as never) || memoryDataName(spec) !== null;
   return !named && fs.existsSync(spec) ? path.resolve(spec) : spec;
 }
 
@@ -93,11 +94,17 @@ function mergeNet(base: NetFields, over: NetFields | undefined): NetFields {
   return 'type' in over && typeOf(over) !== typeOf(base) ? over : { ...base, ...over };
 }
 
+/**
+ * The config of a run. `dataset`: the data the run trains on when the caller holds it in memory
+ * (library use: `finiteDataset`, `makeImageDataset`); it needs no data spec and is recorded as
+ * `memory:NAME` (docs/library.md), unless `overrides.data` names it.
+ */
 export function resolveConfig(opts: {
   preset?: string;
   configFile?: string;
   overrides: RunConfigInput;
   defaults: { data?: string; seed?: number };
+  dataset?: { name: string };
 }): ResolvedConfig {
   const file = opts.configFile ? readConfigFile(opts.configFile) : { fields: {}, notes: [] };
   const fromFile = file.fields;
@@ -108,7 +115,9 @@ export function resolveConfig(opts: {
   for (const [k, v] of Object.entries(fromFile)) if (v !== undefined) explicit.add(k as keyof RunConfig);
   for (const [k, v] of Object.entries(opts.overrides)) if (v !== undefined) explicit.add(k as keyof RunConfig);
   if (opts.preset) explicit.add('preset');
-  const data = opts.overrides.data ?? fromFile.data ?? opts.defaults.data ?? preset.data;
+  const data = opts.dataset
+    ? (opts.overrides.data ?? memoryDataSpec(opts.dataset.name))
+    : (opts.overrides.data ?? fromFile.data ?? opts.defaults.data ?? preset.data);
   if (data === undefined) {
     const why = file.notes.find((n) => n.startsWith('dataset:'));
     throw new ConfigError(`--data is required to start a new run (a toy dataset such as 8gaussians, or a CSV file of points)${why ? `; ${opts.configFile}: ${why}` : ''}`);

@@ -12,9 +12,11 @@ import { finiteDataset, toyDataset } from './points.js';
 import { DataError, isImageDataset } from './types.js';
 import type { PointDataset } from './types.js';
 import { IMAGE_DATASET_NAMES, makeImageDataset, resolveImageDataset } from './images/index.js';
+import { memoryDataMissing, memoryDataName } from './in-memory.js';
 
 export { DataError } from './types.js';
 export { finiteDataset, toyDataset } from './points.js';
+export { memoryDataSpec, memoryDataName } from './in-memory.js';
 export type { PointDataset, ImageDataset, ImageShape, ImageSplit } from './types.js';
 export { isImageDataset } from './types.js';
 export * from './images/index.js';
@@ -73,6 +75,8 @@ export function resolveDataset(spec: string, opts: ResolveOptions = {}): PointDa
   if (s === '') {
     throw new DataError(`dataset is empty, expected a toy name (${TOY_DATASET_NAMES.join(', ')}) or a CSV file path`);
   }
+  const inMemory = memoryDataName(s);
+  if (inMemory !== null) throw memoryDataMissing(s, inMemory);
   let ds: PointDataset;
   const image = isToyName(s) ? null : resolveImageDataset(s, { size: opts.imageSize, onProgress: opts.onProgress });
   if (image) {

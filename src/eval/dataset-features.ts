@@ -8,7 +8,7 @@
  */
 import type { ImageDataset } from '../data/types.js';
 import { isImageDatasetName } from '../data/images/index.js';
-import type { ClassifierProgress } from '../nets/classifier.js';
+import type { ClassifierProgress } from '../train/classifier.js';
 import type { OnProgress } from '../util/progress.js';
 import {
   defaultFeatureTask,

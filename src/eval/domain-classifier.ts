@@ -11,7 +11,8 @@
  */
 import { DataError, type ImageDataset, type ImageSplit } from '../data/types.js';
 import { makeImageDataset } from '../data/images/dataset.js';
-import { classifierAccuracy, createClassifier, shapeText, trainClassifier, type ImageClassifier, type TrainClassifierOptions } from '../nets/classifier.js';
+import { classifierAccuracy, trainClassifier, type TrainClassifierOptions } from '../train/classifier.js';
+import { createClassifier, shapeText, type ImageClassifier } from '../nets/classifier.js';
 import { classifySamples } from './features.js';
 import { Rng } from '../util/rng.js';
 

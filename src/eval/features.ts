@@ -19,17 +19,13 @@ import { cacheDir, imagesToFloat, isImageDatasetName } from '../data/images/inde
 import {
   classifierFeatures,
   classifierLogits,
-  classifierSplits,
   createClassifier,
-  datasetClassCount,
-  loadClassifier,
   pixelsPerImage,
-  saveClassifier,
   shapeText,
-  trainClassifier,
-  type ClassifierProgress,
   type ImageClassifier,
 } from '../nets/classifier.js';
+import { classifierSplits, datasetClassCount, trainClassifier, type ClassifierProgress } from '../train/classifier.js';
+import { loadClassifier, saveClassifier } from '../train/classifier-file.js';
 import { Rng } from '../util/rng.js';
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { PACKAGE_VERSION } from '../util/version.js';

@@ -49,6 +49,8 @@ export interface SampleOptions {
 export interface SampleResult {
   /** Samples in data space, row-major n×dim. */
   samples: Float32Array;
+  /** The shape of `samples`: [n, dim] for points, [n, height, width, channels] for images (HWC, values in [−1, 1]). */
+  shape: number[];
   trajectory?: { step: number; points: Float32Array }[];
   /** Mean log-ratio at every step (with `klCurve`, log-ratio nets). */
   kl?: number[];
@@ -123,6 +125,12 @@ export class FlowModel {
     return { steps, eta: this.config.eta, noise: this.config.noise, quietSteps: Math.min(steps, this.config.sampleQuietSteps ?? 0) };
   }
 
+  /** The shape of n samples: [n, dim] for points, [n, height, width, channels] for images. */
+  sampleShape(n: number): number[] {
+    const image = this.derived.image;
+    return image ? [n, image.height, image.width, image.channels] : [n, this.derived.dim];
+  }
+
   async sample(n: number, opts: SampleOptions): Promise<SampleResult> {
     const rng = new Rng(opts.seed);
     const dim = this.derived.dim;
@@ -143,6 +151,7 @@ export class FlowModel {
     const nz = this.derived.normalizer;
     return {
       samples: denormalize(raw, dim, nz),
+      shape: this.sampleShape(n),
       trajectory: result.trajectory?.map((t) => ({ step: t.step, points: denormalize(t.points, dim, nz) })),
       kl: result.meanOutputs,
       ...(this.logRatioNet ? { klEstimate: meanOut } : { chi2Estimate: meanOut - 1 }),
@@ -173,6 +182,7 @@ export class FlowModel {
     }
     return {
       samples,
+      shape: this.sampleShape(n),
       trajectory: first?.trajectory,
       kl: first?.kl,
       ...(this.logRatioNet ? { klEstimate: estimate / n } : { chi2Estimate: estimate / n }),
@@ -224,6 +234,7 @@ export class FlowModel {
     const meanOut = estimate / n;
     return {
       samples: denormalize(out, dim, nz),
+      shape: this.sampleShape(n),
       trajectory: trajectory?.map((t) => ({ step: t.step, points: denormalize(t.points, dim, nz) })),
       ...(this.logRatioNet ? { klEstimate: meanOut } : { chi2Estimate: meanOut - 1 }),
     };

@@ -7,18 +7,10 @@ import { tf, fusedMlp, tfjsOps, type FusedMlp, type Tensor, type Tensor2D, type 
 import type { Rng } from '../util/rng.js';
 import { activation, reluSlope, type Activation } from './activations.js';
 import type { ParamList } from './params.js';
-import type { RatioNet } from './ratio-net.js';
+import type { MlpSpec, RatioNet } from './interfaces.js';
 
 export { ACTIVATIONS, type Activation } from './activations.js';
-
-export interface MlpSpec {
-  type?: 'mlp';
-  inputDim: number;
-  hidden: number;
-  /** Number of hidden h → h layers after the input layer (authors: 3). */
-  depth: number;
-  activation: Activation;
-}
+export type { MlpSpec } from './interfaces.js';
 
 export interface MlpNet extends RatioNet {
   spec: MlpSpec;

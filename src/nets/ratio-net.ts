@@ -2,11 +2,11 @@
  * The ratio estimator r_θ (or log r_θ) behind one interface, whatever its architecture: an MLP
  * for points, a CNN or ResNet for images. The flow and the trainer only see `RatioNet`.
  */
-import type { FusedNet, Tensor, Tensor2D, TensorOps } from '../engine/index.js';
 import type { ImageShape } from '../data/types.js';
 import type { Rng } from '../util/rng.js';
-import type { ParamList } from './params.js';
-import { createMlp, mlpForward, type Activation, type MlpSpec } from './mlp.js';
+import type { Activation } from './activations.js';
+import type { MlpSpec, NetDefinition, NetSpec, RatioNet } from './interfaces.js';
+import { createMlp, mlpForward } from './mlp.js';
 import {
   buildConvNet,
   convChunkRows,
@@ -19,68 +19,13 @@ import {
 } from './conv.js';
 import type { BasicStage } from './basic-resnet.js';
 
-export type NetSpec = MlpSpec | ConvSpec;
-
-/** A net's computation alone, from its spec (no weights held): what an engine compiles. */
-export interface NetDefinition {
-  spec: NetSpec;
-  /**
-   * The net's output [n, 1] for x [n, dim] with weights `ws` as it computes with them (see
-   * `normalizeWeights`), on any engine.
-   */
-  forward<T>(ops: TensorOps<T>, x: T, ws: T[]): T;
-  /** The weights `forward` takes, from the weights as trained (spectrally normalised where the net is), on any engine. */
-  normalizeWeights<T>(ops: TensorOps<T>, ws: T[]): T[];
-}
+export type { NetSpec, NetDefinition, RatioNet, FusedTraining } from './interfaces.js';
 
 /** The definition of a net spec (pure: any thread, any engine). */
 export function netDefinition(spec: NetSpec): NetDefinition {
   if (isMlpSpec(spec)) return { spec, forward: (ops, x, ws) => mlpForward(ops, spec, x, ws), normalizeWeights: (_ops, ws) => ws };
   const layout = convLayout(spec);
   return { spec, forward: (ops, x, ws) => layout.forward(ops, x, ws), normalizeWeights: (ops, ws) => normalizedConvWeights(ops, spec, layout.slots, ws) };
-}
-
-export interface RatioNet extends NetDefinition {
-  params: ParamList;
-  /** Net output (r or log r) for a batch [n, dim] → [n, 1], using `weights` if given. */
-  apply(x: Tensor2D, weights?: Tensor[]): Tensor2D;
-  /**
-   * The same as `apply` for weights that stay fixed over many calls (the flow): may keep work
-   * that depends on the weights only (spectral normalisation) between calls, so it is not
-   * differentiable w.r.t. the weights. Absent: use `apply`.
-   */
-  applyFixed?(x: Tensor2D, weights?: Tensor[]): Tensor2D;
-
-  /**
-   * Fast path for the flow: ∇ₓ Σᵢ φ(out(xᵢ)) given dφ/dout as a function of the output, by one
-   * fused forward pass and a hand-written backward pass w.r.t. the input only (no tape).
-   * Absent when the net has no cheap hand-written backward; callers then use autodiff.
-   */
-  inputGradient?(x: Tensor2D, dPhi: (out: Tensor) => Tensor, weights?: Tensor[]): Tensor2D;
-  /**
-   * The net with `weights` read now, on our fused CPU kernels (MLPs), or null where they do
-   * not apply. Absent: the net has no such form.
-   */
-  fused?(weights?: Tensor[]): FusedNet | null;
-  /**
-   * A training pass on the fused CPU kernels with `weights` (as trained, before any spectral
-   * normalisation), or null where they do not apply. Absent: the net has no such form.
-   */
-  fusedTraining?(weights: Tensor[]): FusedTraining | null;
-  /**
-   * Most rows one forward + backward pass should take at once (big conv nets: the wasm heap
-   * is 4 GiB); callers split larger batches. Absent: no limit.
-   */
-  maxRows?: number;
-  dispose(): void;
-}
-
-/** One training pass on the fused kernels: outputs, then the loss's gradients w.r.t. the weights. */
-export interface FusedTraining {
-  /** Net outputs for x [rows, inputs]: [rows]. */
-  forward(x: Float32Array, rows: number): Float32Array;
-  /** Gradients w.r.t. the weights (new tensors, in weight order) given dL/dout for the rows of `forward`. */
-  gradients(dOut: Float32Array): Tensor[];
 }
 
 /** The architecture part of a run config (the input shape comes from the data). */

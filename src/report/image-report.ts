@@ -12,7 +12,7 @@ import { imagesToFloat } from '../data/images/index.js';
 import type { FeatureNet } from '../eval/features.js';
 import { datasetFeatureNet, type DatasetFeaturesOptions } from '../eval/dataset-features.js';
 import { loadRun } from '../train/run.js';
-import { runPaths } from '../train/run-folder.js';
+import type { Run } from '../train/run-folder.js';
 import { imageFlowGif, imageGridPng, type ReportSection } from '../viz/index.js';
 import { ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { evaluateImageModel, heldOutSourceImages, type ImageEvaluation } from './evaluate-images.js';
@@ -66,11 +66,11 @@ export interface ImageReportOptions {
   onProgress?: OnProgress;
 }
 
-export async function writeImageRunReport(dir: string, dataset: ImageDataset, opts: ImageReportOptions = {}): Promise<ImageReportResult> {
-  const paths = runPaths(dir);
-  const figDir = path.join(dir, 'figures');
+export async function writeImageRunReport(run: Run, dataset: ImageDataset, opts: ImageReportOptions = {}): Promise<ImageReportResult> {
+  const { paths } = run;
+  const figDir = path.join(run.dir, 'figures');
   ensureDir(figDir);
-  const { stored, model, checkpoint } = loadRun(dir);
+  const { stored, model, checkpoint } = loadRun(run);
   const { onProgress } = opts;
   const loaded = await tryLoadFeatureNet(dataset, { train: opts.trainFeatures, log: opts.log, onProgress });
   const features = loaded.features;
@@ -151,7 +151,7 @@ export async function writeImageRunReport(dir: string, dataset: ImageDataset, op
     if (evaluation.chi2_estimate !== undefined) rows.push(['χ²(q‖p) estimate (mean r − 1)', fmt(evaluation.chi2_estimate)]);
     if (evaluation.note) rows.push(['note', evaluation.note]);
     sections.push({ heading: 'Sample quality', table: { rows } });
-    await finishReport({ dir, dataName: dataset.name, stored, iteration: checkpoint.iteration, sections, write, flowKl: flow.kl });
+    await finishReport({ run, dataName: dataset.name, stored, iteration: checkpoint.iteration, sections, write, flowKl: flow.kl });
     return { file: paths.report, evaluation, summary: describeImageEvaluation(evaluation) };
   } finally {
     model.dispose();

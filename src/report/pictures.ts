@@ -6,23 +6,19 @@ import type { MetricsLine } from '../train/run-folder.js';
 /**
  * Data and samples side by side on the same axes: the data alone (grey) on the left, the samples
  * (semi-transparent blue) over the faint data on the right, so neither hides the other; mode
- * centres of mixture toys as red rings in both.
+ * centres of mixture toys as red rings in both. Without data (a run trained from memory, `data`
+ * empty) one panel of the samples alone.
  */
-export function samplesOverData(samples: Float32Array, data: Float32Array, dataset: PointDataset, title: string): Buffer {
+export function samplesOverData(samples: Float32Array, data: Float32Array, dataset: Pick<PointDataset, 'modes'>, title: string): Buffer {
   const modes: ScatterLayer[] = dataset.modes ? [{ points: dataset.modes, color: COLORS.modes, label: 'modes', marker: 'ring' }] : [];
   const nData = data.length >> 1;
   const nSamples = samples.length >> 1;
+  const samplesLayer: ScatterLayer = { points: samples, color: COLORS.samples, label: 'samples', alpha: nSamples > 3000 ? 0.45 : 0.6 };
+  if (nData === 0) return scatterPanelsPng([{ title, layers: [samplesLayer, ...modes] }], { bounds: boundsOf([samples]) });
   return scatterPanelsPng(
     [
       { title: `data (${nData} points)`, layers: [{ points: data, color: COLORS.dataAlone, label: 'data' }, ...modes] },
-      {
-        title,
-        layers: [
-          { points: data, color: COLORS.data, label: 'data', alpha: 0.5 },
-          { points: samples, color: COLORS.samples, label: 'samples', alpha: nSamples > 3000 ? 0.45 : 0.6 },
-          ...modes,
-        ],
-      },
+      { title, layers: [{ points: data, color: COLORS.data, label: 'data', alpha: 0.5 }, samplesLayer, ...modes] },
     ],
     { bounds: boundsOf([data, samples]) },
   );

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { PointDataset } from '../data/types.js';
 import type { RunConfig } from '../config/schema.js';
 import { loadRun } from '../train/run.js';
-import { readMetrics, runPaths, type StoredRun } from '../train/run-folder.js';
+import { Run, type MetricsLine, type StoredRun } from '../train/run-folder.js';
 import { escapeHtml, renderReport, type ReportSection } from '../viz/index.js';
 import { engineInfo } from '../engine/index.js';
 import { getLoss, type LossName } from '../losses/index.js';
@@ -29,13 +29,12 @@ export function fmt(v: number): string {
 
 /** The loss / diagnostic curves, speed, and the KL estimate along one flow. */
 export function trainingSections(
-  metricsFile: string,
+  metrics: MetricsLine[],
   write: (name: string, data: Uint8Array | string) => string,
   flowKl?: number[],
   loss?: LossName,
 ): ReportSection[] {
   const sections: ReportSection[] = [];
-  const metrics = readMetrics(metricsFile);
   if (metrics.length > 0) {
     const curves = trainingCurves(metrics, loss ? getLoss(loss).atEquality : undefined);
     write('loss.png', curves.lossPng);
@@ -63,7 +62,7 @@ export function trainingSections(
  * configuration) to `sections` and writes report.html.
  */
 export async function finishReport(o: {
-  dir: string;
+  run: Run;
   dataName: string;
   stored: StoredRun;
   iteration: number;
@@ -72,14 +71,14 @@ export async function finishReport(o: {
   flowKl?: number[];
 }): Promise<void> {
   const cfg = o.stored.config;
-  const sections = [...o.sections, ...trainingSections(runPaths(o.dir).metrics, o.write, o.flowKl, cfg.loss), await configSection(cfg)];
+  const sections = [...o.sections, ...trainingSections(o.run.metrics(), o.write, o.flowKl, cfg.loss), await configSection(cfg)];
   const html = renderReport({
     title: `dggf run — ${o.dataName}`,
-    subtitle: `${cfg.preset} preset · ${cfg.loss.toUpperCase()}–${cfg.divergence} · ${o.iteration}/${cfg.iterations} iterations · ${o.dir}`,
+    subtitle: `${cfg.preset} preset · ${cfg.loss.toUpperCase()}–${cfg.divergence} · ${o.iteration}/${cfg.iterations} iterations · ${o.run.dir}`,
     sections,
     footer: `Deep Generative Wasserstein Gradient Flows · dggf ${o.stored.dggf} · ${new Date().toISOString()}`,
   });
-  writeFileAtomic(runPaths(o.dir).report, html);
+  writeFileAtomic(o.run.paths.report, html);
 }
 
 /** The run's configuration and the engine it ran on. */
@@ -96,15 +95,17 @@ export async function configSection(cfg: RunConfig): Promise<ReportSection> {
   };
 }
 
+/** report.html of a point run (`folder`: the run opened once, or its path, opened here), evaluated against `dataset`. */
 export async function writeRunReport(
-  dir: string,
+  folder: Run | string,
   dataset: PointDataset,
   opts: { n?: number; seed?: number; onProgress?: OnProgress } = {},
 ): Promise<ReportResult> {
-  const paths = runPaths(dir);
-  const figDir = path.join(dir, 'figures');
+  const run = typeof folder === 'string' ? Run.open(folder) : folder;
+  const { paths } = run;
+  const figDir = path.join(run.dir, 'figures');
   ensureDir(figDir);
-  const { stored, model, checkpoint } = loadRun(dir);
+  const { stored, model, checkpoint } = loadRun(run);
   const cfg = stored.config;
   const n = opts.n ?? 2000;
   const seed = opts.seed ?? cfg.seed + 101;
@@ -163,7 +164,7 @@ export async function writeRunReport(
     }
     sections.push({ heading: 'Sample quality', html: `<p>${escapeHtml(qualitySummary(evaluation))}.</p>`, table: { rows: metricRows } });
 
-    await finishReport({ dir, dataName: dataset.name, stored, iteration: checkpoint.iteration, sections, write, flowKl: flow.kl });
+    await finishReport({ run, dataName: dataset.name, stored, iteration: checkpoint.iteration, sections, write, flowKl: flow.kl });
     return { file: paths.report, evaluation };
   } finally {
     model.dispose();

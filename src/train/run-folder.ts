@@ -2,7 +2,9 @@
  * A run is a folder: config.json (resolved config + what was derived from the data; a data
  * prior is stored as its source's spec, never its images),
  * checkpoints/, metrics.jsonl (one JSON line per logged iteration), samples/ (PNG),
- * report.html. This module knows the layout and reads/writes the small files.
+ * report.html. This module knows the layout and reads/writes the small files; `Run` is a
+ * folder opened once (paths, validated config and derived state, checkpoints, metrics, lock),
+ * the object that commands, the trainer and the reports are handed.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +13,17 @@ import { runConfigSchema, ConfigError, type RunConfig } from '../config/schema.j
 import type { Derived } from '../flow/model.js';
 import { appendChecked, ensureDir, writeFileAtomic } from '../util/fs-atomic.js';
 import { Rng } from '../util/rng.js';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  latestCheckpoint,
+  pruneCheckpoints,
+  writeCheckpoint,
+  type Checkpoint,
+  type LatestCheckpoint,
+  type SkippedCheckpoint,
+} from './checkpoint.js';
+import { lockRunFolder } from './lock.js';
 import { parseMetricsLines, type MetricsLine } from './metrics-lines.js';
 
 export type { MetricsLine } from './metrics-lines.js';
@@ -62,11 +74,20 @@ const storedSchema = z.object({
 });
 
 export function readStoredRun(dir: string): StoredRun | null {
-  const file = runPaths(dir).config;
+  return readStoredRunAt(runPaths(dir));
+}
+
+function readStoredRunAt(paths: RunPaths): StoredRun | null {
+  const file = paths.config;
   if (!fs.existsSync(file)) return null;
+  return parseStoredRun(fs.readFileSync(file, 'utf8'), file, (prior) => readPriorArrays(paths.dir, prior));
+}
+
+/** config.json's text as a validated StoredRun; `priorArrays` restores a prior's arrays kept in prior.bin. */
+function parseStoredRun(text: string, file: string, priorArrays: (prior: Record<string, unknown>) => Derived['prior']): StoredRun {
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
     throw new ConfigError(`${file}: not valid JSON (${(e as Error).message})`);
   }
@@ -80,7 +101,7 @@ export function readStoredRun(dir: string): StoredRun | null {
   if (prior?.name === 'data' && (typeof prior.source !== 'string' || typeof prior.image !== 'object' || prior.image === null)) {
     throw new ConfigError(`${file}: derived.prior: a data prior needs its source spec and image shape (source, image) — was config.json edited?`);
   }
-  stored.derived = { ...stored.derived, prior: readPriorArrays(dir, prior) };
+  stored.derived = { ...stored.derived, prior: priorArrays(prior) };
   return stored;
 }
 
@@ -93,7 +114,7 @@ const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd'] as const;
  * factor has dim² values) go to prior.bin, a checksummed float32 file in the checkpoint
  * format, and config.json records `arrays: "prior.bin"`.
  */
-function writePriorArrays(dir: string, prior: Derived['prior']): Record<string, unknown> {
+function writePriorArrays(dir: string, prior: Derived['prior'], written: { name: string; values: Float32Array }[] = []): Record<string, unknown> {
   const p = prior as unknown as Record<string, unknown>;
   const present = PRIOR_ARRAYS.filter((k) => p[k] !== undefined);
   const big = present.some((k) => (p[k] as ArrayLike<number>).length > INLINE_ARRAY_MAX);
@@ -107,6 +128,7 @@ function writePriorArrays(dir: string, prior: Derived['prior']): Record<string, 
     return { name: k, shape: [values.length], values };
   });
   writeFileAtomic(path.join(dir, PRIOR_FILE), encodeCheckpoint({ iteration: 0, rng: new Rng(0).state(), adamStep: 0, tensors }));
+  written.push(...tensors);
   for (const k of present) delete out[k];
   out.arrays = PRIOR_FILE;
   return out;
@@ -129,9 +151,14 @@ function readPriorArrays(dir: string, prior: Record<string, unknown>): Derived['
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
+  return withPriorArrays(prior, decoded.tensors);
+}
+
+/** The prior of config.json with its arrays from prior.bin put back. */
+function withPriorArrays(prior: Record<string, unknown>, arrays: { name: string; values: Float32Array }[]): Derived['prior'] {
   const out: Record<string, unknown> = { ...prior };
   delete out.arrays;
-  for (const t of decoded.tensors) out[t.name] = t.values;
+  for (const t of arrays) out[t.name] = t.values;
   return out as unknown as Derived['prior'];
 }
 
@@ -142,11 +169,25 @@ export function writeStoredRun(
   createdAt?: string,
   engine?: { backend: string },
 ): StoredRun {
+  return writeStoredRunText(runPaths(dir), config, derived, createdAt, engine).stored;
+}
+
+/** Writes config.json (and prior.bin); returns the run and what reading them back gives, without reading them. */
+function writeStoredRunText(
+  paths: RunPaths,
+  config: RunConfig,
+  derived: Derived,
+  createdAt?: string,
+  engine?: { backend: string },
+): { stored: StoredRun; readBack: StoredRun } {
   const stored: StoredRun = { dggf: PACKAGE_VERSION, createdAt: createdAt ?? new Date().toISOString(), config, derived, ...(engine ? { engine } : {}) };
-  ensureDir(dir);
-  const onDisk = { ...stored, derived: { ...derived, prior: writePriorArrays(dir, derived.prior) } };
-  writeFileAtomic(runPaths(dir).config, JSON.stringify(onDisk, null, 2) + '\n');
-  return stored;
+  ensureDir(paths.dir);
+  const arrays: { name: string; values: Float32Array }[] = [];
+  const onDisk = { ...stored, derived: { ...derived, prior: writePriorArrays(paths.dir, derived.prior, arrays) } };
+  const file = paths.config;
+  const text = JSON.stringify(onDisk, null, 2) + '\n';
+  writeFileAtomic(file, text);
+  return { stored, readBack: parseStoredRun(text, file, (prior) => (prior.arrays === undefined ? (prior as unknown as Derived['prior']) : withPriorArrays(prior, arrays))) };
 }
 
 export function readMetrics(file: string): MetricsLine[] {
@@ -162,4 +203,71 @@ export function appendMetrics(file: string, line: MetricsLine): void {
 export function truncateMetrics(file: string, iteration: number): void {
   const kept = readMetrics(file).filter((l) => l.iteration <= iteration);
   writeFileAtomic(file, kept.map((l) => JSON.stringify(l) + '\n').join(''));
+}
+
+/**
+ * A run folder opened once: its paths, its stored run (config.json validated, with the
+ * prior's arrays; null while the folder holds no run yet), its checkpoints, metrics and lock.
+ * Commands, the trainer and the reports are handed this object and never re-open the folder.
+ */
+export class Run {
+  readonly dir: string;
+  private current: StoredRun | null;
+
+  private constructor(readonly paths: RunPaths) {
+    this.dir = paths.dir;
+    this.current = readStoredRunAt(paths);
+  }
+
+  /**
+   * Opens the folder `dir`, new or existing: reads and validates its config.json when there is
+   * one (a ConfigError naming the file when it is not a run's). A path that is not a folder
+   * opens as a run without a config (the trainer says what is wrong with it).
+   */
+  static open(dir: string): Run {
+    return new Run(runPaths(dir));
+  }
+
+  /** The stored run (config.json), or null when the folder holds none yet. */
+  get stored(): StoredRun | null {
+    return this.current;
+  }
+
+  /** Writes config.json (creating the folder) and holds what it says from now on. */
+  save(config: RunConfig, derived: Derived, createdAt?: string, engine?: { backend: string }): StoredRun {
+    const { stored, readBack } = writeStoredRunText(this.paths, config, derived, createdAt, engine);
+    this.current = readBack;
+    return stored;
+  }
+
+  /** The newest checkpoint that reads back intact (see `latestCheckpoint`); `unreadable` collects the rest when none does. */
+  latestCheckpoint(unreadable: SkippedCheckpoint[] = []): LatestCheckpoint | null {
+    return latestCheckpoint(this.paths.checkpoints, unreadable);
+  }
+
+  /** Writes a checkpoint, keeping the newest `keep`; returns its file. */
+  writeCheckpoint(c: Checkpoint, keep: number): string {
+    const file = writeCheckpoint(this.paths.checkpoints, c);
+    pruneCheckpoints(this.paths.checkpoints, keep);
+    return file;
+  }
+
+  /** The lines of metrics.jsonl (none when it is missing). */
+  metrics(): MetricsLine[] {
+    return readMetrics(this.paths.metrics);
+  }
+
+  appendMetrics(line: MetricsLine): void {
+    appendMetrics(this.paths.metrics, line);
+  }
+
+  /** Drops the metrics lines after `iteration` (a resumed run logs them again). */
+  truncateMetrics(iteration: number): void {
+    truncateMetrics(this.paths.metrics, iteration);
+  }
+
+  /** Takes the folder's lock (see `lockRunFolder`). */
+  lock(): { release: () => void; note: string | null } {
+    return lockRunFolder(this.dir);
+  }
 }

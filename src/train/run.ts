@@ -15,30 +15,11 @@ import { loadPriorSource, priorForRun } from '../priors/image-source.js';
 import { FlowModel } from '../flow/model.js';
 import { assignParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
-import {
-  CheckpointError,
-  checkpointName,
-  iterationTag,
-  latestCheckpoint,
-  pruneCheckpoints,
-  writeCheckpoint,
-  type Checkpoint,
-  type LatestCheckpoint,
-  type SkippedCheckpoint,
-} from './checkpoint.js';
-import { lockRunFolder } from './lock.js';
+import { CheckpointError, checkpointName, iterationTag, type Checkpoint, type LatestCheckpoint, type SkippedCheckpoint } from './checkpoint.js';
 import { ensureDir } from '../util/fs-atomic.js';
 import { eventLoopTurn } from '../util/turn.js';
 import { FileWriteError } from '../util/file-error.js';
-import {
-  appendMetrics,
-  readStoredRun,
-  runPaths,
-  truncateMetrics,
-  writeStoredRun,
-  type MetricsLine,
-  type StoredRun,
-} from './run-folder.js';
+import { Run, type MetricsLine, type StoredRun } from './run-folder.js';
 import { TrainingDivergedError, Trainer, deriveSetup, type StepStats } from './trainer.js';
 import { memoryUse, type MemoryUse } from './memory.js';
 
@@ -56,8 +37,12 @@ export type TrainEvent =
   | { type: 'warning'; message: string }
   | { type: 'done'; iteration: number; seconds: number; memory: MemoryUse; alreadyComplete?: boolean };
 
-export interface TrainRunOptions {
-  dir: string;
+/** Where a run trains: its folder opened once (`run`), or a folder path that trainRun opens. */
+export type TrainRunFolder = { run: Run; dir?: undefined } | { dir: string; run?: undefined };
+
+export type TrainRunOptions = TrainRunFolder & TrainRunSettings;
+
+export interface TrainRunSettings {
   config: RunConfig;
   /** Config keys the user set explicitly (checked against an existing run). */
   explicitKeys?: (keyof RunConfig)[];
@@ -91,17 +76,18 @@ export interface TrainRunResult {
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
- * Validates `config` against an existing run in `dir` (if any) without writing anything.
+ * Validates `config` against the run in `run`'s folder (if any) without writing anything.
  * Returns the config to use: the stored one with the resumable keys taken from `config`.
  */
-export function reconcileConfig(dir: string, config: RunConfig, explicitKeys: (keyof RunConfig)[]): {
+export function reconcileConfig(run: Run, config: RunConfig, explicitKeys: (keyof RunConfig)[]): {
   stored: StoredRun | null;
   config: RunConfig;
 } {
+  const { dir } = run;
   if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
     throw new ConfigError(`${dir} exists and is not a folder (expected a new or existing run folder)`);
   }
-  const stored = readStoredRun(dir);
+  const stored = run.stored;
   if (!stored) {
     // a run that was killed before its config.json was written leaves only these behind
     const leftovers = (f: string) => f === '.lock' || (f.startsWith('.') && f.endsWith('.tmp'));
@@ -114,7 +100,7 @@ export function reconcileConfig(dir: string, config: RunConfig, explicitKeys: (k
   if (conflicts.length) {
     const k = conflicts[0];
     throw new ConfigError(
-      `${runPaths(dir).config}: this run was created with ${k} = ${JSON.stringify(stored.config[k])}, ` +
+      `${run.paths.config}: this run was created with ${k} = ${JSON.stringify(stored.config[k])}, ` +
         `not ${JSON.stringify(config[k])}; re-run without that option to resume, or use a new --out`,
     );
   }
@@ -124,10 +110,11 @@ export function reconcileConfig(dir: string, config: RunConfig, explicitKeys: (k
 }
 
 export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
-  const { dir, dataset } = opts;
+  const run = opts.run ?? Run.open(opts.dir);
+  const { dir, paths } = run;
+  const { dataset } = opts;
   const emit = opts.onEvent ?? (() => {});
-  const paths = runPaths(dir);
-  const { stored: existing, config } = reconcileConfig(dir, opts.config, opts.explicitKeys ?? []);
+  const { stored: existing, config } = reconcileConfig(run, opts.config, opts.explicitKeys ?? []);
   if (existing) checkDataFitsRun(existing.derived, dataset, dir);
   const priorSource =
     config.prior === 'data' && !existing ? (opts.priorSource ?? loadPriorSource(config.priorData!, { size: config.imageSize })) : opts.priorSource;
@@ -138,7 +125,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
   const trainer = new Trainer(config, dataset, derived, prior);
   let releaseLock: (() => void) | null = null;
   try {
-    const latest = resumePoint(paths.checkpoints);
+    const latest = resumePoint(run);
     if (latest) {
       try {
         trainer.restore(latest.checkpoint, latest.file);
@@ -160,28 +147,27 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
     } catch (e) {
       throw e instanceof FileWriteError ? new FileWriteError(e.path, e.code, 'create the folder', `cannot create the run folder ${dir}`) : e;
     }
-    const lock = lockRunFolder(dir);
+    const lock = run.lock();
     releaseLock = lock.release;
     if (lock.note) emit({ type: 'warning', message: lock.note });
     const stored =
       existing && same(existing.config, config)
         ? existing
-        : writeStoredRun(dir, config, derived, existing?.createdAt, existing?.engine ?? (backend ? { backend } : undefined));
+        : run.save(config, derived, existing?.createdAt, existing?.engine ?? (backend ? { backend } : undefined));
     ensureDir(paths.checkpoints);
     ensureDir(paths.samples);
     removeStaleTemporaries(paths.checkpoints);
     let lastGood: string | null = null;
     if (latest) {
       lastGood = latest.file;
-      truncateMetrics(paths.metrics, latest.checkpoint.iteration);
+      run.truncateMetrics(latest.checkpoint.iteration);
     } else if (fs.existsSync(paths.metrics)) {
-      truncateMetrics(paths.metrics, 0);
+      run.truncateMetrics(0);
     }
     emit({ type: 'start', total: config.iterations, resumedFrom: latest?.checkpoint.iteration ?? null, skipped: latest?.skipped ?? [] });
 
     const save = async (): Promise<void> => {
-      const file = writeCheckpoint(paths.checkpoints, await trainer.checkpoint());
-      pruneCheckpoints(paths.checkpoints, 3);
+      const file = run.writeCheckpoint(await trainer.checkpoint(), 3);
       lastGood = file;
       emit({ type: 'checkpoint', iteration: trainer.iteration, file });
     };
@@ -247,7 +233,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
           elapsed_s: (now - t0) / 1000,
           ...memoryFields(memoryUse()),
         };
-        appendMetrics(paths.metrics, line);
+        run.appendMetrics(line);
         const avg = (it - startIt) / Math.max(1e-6, (now - t0) / 1000);
         emit({ type: 'log', stats, itPerSec, etaSeconds: (config.iterations - it) / Math.max(1e-9, avg), line });
         const stall = stallWatch(stats);
@@ -273,9 +259,10 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainRunResult> {
  * When checkpoints exist but none reads back, training from iteration 0 would overwrite them:
  * a CheckpointError says so instead, naming each file and its fault.
  */
-function resumePoint(dir: string): LatestCheckpoint | null {
+function resumePoint(run: Run): LatestCheckpoint | null {
+  const dir = run.paths.checkpoints;
   const unreadable: SkippedCheckpoint[] = [];
-  const latest = latestCheckpoint(dir, unreadable);
+  const latest = run.latestCheckpoint(unreadable);
   if (latest || unreadable.length === 0) return latest;
   const list = unreadable.map((u) => u.reason).join('; ');
   throw new CheckpointError(
@@ -336,25 +323,27 @@ export function checkDataFitsRun(derived: StoredRun['derived'], dataset: PointDa
 }
 
 /**
- * A trained model loaded from a run folder's newest intact checkpoint (net + EMA weights);
- * `skipped` lists newer checkpoints that did not read back (callers say so). A data
- * prior's source images are loaded again from the spec in config.json (a ConfigError naming
- * both when they cannot be), unless `priorOptional`: then a missing source only fails when the
- * prior is drawn from (translating given images does not need it).
+ * A trained model loaded from a run's newest intact checkpoint (net + EMA weights); `folder` is
+ * the run opened once, or its path (opened here). `skipped` lists newer checkpoints that did
+ * not read back (callers say so). A data prior's source images are loaded again from the spec
+ * in config.json (a ConfigError naming both when they cannot be), unless `priorOptional`: then
+ * a missing source only fails when the prior is drawn from (translating given images does not
+ * need it).
  */
 export function loadRun(
-  dir: string,
+  folder: Run | string,
   opts: { priorOptional?: boolean } = {},
 ): { stored: StoredRun; model: FlowModel; checkpoint: Checkpoint; file: string; skipped: SkippedCheckpoint[] } {
-  const stored = readStoredRun(dir);
+  const run = typeof folder === 'string' ? Run.open(folder) : folder;
+  const { dir, stored } = run;
   if (!stored) throw new ConfigError(`${dir}: no config.json here: not a dggf run folder`);
   const unreadable: SkippedCheckpoint[] = [];
-  const latest = latestCheckpoint(runPaths(dir).checkpoints, unreadable);
+  const latest = run.latestCheckpoint(unreadable);
   if (!latest) {
     const why = unreadable.length ? `: none reads back (${unreadable.map((u) => u.reason).join('; ')})` : ' (train first)';
     throw new ConfigError(`${dir}: no intact checkpoint in checkpoints/${why}`);
   }
-  const model = new FlowModel(stored.config, stored.derived, new Rng(0), priorForRun(stored.derived.prior, { configFile: runPaths(dir).config, optional: opts.priorOptional }));
+  const model = new FlowModel(stored.config, stored.derived, new Rng(0), priorForRun(stored.derived.prior, { configFile: run.paths.config, optional: opts.priorOptional }));
   try {
     assignParams([...model.net.params, ...model.ema.params], latest.checkpoint.tensors, latest.file);
   } catch (e) {

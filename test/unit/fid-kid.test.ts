@@ -12,17 +12,13 @@ import {
   ClassifierFileError,
   classifierFeatures,
   classifierLogits,
-  l2AttackStep,
-  l2Attack,
-  classifierSplits,
   classifierLogProbs,
   createClassifier,
   guidanceFunction,
-  loadClassifier,
-  saveClassifier,
-  trainClassifier,
-  type TrainClassifierOptions,
 } from '../../src/nets/classifier.js';
+import { l2AttackStep, l2Attack } from '../../src/guidance/attacks.js';
+import { classifierSplits, trainClassifier, type TrainClassifierOptions } from '../../src/train/classifier.js';
+import { loadClassifier, saveClassifier } from '../../src/train/classifier-file.js';
 import { classifySamples, extractFeatures, featureNetDir, imageMetrics, loadFeatureNet, trainFeatureNet } from '../../src/eval/features.js';
 import { main } from '../../src/cli/main.js';
 

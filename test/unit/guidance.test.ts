@@ -10,7 +10,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { initEngine, tf, type Tensor2D } from '../../src/engine/index.js';
-import { createClassifier, classifierLogits, classifierLogProbs, loadClassifier, saveClassifier, ClassifierFileError, type ImageClassifier } from '../../src/nets/classifier.js';
+import {
+  createClassifier,
+  classifierLogits,
+  classifierLogProbs,
+  ClassifierFileError,
+  type ImageClassifier,
+} from '../../src/nets/classifier.js';
+import { loadClassifier, saveClassifier } from '../../src/train/classifier-file.js';
 import { createRatioNet } from '../../src/nets/ratio-net.js';
 import { FlowNoise, drift, ratioTerm, runFlow, type FlowTerm } from '../../src/flow/index.js';
 import { compileTerm } from '../../src/engine/tfjs/drift.js';

@@ -10,14 +10,9 @@ import { initEngine } from '../../engine/index.js';
 import { resolveDataset } from '../../data/index.js';
 import { isImageDataset } from '../../data/types.js';
 import { DataError } from '../../data/types.js';
-import {
-  createClassifier,
-  datasetClassCount,
-  saveClassifier,
-  shapeText,
-  trainClassifier,
-  type ClassifierHead,
-} from '../../nets/classifier.js';
+import { createClassifier, shapeText, type ClassifierHead } from '../../nets/classifier.js';
+import { datasetClassCount, trainClassifier } from '../../train/classifier.js';
+import { saveClassifier } from '../../train/classifier-file.js';
 import { Rng } from '../../util/rng.js';
 import { classifierAccuracyLine, classifierProgressLine } from '../progress.js';
 import { createPhaseProgress } from '../phase-progress.js';

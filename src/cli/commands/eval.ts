@@ -10,7 +10,7 @@ import { datasetOptions } from '../../config/resolve.js';
 import { checkDataFitsRun } from '../../train/run.js';
 import { loadRunSayingSkips } from '../run-loading.js';
 import { MAX_EVAL_POINTS } from '../../data/limits.js';
-import { readStoredRun } from '../../train/run-folder.js';
+import { Run } from '../../train/run-folder.js';
 import { evaluateModel } from '../../report/evaluate-run.js';
 import { evaluateImageModel } from '../../report/evaluate-images.js';
 import { datasetFeatureNet } from '../../eval/dataset-features.js';
@@ -21,7 +21,8 @@ import { createPhaseProgress } from '../phase-progress.js';
 const DEFAULT_N = { points: 2000, images: 1000 };
 
 export async function evalCommand(o: { run: string; data?: string; n?: number; seed: number; flowSteps?: number; backend?: string; engine?: string }): Promise<number> {
-  const stored = readStoredRun(o.run);
+  const run = Run.open(o.run);
+  const stored = run.stored;
   if (!stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
   const loading = createPhaseProgress('data');
   const dataset = resolveDataset(o.data ?? stored.config.data, { ...datasetOptions(stored.config), onProgress: loading.onProgress });
@@ -36,7 +37,7 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
     // a user's folder: its feature net is trained here when not cached (progress on stderr)
     const phases = createPhaseProgress('eval');
     const features = await datasetFeatureNet(dataset, { log: (line) => phases.line(line.trimEnd()), onProgress: phases.onProgress });
-    const { model, checkpoint } = loadRunSayingSkips(o.run);
+    const { model, checkpoint } = loadRunSayingSkips(run);
     try {
       const { evaluation } = await evaluateImageModel(model, dataset, features, { n, seed: o.seed, steps: o.flowSteps, onProgress: phases.onProgress });
       phases.stop();
@@ -52,7 +53,7 @@ export async function evalCommand(o: { run: string; data?: string; n?: number; s
   if (o.n !== undefined && o.n > MAX_EVAL_POINTS) {
     throw new UsageError(`--n ${o.n}: at most ${MAX_EVAL_POINTS} points (MMD and the energy distance compare every pair: n² of them)`);
   }
-  const { model, checkpoint } = loadRunSayingSkips(o.run);
+  const { model, checkpoint } = loadRunSayingSkips(run);
   const phases = createPhaseProgress('eval');
   try {
     const { evaluation } = await evaluateModel(model, dataset, { n: o.n ?? DEFAULT_N.points, seed: o.seed, steps: o.flowSteps, onProgress: phases.onProgress });

@@ -6,7 +6,7 @@
 import { initEngine, LayersExportError } from '../../engine/index.js';
 import { exportOnnx } from '../../export/onnx.js';
 import { exportTfjs } from '../../export/tfjs.js';
-import { readStoredRun } from '../../train/run-folder.js';
+import { Run } from '../../train/run-folder.js';
 import { loadRunSayingSkips } from '../run-loading.js';
 import { EXIT, UsageError } from '../errors.js';
 
@@ -19,9 +19,10 @@ export async function exportCommand(o: { run: string; out: string; format: strin
     throw new UsageError(`--format ${o.format}: expected one of ${EXPORT_FORMATS.join(', ')}`);
   }
   const format = o.format as (typeof EXPORT_FORMATS)[number];
-  if (!readStoredRun(o.run)) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
+  const run = Run.open(o.run);
+  if (!run.stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
   await initEngine(o.backend, { engine: o.engine });
-  const { stored, model, checkpoint } = loadRunSayingSkips(o.run, { priorOptional: true });
+  const { stored, model, checkpoint } = loadRunSayingSkips(run, { priorOptional: true });
   try {
     const m = await WRITERS[format](model, o.out, { data: stored.config.data, iteration: checkpoint.iteration });
     const files = [m.ratioNet.file, ...(format === 'tfjs' ? ['weights.bin'] : []), ...(m.flowStep ? [m.flowStep.file] : []), ...('file' in m.prior ? [m.prior.file] : []), 'manifest.json'];

@@ -22,12 +22,17 @@ export interface PointSampleOptions {
   klCurve?: string;
   gif?: string;
   png?: string;
-  /** Data to draw the GIF and PNG over (loaded only when one is asked for). */
-  plotData: () => { data: Float32Array; dataset: PointDataset };
+  /**
+   * Data to draw the GIF and PNG over (loaded only when one is asked for); `missing` instead
+   * says why there is none to draw (the pictures then show the samples alone).
+   */
+  plotData: () => { data: Float32Array; dataset: PointDataset } | { missing: string };
   /** Stops between batches; nothing is left under --out. */
   signal?: AbortSignal;
   /** Called after each batch with the samples written so far. */
   onProgress?: (done: number) => void;
+  /** A note for the user (e.g. pictures drawn without the data). */
+  onNote?: (note: string) => void;
 }
 
 /** How a sampling run ended: its output lines, or why nothing was written. */
@@ -76,7 +81,9 @@ export async function samplePoints(model: FlowModel, o: PointSampleOptions): Pro
     lines.push(`wrote the KL estimate at ${first.kl.length} flow steps to ${o.klCurve}${part}`);
   }
   if (o.gif || o.png) {
-    const { data, dataset } = o.plotData();
+    const plot = o.plotData();
+    const { data, dataset } = 'missing' in plot ? { data: new Float32Array(0), dataset: {} } : plot;
+    if ('missing' in plot) o.onNote?.(`--png/--gif drawn without the data: ${plot.missing}`);
     if (o.gif && first?.trajectory) {
       writeFileAtomic(o.gif, flowAnimation(first.trajectory, data));
       lines.push(`wrote the flow animation to ${o.gif}${part}`);

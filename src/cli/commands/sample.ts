@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { initEngine } from '../../engine/index.js';
-import { resolveDataset } from '../../data/index.js';
+import { memoryDataName, resolveDataset } from '../../data/index.js';
 import { MAX_DATASET_BYTES, MAX_SAMPLE_IMAGES, MAX_SAMPLE_POINTS } from '../../data/limits.js';
 import { checkWritableDir } from '../../util/fs-atomic.js';
 import { Rng } from '../../util/rng.js';
@@ -16,10 +16,11 @@ import { signalExitCode, withInterrupts } from '../interrupt.js';
 import { loadRunSayingSkips } from '../run-loading.js';
 import { samplePoints } from './sample-points.js';
 import { UsageError, EXIT } from '../errors.js';
-import { readStoredRun } from '../../train/run-folder.js';
+import { Run } from '../../train/run-folder.js';
 import { getLoss } from '../../losses/index.js';
 import { checkImageOutDir, parseClassList, sampleImages, sampleImagesByClass, type Guide } from './sample-images.js';
-import { loadClassifier, type ImageClassifier } from '../../nets/classifier.js';
+import { loadClassifier } from '../../train/classifier-file.js';
+import { type ImageClassifier } from '../../nets/classifier.js';
 import { isImageDataset } from '../../data/types.js';
 import { datasetOptions } from '../../config/resolve.js';
 import type { StoredRun } from '../../train/run-folder.js';
@@ -100,7 +101,8 @@ function checkSampleCount(o: SampleCliOptions, stored: StoredRun, guided: boolea
 
 export async function sampleCommand(o: SampleCliOptions): Promise<number> {
   const guided = checkGuidanceOptions(o);
-  const stored = readStoredRun(o.run);
+  const run = Run.open(o.run);
+  const stored = run.stored;
   if (!stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
   const image = stored.derived.image;
   if (guided) {
@@ -121,7 +123,7 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
     throw new UsageError(`--kl-curve: the run's net outputs r (loss '${stored.config.loss}'), not log r; the KL estimate needs --loss lr or kl`);
   }
   await initEngine(o.backend, { engine: o.engine });
-  const { model } = loadRunSayingSkips(o.run);
+  const { model } = loadRunSayingSkips(run);
   const guides: Guide[] = [];
   const phases = createPhaseProgress('sample');
   try {
@@ -182,7 +184,10 @@ export async function sampleCommand(o: SampleCliOptions): Promise<number> {
             png: o.png,
             signal,
             onProgress: (done) => flowing.set(done),
+            onNote: (note) => process.stderr.write(`dggf: note: ${note}\n`),
             plotData: () => {
+              const inMemory = memoryDataName(stored.config.data);
+              if (inMemory !== null) return { missing: `the run was trained on data given in memory (${inMemory})` };
               const dataset = resolveDataset(stored.config.data, { expectDim: dim });
               return { dataset, data: dataset.sample(Math.min(2000, Math.max(500, o.n)), new Rng(o.seed + 1)) };
             },

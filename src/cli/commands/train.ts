@@ -22,7 +22,7 @@ import { createPhaseProgress, formatDuration, progressIntervalMs } from '../phas
 import { PRESETS } from '../../config/presets.js';
 import { EXIT } from '../errors.js';
 import { signalExitCode, withInterrupts } from '../interrupt.js';
-import { readStoredRun, runPaths } from '../../train/run-folder.js';
+import { Run } from '../../train/run-folder.js';
 
 export interface TrainCliOptions {
   data?: string;
@@ -95,7 +95,8 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     ...(Object.keys(net).length ? { net } : {}),
   };
   // Everything is validated before the run folder is touched.
-  const existing = fs.existsSync(o.out) && fs.statSync(o.out).isDirectory() ? readStoredRun(o.out) : null;
+  const run = Run.open(o.out);
+  const existing = run.stored;
   const { config: requested, explicitKeys, notes } = resolveConfig({
     preset: o.preset ?? existing?.config.preset,
     configFile: o.config,
@@ -109,7 +110,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   const loading = createPhaseProgress('data');
   const dataset = resolveDataset(requested.data, { ...datasetOptions(forData), onProgress: loading.onProgress });
   loading.stop();
-  const { config } = reconcileConfig(o.out, requested, explicitKeys);
+  const { config } = reconcileConfig(run, requested, explicitKeys);
   if (existing) checkDataFitsRun(existing.derived, dataset, o.out);
   const image = isImageDataset(dataset) ? dataset : null;
   if (image) {
@@ -151,7 +152,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     async (signal) => {
       try {
         const r = await trainRun({
-          dir: o.out,
+          run,
           config: requested,
           explicitKeys,
           dataset,
@@ -175,18 +176,18 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
   }
   const report = o.report ?? !result.alreadyComplete;
   if (!report && result.alreadyComplete) {
-    const file = runPaths(o.out).report;
+    const file = run.paths.report;
     process.stdout.write(fs.existsSync(file) ? `report: ${path.resolve(file)} (already written; --report writes it again)\n` : `report: none yet; --report writes it\n`);
   }
   if (report) {
     const phases = createPhaseProgress('report');
     try {
       if (image) {
-        const rep = await writeImageRunReport(o.out, image, { log: (line) => phases.line(line.trimEnd()), onProgress: phases.onProgress });
+        const rep = await writeImageRunReport(run, image, { log: (line) => phases.line(line.trimEnd()), onProgress: phases.onProgress });
         phases.stop();
         process.stdout.write(`${rep.summary}\nreport: ${path.resolve(rep.file)}\n`);
       } else {
-        const rep = await writeRunReport(o.out, dataset, { onProgress: phases.onProgress });
+        const rep = await writeRunReport(run, dataset, { onProgress: phases.onProgress });
         phases.stop();
         const ev = rep.evaluation;
         const diag = ev.kl_estimate !== undefined ? `KL estimate ${ev.kl_estimate.toFixed(3)}` : `χ² estimate ${ev.chi2_estimate?.toFixed(3)}`;

@@ -16,7 +16,7 @@ import { IMAGE_EXTENSIONS, decodeImageFile, imagesToFloat, listImageFiles } from
 import { maxChannelSpread, rgbToGray, rgbaToSquareRgb } from '../../data/images/resize.js';
 import { isDataPrior } from '../../priors/index.js';
 import { loadRunSayingSkips } from '../run-loading.js';
-import { readStoredRun } from '../../train/run-folder.js';
+import { Run } from '../../train/run-folder.js';
 import { imageGridPng } from '../../viz/index.js';
 import { ensureDir, writeFileAtomic } from '../../util/fs-atomic.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -156,7 +156,8 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
     throw new UsageError("give --input DIR|FILE (images to translate) or --held-out (the run's source dataset's test split)");
   }
   checkImageOutDir(o.out, 'the translated PNGs');
-  const stored = readStoredRun(o.run);
+  const run = Run.open(o.run);
+  const stored = run.stored;
   if (!stored) throw new UsageError(`--run ${o.run}: no config.json here: not a dggf run folder`);
   const shape = stored.derived.image;
   if (!shape) throw new UsageError(`--run ${o.run} was trained on ${stored.derived.dim}-D points; translate needs an image run`);
@@ -177,7 +178,7 @@ export async function translateCommand(o: TranslateCliOptions): Promise<number> 
 
   await initEngine(o.backend, { engine: o.engine });
   // your own --input images do not need the run's source domain; --held-out does
-  const { model, checkpoint } = loadRunSayingSkips(o.run, { priorOptional: o.input !== undefined });
+  const { model, checkpoint } = loadRunSayingSkips(run, { priorOptional: o.input !== undefined });
   try {
     let inputs: InputImages;
     if (fromFiles) {
