@@ -7,7 +7,7 @@ import { initEngine, tf } from '../../src/engine/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { Adam } from '../../src/optim/adam.js';
 import { Ema } from '../../src/nets/ema.js';
-import { cholesky, dataGaussianPrior, gaussianPrior, meanCovariance, priorFromState, uniformPrior } from '../../src/priors/index.js';
+import { cholesky, choleskyYielding, dataGaussianPrior, gaussianPrior, meanCovariance, priorFromState, uniformPrior } from '../../src/priors/index.js';
 import {
   CheckpointError,
   decodeCheckpoint,
@@ -115,6 +115,35 @@ test('cholesky: L Lᵀ reproduces the matrix; a non-PD matrix is rejected', () =
     }
   }
   assert.throws(() => cholesky(Float64Array.from([1, 2, 2, 1]), 2), /positive definite/);
+});
+
+test('choleskyYielding: the same factor as cholesky, bit for bit, and the event loop runs meanwhile (a progress timer keeps printing)', async () => {
+  const dim = 1100;
+  const rng = new Rng(5);
+  const g = rng.normalArray(dim * dim);
+  // A = G Gᵀ / dim + I: positive definite
+  const a = new Float64Array(dim * dim);
+  for (let i = 0; i < dim; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += g[i * dim + k] * g[j * dim + k];
+      a[i * dim + j] = a[j * dim + i] = s / dim + (i === j ? 1 : 0);
+    }
+  }
+  const t0 = performance.now();
+  const sync = cholesky(a, dim);
+  const syncMs = performance.now() - t0;
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 20);
+  const t1 = performance.now();
+  const yielding = await choleskyYielding(a, dim);
+  const yieldingMs = performance.now() - t1;
+  clearInterval(timer);
+  assert.deepEqual(yielding, sync);
+  // it hands the loop back every ~100 ms: a factorisation of several hundred ms lets the timer run
+  console.log(`# cholesky of ${dim}: ${syncMs.toFixed(0)} ms; yielding ${yieldingMs.toFixed(0)} ms, the timer ran ${ticks} times`);
+  if (syncMs > 300) assert.ok(ticks >= 2, `timer ran ${ticks} times during ${yieldingMs.toFixed(0)} ms`);
+  await assert.rejects(choleskyYielding(Float64Array.from([1, 2, 2, 1]), 2), /positive definite/);
 });
 
 function sampleCheckpoint(iteration: number): Checkpoint {
