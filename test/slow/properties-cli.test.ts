@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { errorLines, runCli, tempDir } from '../helpers/cli.js';
 import { configText, csvText, idxBytes, imageBytes } from '../helpers/inputs.js';
 
-const RUNS = Number(process.env.DGGF_PROPERTY_CLI_RUNS ?? 15);
+const RUNS = Number(process.env.DGGF_PROPERTY_CLI_RUNS ?? 8);
 const ONE = ['--iterations', '1', '--checkpoint-every', '1', '--preview-every', '0', '--no-report'];
 const POINTS = [...ONE, '--flow-steps', '2', '--batch', '8', '--hidden', '4', '--depth', '1'];
 
