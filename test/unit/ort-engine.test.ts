@@ -227,7 +227,10 @@ test('ort engine: a term without a graph form (a layer it does not translate, a 
   const clf = createClassifier({ image: grey, classes: 3, filters: [4], featureDim: 6 }, rng);
   const x = tf.tensor2d(rng.uniformArray(3 * 64, -1, 1), [3, 64]);
   const supported = classifierGuidanceTerm(clf, 1, 1);
-  assert.notEqual(ortEngine.drift(x, [supported]), null, 'our classifier translates');
+  const translated = ortEngine.drift(x, [supported]);
+  assert.notEqual(translated, null, 'our classifier translates');
+  // awaited before x is disposed: the graph reads x after this call returns
+  (await translated!).dispose();
   // a layer kind the engine does not translate
   const { layers, sequential } = await import('@tensorflow/tfjs-layers');
   const odd = sequential({ layers: [layers.flatten({ inputShape: [8, 8, 1] }), layers.dense({ units: 3, activation: 'elu' })] });
