@@ -212,7 +212,7 @@ export const PRESETS: Record<string, PresetEntry> = {
   },
   toy: {
     kind: 'points',
-    description: 'fast preset for any 2-D target (about 80 s of training on 2 cores)',
+    description: 'fast preset for any 2-D target (about 30 s of training on 2 cores)',
     // Tuned on 8gaussians (seeds 0–2), 25gaussians, swissroll, 2spirals, checkerboard, rings,
     // moons and pinwheel (scratch runs recorded in bench/RESULTS.md). η = 0.1 with K = 40 was
     // stable in every run (K = 20 with η = 0.1 diverged once). Sampling adds 5 steps and runs
@@ -240,6 +240,35 @@ export const PRESETS: Record<string, PresetEntry> = {
       checkpointEvery: 250,
       logEvery: 25,
       previewEvery: 500,
+    },
+  },
+  'toy-fine': {
+    kind: 'points',
+    description:
+      'thin supports and even mass for any 2-D target (about 2 min of training on 2 cores): toy at batch 1,024, 2,400 iterations, 10 extra sampling steps (the last 20 quiet)',
+    // bench/QUALITY.md, experiments 6 and 7: batch 1,024 is the largest training-side gain on
+    // thin supports; the extra quiet sampling steps finish the flow onto them (20 would draw
+    // wide shapes too narrow); the longer training took what was left off the supports.
+    config: {
+      divergence: 'kl',
+      loss: 'lr',
+      prior: 'gaussian',
+      net: { hidden: 64, depth: 3, activation: 'leaky_relu' },
+      iterations: 2400,
+      flowSteps: 40,
+      sampleExtraSteps: 10,
+      sampleQuietSteps: 20,
+      eta: 0.1,
+      noise: 0.01,
+      batch: 1024,
+      lr: 1e-3,
+      lrMilestones: [1800],
+      lrGamma: 0.2,
+      emaDecay: 0.99,
+      normalize: true,
+      checkpointEvery: 500,
+      logEvery: 50,
+      previewEvery: 600,
     },
   },
   // The paper presets run the authors' nets because they reproduce the authors' settings; our
