@@ -109,7 +109,7 @@ async function flowSession(terms: GraphTerm[], dim: number, settings: FlowSettin
 /** Rows per block of a flow: whole noise chunks, at most what the first term's net takes at once (memory). */
 function blockRows(terms: PortableTerm[], n: number, chunkRows: number): number {
   const first = terms[0];
-  const limit = first.kind === 'ratio' && !isMlpSpec(first.spec) ? Math.min(convChunkRows(first.spec), Number(process.env.DGGF_ORT_BLOCK_ROWS) || Infinity) : n;
+  const limit = first.kind === 'ratio' && !isMlpSpec(first.spec) ? convChunkRows(first.spec) : n;
   return Math.max(chunkRows, Math.floor(Math.min(n, limit) / chunkRows) * chunkRows);
 }
 
