@@ -185,6 +185,29 @@ const TRANSLATE_CPU: TranslateCpuSettings = {
  */
 const TRANSLATE_OPENMOJI_CPU: TranslateCpuSettings = { ...TRANSLATE_CPU, flowSteps: 16, iterations: 1500, lrMilestones: [1100] };
 
+/** The `toy` preset's settings (also the base of `toy-fine`). */
+const TOY: Preset = {
+  divergence: 'kl',
+  loss: 'lr',
+  prior: 'gaussian',
+  net: { hidden: 64, depth: 3, activation: 'leaky_relu' },
+  iterations: 1400,
+  flowSteps: 40,
+  sampleExtraSteps: 5,
+  sampleQuietSteps: 20,
+  eta: 0.1,
+  noise: 0.01,
+  batch: 256,
+  lr: 1e-3,
+  lrMilestones: [1000],
+  lrGamma: 0.2,
+  emaDecay: 0.99,
+  normalize: true,
+  checkpointEvery: 250,
+  logEvery: 25,
+  previewEvery: 500,
+};
+
 export const PRESETS: Record<string, PresetEntry> = {
   'paper-toy': {
     kind: 'points',
@@ -220,27 +243,7 @@ export const PRESETS: Record<string, PresetEntry> = {
     // (less mass off thin supports at no cost in MMD). 20 extra quiet steps would bring more of
     // the mass still on its way at step K onto the support, but draw wide shapes too narrow
     // (moons, pinwheel, checkerboard): bench/QUALITY.md, Experiments.
-    config: {
-      divergence: 'kl',
-      loss: 'lr',
-      prior: 'gaussian',
-      net: { hidden: 64, depth: 3, activation: 'leaky_relu' },
-      iterations: 1400,
-      flowSteps: 40,
-      sampleExtraSteps: 5,
-      sampleQuietSteps: 20,
-      eta: 0.1,
-      noise: 0.01,
-      batch: 256,
-      lr: 1e-3,
-      lrMilestones: [1000],
-      lrGamma: 0.2,
-      emaDecay: 0.99,
-      normalize: true,
-      checkpointEvery: 250,
-      logEvery: 25,
-      previewEvery: 500,
-    },
+    config: TOY,
   },
   'toy-fine': {
     kind: 'points',
@@ -249,27 +252,7 @@ export const PRESETS: Record<string, PresetEntry> = {
     // bench/QUALITY.md, experiments 6 and 7: batch 1,024 is the largest training-side gain on
     // thin supports; the extra quiet sampling steps finish the flow onto them (20 would draw
     // wide shapes too narrow); the longer training took what was left off the supports.
-    config: {
-      divergence: 'kl',
-      loss: 'lr',
-      prior: 'gaussian',
-      net: { hidden: 64, depth: 3, activation: 'leaky_relu' },
-      iterations: 2400,
-      flowSteps: 40,
-      sampleExtraSteps: 10,
-      sampleQuietSteps: 20,
-      eta: 0.1,
-      noise: 0.01,
-      batch: 1024,
-      lr: 1e-3,
-      lrMilestones: [1800],
-      lrGamma: 0.2,
-      emaDecay: 0.99,
-      normalize: true,
-      checkpointEvery: 500,
-      logEvery: 50,
-      previewEvery: 600,
-    },
+    config: { ...TOY, net: { ...TOY.net }, lrMilestones: [1800], batch: 1024, iterations: 2400, sampleExtraSteps: 10, checkpointEvery: 500, logEvery: 50, previewEvery: 600 },
   },
   // The paper presets run the authors' nets because they reproduce the authors' settings; our
   // pre-activation ResNets (PREACT_RESNETS) stay available as a net config.
