@@ -189,6 +189,8 @@ const CNN: Record<
     preset: string;
     /** Heading of its RESULTS.md section (default: the preset). */
     title?: string;
+    /** A sentence on the PyTorch side's net, where it is not the one torch_reference.py builds by default. */
+    referenceNet?: string;
     image: ImageShape;
     net: string;
     netConfig?: RunConfigInput['net'];
@@ -222,6 +224,8 @@ const CNN: Record<
     title: "paper-32 with the authors' net",
     image: { height: 32, width: 32, channels: 3 },
     net: "the authors' ResNet32x32: BasicBlocks, stem 128, 128 ×3, 3 × 256 ×3 (stride 2 first), spectral norm, 32×32×3, LSIF-χ²",
+    referenceNet:
+      "PyTorch's net is `AuthorsResNet` in bench/torch_reference.py (the authors' ResNet32x32 with `torch.nn.utils.spectral_norm` on every layer, 11,374,209 parameters as theirs).",
     repeats: Math.min(ITER, 3),
     warmup: Math.min(WARMUP, 1),
     flowSteps: 4,
@@ -347,7 +351,7 @@ async function cnnWorkload(env: Env, name: CnnWorkload): Promise<void> {
     `## CNN steps: ${w.title ?? w.preset} (${w.net}, batch ${batch}) — ${date}`,
     '',
     `Machine: ${machine}, load average ${load} at the start (shared machines make these noisy); Node ${process.version}. ` +
-      `${engineNote(info)}${tfjsNote} ${refNote}`,
+      `${engineNote(info)}${tfjsNote} ${refNote}${w.referenceNet ? ` ${w.referenceNet}` : ''}`,
     `Median of ${w.repeats} after ${w.warmup} warm-up${ROUNDS > 1 ? `, then the median over ${ROUNDS} alternating rounds` : ''}, both engines in the same \`npm run bench\` run` +
       `${w.repeats < ITER ? ' (fewer repeats: this net is big)' : ''}. Ratio = ours / reference (lower is better for us).`,
     `Flow step: one Euler–Maruyama step x ← x − η∇ₓf′(net(x)) + νξ on ${batch} images (∇ w.r.t. x only); ours is a ${w.flowSteps}-step`,
