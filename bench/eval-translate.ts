@@ -20,7 +20,7 @@
  * Figures go to bench/RESULTS.md, grids (input | output | true pair) to docs/.
  *
  *   npm run eval:translate [-- --pair emoji|openmoji|both --seed 0 --steps N --iterations N
- *                              --config FILE --experiment NAME]
+ *                              --config FILE --experiment NAME --choose-steps A,B,…]
  *
  * --config lays a JSON file of config fields over the preset; with --experiment NAME the run
  * goes to bench/runs/translate-<pair>-NAME and its figures to their own RESULTS section
@@ -54,6 +54,11 @@ const ITERATIONS = opt('iterations', '');
 const CONFIG = opt('config', '');
 const EXPERIMENT = opt('experiment', '');
 const PAIR = opt('pair', 'both');
+/**
+ * --choose-steps A,B,…: the figures at each step count on 150 random TRAINING pairs, to choose the
+ * translation steps without looking at the held-out split; writes nothing.
+ */
+const CHOOSE_STEPS = opt('choose-steps', '');
 /** Adversarial training radius of the domain classifier (0: noise augmentation only). */
 const ADVERSARIAL = Number(opt('adversarial', '0'));
 /** --run-emoji DIR / --run-openmoji DIR: a run folder of that pair's preset to evaluate (resumed if unfinished). */
@@ -107,6 +112,34 @@ async function domainClassifier(source: CodedImageDataset, target: CodedImageDat
   return { clf: d.classifier, accuracy: d.testAccuracy, note: `${d.steps} steps, ${d.seconds.toFixed(0)} s` };
 }
 
+/** --choose-steps: style, RMSE gain, closer and own-pair shares at each step count, on 150 training pairs. */
+async function chooseSteps(p: PairSpec, source: CodedImageDataset, target: CodedImageDataset, out: string, clf: ImageClassifier): Promise<void> {
+  const all = pairByCode(source.codes.train, target.codes.train);
+  const m = Math.min(150, all.source.length);
+  // a random 150 (the first ones by code are mostly faces)
+  const rng = new Rng(5 + SEED);
+  const order = Array.from({ length: all.source.length }, (_, i) => i);
+  for (let i = 0; i < m; i++) {
+    const j = i + rng.int(order.length - i);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const pick = order.slice(0, m);
+  const inputs = imagesToFloat(source.train, pick.map((i) => all.source[i]));
+  const truth = imagesToFloat(target.train, pick.map((i) => all.target[i]));
+  const { model } = loadRun(out);
+  try {
+    for (const steps of CHOOSE_STEPS.split(',').map(Number)) {
+      if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`--choose-steps: ${steps} is not a positive integer`);
+      const outputs = clampImages((await model.flowFrom(inputs, m, { seed: 2024 + SEED, steps })).samples);
+      const fig = pairedTranslationFigures(inputs, outputs, truth, m, source.dim);
+      const style = await targetShare(clf, outputs, m);
+      console.log(`${p.key}, ${m} training pairs, ${steps} steps: style ${pct(style)}, RMSE gain ${pct(fig.rmseGain)}, closer ${pct(fig.closerShare)}, own pair ${pct(fig.ownPairShare)}`);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
 async function evalPair(p: PairSpec): Promise<void> {
   const info = await engineInfo();
   const source = codedImages(p.source);
@@ -128,6 +161,11 @@ async function evalPair(p: PairSpec): Promise<void> {
     ...(ITERATIONS ? { iterations: Number(ITERATIONS) } : {}),
   });
   const { config } = trained;
+  if (CHOOSE_STEPS) {
+    await chooseSteps(p, source, target, out, dom.clf);
+    dom.clf.dispose();
+    return;
+  }
 
   // held-out emoji present in both styles, paired by code
   const pairs = pairByCode(source.codes.test, target.codes.test);

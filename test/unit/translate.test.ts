@@ -165,9 +165,9 @@ test('config: --prior-data records prior data, no normalisation; conflicting --p
   assert.equal(tr.prior, 'data');
   assert.equal(tr.loss, 'lr');
   assert.equal(tr.divergence, 'kl');
-  // a short training flow; the CPU translation presets keep the κ eval:translate measured (0)
+  // a short training flow; the CPU translation presets keep the κ eval:translate measured (K + 2)
   assert.ok(tr.flowSteps >= 5 && tr.flowSteps <= 20);
-  assert.equal(tr.sampleExtraSteps, 0);
+  assert.equal(tr.sampleExtraSteps, 2);
   const om = resolveConfig({ preset: 'openmoji-translate-cpu', overrides: {}, defaults: {} }).config;
   assert.equal(om.data, 'openmoji-color');
   assert.equal(om.priorData, 'openmoji-black');
