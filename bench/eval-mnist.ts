@@ -126,6 +126,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(HERE, '..', 'docs', samplesPng), imageGridPng(samples, 100, ds.image, { cols: 10 }));
   fs.writeFileSync(path.join(HERE, '..', 'docs', priorPng), imageGridPng(priorDraws, 100, ds.image, { cols: 10 }));
   const names = h.classNames ?? h.fractions.map((_, i) => String(i));
+  const span = (fractions: number[]): string => `${pct(Math.min(...fractions))}–${pct(Math.max(...fractions))}`;
 
   const date = new Date().toISOString().slice(0, 10);
   const heading = EXPERIMENT ? `## Experiment: \`mnist-cpu\`${FASHION ? ' on Fashion-MNIST' : ''} ${EXPERIMENT} ` : `## ${TITLE} quality`;
@@ -141,11 +142,11 @@ async function main(): Promise<void> {
     `| FID (our features)${DRAWS > 1 ? `, mean of ${DRAWS} draws` : ''} | ${f3(fidMean)} | ${f3(mp.fid)} | ${f3(realFidMean)} (real vs real) | < prior/10 = ${f3(mp.fid / 10)} | ${verdict(fidOk)} |`,
     `| KID${DRAWS > 1 ? `, mean of ${DRAWS} draws` : ''} | ${f3(mean(kids))} | ${f3(mp.kid)} | ${f3(m.realKid)} | — | — |`,
     `| mean max-probability | ${h.meanMaxProb.toFixed(3)} | ${hp.meanMaxProb.toFixed(3)} | ${hr.meanMaxProb.toFixed(3)} (held-out) | ≥ 0.8 | ${verdict(confOk)} |`,
-    `| per ${CLASS} (min–max) | ${pct(Math.min(...h.fractions))}–${pct(Math.max(...h.fractions))} | ${pct(Math.min(...hp.fractions))}–${pct(Math.max(...hp.fractions))} | ${pct(Math.min(...hr.fractions))}–${pct(Math.max(...hr.fractions))} | each 5–20% | ${verdict(spreadOk)} |`,
+    `| per ${CLASS} (min–max) | ${span(h.fractions)} | ${span(hp.fractions)} | ${span(hr.fractions)} | each 5–20% | ${verdict(spreadOk)} |`,
     `| training time | ${totalMinutes.toFixed(1)} min | — | — | ≤ 60 min | ${verdict(minutesOk)} |`,
     `| at a glance: mean max-probability | ${h.meanMaxProb.toFixed(3)} | — | ${hr.meanMaxProb.toFixed(3)} | ≥ real − 0.03 = ${(hr.meanMaxProb - 0.03).toFixed(3)} | ${verdict(glanceConfOk)} |`,
     `| at a glance: FID | ${f3(fidMean)} | — | ${f3(realFidMean)} | ≤ 2 × real vs real = ${f3(2 * realFidMean)} | ${verdict(glanceFidOk)} |`,
-    `| at a glance: per ${CLASS} (min–max) | ${pct(Math.min(...h.fractions))}–${pct(Math.max(...h.fractions))} | — | — | each 7–13% | ${verdict(glanceSpreadOk)} |`,
+    `| at a glance: per ${CLASS} (min–max) | ${span(h.fractions)} | — | — | each 7–13% | ${verdict(glanceSpreadOk)} |`,
     `| at a glance: training time | ${totalMinutes.toFixed(1)} min | — | — | ≤ 15 min | ${verdict(glanceMinutesOk)} |`,
     '',
     `Per ${CLASS} (${names.join(' · ')}): ${h.fractions.map(pct).join(' · ')}.`,

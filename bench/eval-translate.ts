@@ -117,13 +117,7 @@ async function chooseSteps(p: PairSpec, source: CodedImageDataset, target: Coded
   const all = pairByCode(source.codes.train, target.codes.train);
   const m = Math.min(150, all.source.length);
   // a random 150 (the first ones by code are mostly faces)
-  const rng = new Rng(5 + SEED);
-  const order = Array.from({ length: all.source.length }, (_, i) => i);
-  for (let i = 0; i < m; i++) {
-    const j = i + rng.int(order.length - i);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const pick = order.slice(0, m);
+  const pick = Array.from(new Rng(5 + SEED).permutation(all.source.length).subarray(0, m));
   const inputs = imagesToFloat(source.train, pick.map((i) => all.source[i]));
   const truth = imagesToFloat(target.train, pick.map((i) => all.target[i]));
   const { model } = loadRun(out);
