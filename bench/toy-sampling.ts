@@ -29,6 +29,16 @@ const OVERRIDES = JSON.parse(opt('set', '{}')) as RunConfigInput;
 
 type Segment = { steps: number; noise: number };
 
+/** The run's sampling schedule (K + κ steps, the last sampleQuietSteps without noise) and `more` quiet steps after it. */
+function quietSchedule(c: RunConfig, more: number): Segment[] {
+  const steps = c.flowSteps + c.sampleExtraSteps;
+  const quiet = Math.min(steps, c.sampleQuietSteps ?? 0);
+  return [
+    { steps: steps - quiet, noise: c.noise },
+    { steps: quiet + more, noise: 0 },
+  ];
+}
+
 /** The schedules, from the run's config: K training steps, κ extra, ν. */
 const VARIANTS: Record<string, (c: RunConfig) => Segment[]> = {
   preset: (c) => [{ steps: c.flowSteps + c.sampleExtraSteps, noise: c.noise }],
@@ -59,6 +69,11 @@ const VARIANTS: Record<string, (c: RunConfig) => Segment[]> = {
     { steps: c.flowSteps + 30, noise: c.noise },
     { steps: 10, noise: 0 },
   ],
+  // the config's own sampling schedule (its last sampleQuietSteps without noise), then n more quiet steps
+  schedule: (c) => quietSchedule(c, 0),
+  'schedule+5 at ν=0': (c) => quietSchedule(c, 5),
+  'schedule+10 at ν=0': (c) => quietSchedule(c, 10),
+  'schedule+20 at ν=0': (c) => quietSchedule(c, 20),
   'no noise': (c) => [{ steps: c.flowSteps + c.sampleExtraSteps, noise: 0 }],
   'ν×3': (c) => [{ steps: c.flowSteps + c.sampleExtraSteps, noise: 3 * c.noise }],
 };

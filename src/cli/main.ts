@@ -104,6 +104,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
     .option('--preview-every <n>', 'write a sample PNG to samples/ every n iterations (0: end only)', nonNegativeInt)
     .option('--extra-steps <κ>', 'extra flow steps when sampling (default: the preset; images 20 with data-gaussian, 10 with uniform or --prior-data)', nonNegativeInt)
     .option('--quiet-steps <n>', 'the last n steps of sampling run without noise (default: the preset; toy 20, others 0)', nonNegativeInt)
+    .option('--train-quiet-steps <n>', 'the last n of the K steps of each training flow run without noise (default: the preset; 0 for most)', nonNegativeInt)
     .option('--size <px>', 'images: side length to centre-crop and resize to (folders and emoji default 32)', positiveInt)
     .option('--dequantize <σ>', "images: std of the Gaussian noise added to data (default 0.03)", nonNegativeNumber)
     .option('--spectral-norm', 'images: spectrally normalise every kernel of the conv net (W / σ(W)), a smoother ratio estimator')

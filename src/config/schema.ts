@@ -99,6 +99,12 @@ export const runConfigSchema = z
      * on the samples: they settle onto thin supports (default 0).
      */
     sampleQuietSteps: z.number().int().min(0).optional(),
+    /**
+     * The last steps of each training flow run without noise (default 0). With the sampling
+     * schedule's quiet steps inside K, the net is trained on the distribution it samples, not on
+     * one its quiet steps then move past (bench/QUALITY.md, experiment 8).
+     */
+    trainQuietSteps: z.number().int().min(0).optional(),
     eta: z.number().positive().finite(),
     noise: z.number().min(0).finite(),
     batch: positiveInt.max(1 << 20),

@@ -167,7 +167,7 @@ export class Trainer {
     const lr = learningRateAt(config, i);
 
     const x0 = tf.tensor2d(model.prior.sample(n, this.rng), [n, dim]);
-    const settings = { steps: config.flowSteps, eta: config.eta, noise: config.noise };
+    const settings = { steps: config.flowSteps, eta: config.eta, noise: config.noise, quietSteps: Math.min(config.flowSteps, config.trainQuietSteps ?? 0) };
     // one draw from the serialisable RNG seeds this iteration's chunked flow noise, so a
     // resume replays it exactly whatever the thread count
     const noise = flowNoise(this.rng.nextU32(), this.derived);

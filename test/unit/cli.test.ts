@@ -47,6 +47,8 @@ test('bad input: one clear line, exit code 2, nothing in the run folder changed'
     [['train', '--data', tmpFile('ragged.csv', '1,2\n3,4,5\n'), '--out', run], /ragged\.csv.*line 2/],
     [['train', '--data', tmpFile('empty.csv', ''), '--out', run], /empty\.csv.*empty/i],
     [['train', '--data', '8gaussians', '--out', run, '--flow-steps', '7'], /created with flowSteps = 3, not 7/],
+    [['train', '--data', '8gaussians', '--out', run, '--train-quiet-steps', '2'], /created with trainQuietSteps = undefined, not 2/],
+    [['train', '--data', '8gaussians', '--out', run, '--train-quiet-steps', '-1'], /--train-quiet-steps.*-1/],
     [['train', '--data', '8gaussians', '--out', run, '--loss', 'lsif', '--divergence', 'kl'], /loss 'lsif'.*divergence 'kl'/],
     [['train', '--data', '8gaussians', '--out', run, '--config', tmpFile('c.json', '{"eta": -2}')], /eta/],
     [['train', '--data', '8gaussians', '--out', run, '--config', tmpFile('c.json', '{"etta": 2}')], /unknown field 'etta'/],

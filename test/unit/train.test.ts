@@ -103,6 +103,26 @@ test('instance noise: the ratio loss sees noisy batches; σ 0 is the plain step;
   assert.throws(() => tinyConfig({ instanceNoise: -1 }), /instanceNoise/);
 });
 
+test('trainQuietSteps: the last training flow steps draw no noise (all K quiet = a noise-free flow)', async () => {
+  await initEngine('wasm');
+  const ds = resolveDataset('8gaussians');
+  const stepWith = async (extra: Record<string, unknown>) => {
+    const { config } = tinyConfig({ noise: 0.3, ...extra });
+    const tr = new Trainer(config, ds, await deriveSetup(config, ds));
+    const s = await tr.step();
+    tr.dispose();
+    return s.loss;
+  };
+  const noisy = await stepWith({});
+  const silent = await stepWith({ noise: 0 });
+  assert.equal(await stepWith({ trainQuietSteps: 0 }), noisy);
+  assert.equal(await stepWith({ trainQuietSteps: 4 }), silent);
+  assert.equal(await stepWith({ trainQuietSteps: 9 }), silent, 'more quiet steps than K: all quiet');
+  const lastQuiet = await stepWith({ trainQuietSteps: 1 });
+  assert.ok(lastQuiet !== noisy && lastQuiet !== silent, `one quiet step ${lastQuiet} vs ${noisy} / ${silent}`);
+  assert.throws(() => tinyConfig({ trainQuietSteps: -1 }), /trainQuietSteps/);
+});
+
 /** 8gaussians whose training batches from the 7th on (deriveSetup's fit draws one batch first) are changed by `alter`. */
 function turningAt7(name: string, alter: (x: Float32Array) => void): PointDataset {
   const base = resolveDataset('8gaussians');

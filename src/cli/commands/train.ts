@@ -52,6 +52,7 @@ export interface TrainCliOptions {
   normalize?: boolean;
   extraSteps?: number;
   quietSteps?: number;
+  trainQuietSteps?: number;
   size?: number;
   dequantize?: number;
   instanceNoise?: number;
@@ -87,6 +88,7 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     normalize: o.normalize,
     sampleExtraSteps: o.extraSteps,
     sampleQuietSteps: o.quietSteps,
+    trainQuietSteps: o.trainQuietSteps,
     imageSize: o.size,
     dequantize: o.dequantize,
     instanceNoise: o.instanceNoise,
