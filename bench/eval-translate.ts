@@ -40,7 +40,7 @@ import { imageGridPng } from '../src/viz/index.js';
 import { loadClassifier, saveClassifier } from '../src/train/classifier-file.js';
 import { type ImageClassifier } from '../src/nets/classifier.js';
 import { trainDomainClassifier, targetShare } from '../src/eval/domain-classifier.js';
-import { pairByCode, pairedTranslationFigures, meanAbsChange, gaussianBlur } from '../src/eval/translation.js';
+import { pairByCode, pairedTranslationFigures, pairedBaselines, meanAbsChange, gaussianBlur } from '../src/eval/translation.js';
 import { flag, opt, runScript } from './args.js';
 import { Rng } from '../src/util/rng.js';
 import { engineLabel } from './engine-label.js';
@@ -194,6 +194,19 @@ async function evalPair(p: PairSpec): Promise<void> {
   const blurOut = await blurred(outputs);
   const blurTruth = await blurred(truth);
   dom.clf.dispose();
+  // a scale for the RMSE gain: what retrieval WITH the pairing reaches (the flow never sees it)
+  const trainPairs = pairByCode(source.codes.train, target.codes.train);
+  const base = pairedBaselines(
+    inputs,
+    n,
+    imagesToFloat(source.train, trainPairs.source),
+    imagesToFloat(target.train, trainPairs.target),
+    trainPairs.source.length,
+    per,
+    { k: 5, duplicateRmse: 1 / 127.5 },
+  );
+  const figNearest = pairedTranslationFigures(inputs, base.nearest, truth, n, per);
+  const figMean = pairedTranslationFigures(inputs, base.meanOfNearest, truth, n, per);
   const moved = delta * 127.5;
   const u = (v: number) => (v * 127.5).toFixed(1);
   console.log(
@@ -243,6 +256,11 @@ async function evalPair(p: PairSpec): Promise<void> {
     `| judged ${p.target} style after a Gaussian blur (σ 1 px; true pairs blurred: ${pct(blurTruth)}) | ${pct(blurIn)} | ${pct(blurOut)} | — | — |`,
     `| control: inputs + Gaussian noise of the same mean \\|Δ\\| (σ ${u(sd)}/255): target style, RMSE gain | — | ${pct(styleControl)}, ${pct(figControl.rmseGain)} | — | — |`,
     `| stricter: nearer to its own pair than to all ${n - 1} others at once | ${pct(fig.inputNearestPairShare)} | ${pct(fig.nearestPairShare)} | — | — |`,
+    `| paired baseline (uses the pairing the flow never sees): the ${p.target} pair of the nearest of ${trainPairs.source.length} training ${p.source} images: RMSE, gain | — | ${u(figNearest.outputRmse)}, ${pct(figNearest.rmseGain)} | — | — |`,
+    `| paired baseline: the mean ${p.target} pair of the ${base.k} nearest training ${p.source} images: RMSE, gain | — | ${u(figMean.outputRmse)}, ${pct(figMean.rmseGain)} | — | — |`,
+    '',
+    `${pct(base.duplicateShare)} of the held-out inputs have a duplicate among the training ${p.source} images (RMSE < 1/255: the same drawing under another code, such as a skin-tone variant), ` +
+      `so their colours cannot be read from the input; the paired baselines say what an RMSE gain of a given size means on these data.`,
     '',
     `Groups of three rows: held-out ${p.source} inputs, their translations, the ${p.target} image of the same emoji.`,
     '',

@@ -127,6 +127,55 @@ function ownPairShares<A extends string, B extends string>(x: Float32Array, pair
   return { [a]: s.pairwise, [b]: s.nearest } as Record<A | B, number>;
 }
 
+/** What a translator given the pairing would reach: a scale for the paired figures of an unpaired one. */
+export interface PairedBaselines {
+  /** For each input, the target image paired with its nearest training source image (RMSE). */
+  nearest: Float32Array;
+  /** For each input, the mean of the target images paired with its k nearest training source images. */
+  meanOfNearest: Float32Array;
+  k: number;
+  /** Share of the inputs with a training source image within `duplicateRmse` (a duplicate: e.g. a skin-tone variant's line-art). */
+  duplicateShare: number;
+}
+
+/**
+ * Paired baselines for n inputs from m training pairs (`trainSources[j]` ↔ `trainTargets[j]`):
+ * nearest-neighbour retrieval in the source domain, the pair of the nearest one and the mean
+ * pair of the k nearest. They use the pairing an unpaired translation never sees, so they tell
+ * what a paired RMSE gain of a given size means on these data (ties keep the lower index).
+ */
+export function pairedBaselines(
+  inputs: Float32Array,
+  n: number,
+  trainSources: Float32Array,
+  trainTargets: Float32Array,
+  m: number,
+  per: number,
+  opts: { k?: number; duplicateRmse?: number } = {},
+): PairedBaselines {
+  const k = Math.min(opts.k ?? 5, m);
+  if (inputs.length !== n * per || trainSources.length !== m * per || trainTargets.length !== m * per) {
+    throw new RangeError(`pairedBaselines: ${inputs.length} / ${trainSources.length} / ${trainTargets.length} values, expected ${n} / ${m} / ${m} images of ${per}`);
+  }
+  if (k < 1) throw new RangeError(`pairedBaselines: no training pairs (m ${m}) or k ${opts.k} < 1`);
+  const nearest = new Float32Array(n * per);
+  const meanOfNearest = new Float32Array(n * per);
+  const dist = new Float64Array(m);
+  const order = new Int32Array(m);
+  let duplicates = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      dist[j] = imageRmse(inputs, i, trainSources, j, per);
+      order[j] = j;
+    }
+    const best = Array.from(order).sort((a, b) => dist[a] - dist[b] || a - b).slice(0, k);
+    if (dist[best[0]] <= (opts.duplicateRmse ?? 0)) duplicates++;
+    nearest.set(trainTargets.subarray(best[0] * per, (best[0] + 1) * per), i * per);
+    for (const j of best) for (let v = 0; v < per; v++) meanOfNearest[i * per + v] += trainTargets[j * per + v] / k;
+  }
+  return { nearest, meanOfNearest, k, duplicateShare: duplicates / n };
+}
+
 /** Mean absolute change per value from inputs to outputs. */
 export function meanAbsChange(inputs: Float32Array, outputs: Float32Array): number {
   if (inputs.length !== outputs.length) throw new RangeError(`meanAbsChange: ${inputs.length} and ${outputs.length} values`);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pairByCode, imageRmse, ownPairShare, pairedTranslationFigures, meanAbsChange, gaussianBlur } from '../../src/eval/translation.js';
+import { pairByCode, imageRmse, ownPairShare, pairedTranslationFigures, pairedBaselines, meanAbsChange, gaussianBlur } from '../../src/eval/translation.js';
 import { domainDataset, domainSplit } from '../../src/eval/domain-classifier.js';
 import { makeImageDataset } from '../../src/data/images/dataset.js';
 import { DataError } from '../../src/data/types.js';
@@ -64,6 +64,22 @@ test('pairedTranslationFigures: RMSE gain, closer share and own-pair share of kn
   const still = pairedTranslationFigures(inputs, inputs, pairs, n, per);
   close(still.rmseGain, 0);
   close(still.closerShare, 0);
+});
+
+test('pairedBaselines: the pair of the nearest training source, the mean pair of the k nearest, the share of duplicates', () => {
+  // training sources on a line (per 2 values): 0, 1, 2, 3; their targets 10, 20, 30, 40
+  const src = Float32Array.from([0, 0, 1, 1, 2, 2, 3, 3]);
+  const tgt = Float32Array.from([10, 10, 20, 20, 30, 30, 40, 40]);
+  const inputs = Float32Array.from([1, 1, 2.9, 2.9, -5, -5]);
+  const b = pairedBaselines(inputs, 3, src, tgt, 4, 2, { k: 2, duplicateRmse: 0.05 });
+  assert.deepEqual(Array.from(b.nearest), [20, 20, 40, 40, 10, 10]);
+  // input 1 → sources 1 (exact) and 0 or 2 at equal distance: the lower index wins the tie
+  assert.deepEqual(Array.from(b.meanOfNearest), [15, 15, 35, 35, 15, 15]);
+  assert.equal(b.k, 2);
+  assert.ok(Math.abs(b.duplicateShare - 1 / 3) < 1e-12, `duplicates ${b.duplicateShare}`);
+  assert.equal(pairedBaselines(inputs, 3, src, tgt, 4, 2, { k: 9 }).k, 4, 'k is capped at the training pairs');
+  assert.throws(() => pairedBaselines(inputs, 3, src, tgt, 3, 2), /expected 3 \/ 3 \/ 3 images of 2/);
+  assert.throws(() => pairedBaselines(new Float32Array(0), 0, new Float32Array(0), new Float32Array(0), 0, 2), /no training pairs/);
 });
 
 test('ownPairShare: a translation that collapses every emoji onto one image keeps only that one', () => {
