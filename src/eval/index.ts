@@ -18,6 +18,8 @@ export { modeCoverage } from './modes.js';
 export type { ModeCoverage } from './modes.js';
 export { supportFit, offSupportThreshold, worstShareError } from './support.js';
 export type { SupportFit } from './support.js';
+export { farFromData } from './far-from-data.js';
+export type { FarFromData } from './far-from-data.js';
 export type { Points } from './shape.js';
 
 export interface EvaluateOptions {

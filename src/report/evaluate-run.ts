@@ -9,7 +9,7 @@
 import type { PointDataset } from '../data/types.js';
 import type { FlowModel } from '../flow/model.js';
 import type { PartKind } from '../data/support.js';
-import { defaultBandwidths, evaluateSamples, supportFit, worstShareError } from '../eval/index.js';
+import { defaultBandwidths, evaluateSamples, farFromData, supportFit, worstShareError, type FarFromData } from '../eval/index.js';
 import { Rng } from '../util/rng.js';
 import { phaseCounter, type OnProgress } from '../util/progress.js';
 
@@ -27,6 +27,8 @@ export interface RunEvaluation {
   bandwidths: number[];
   /** Built-in 2-D targets: how close the samples keep to the known support, and how they split between its parts. */
   support?: SupportEvaluation;
+  /** Point data (up to 1,250 dimensions): the share of samples farther from every data point than 99% of held-out data points are (strays, from the data alone). */
+  far_from_data?: FarFromData;
 }
 
 export interface SupportEvaluation {
@@ -76,6 +78,42 @@ export function evaluateSupport(samples: Float32Array, dataset: PointDataset, da
     worst_share_error: worstShareError(fit.shares, ref.shares),
     ...(ref.medianDistance > 0 ? { width_ratio: fit.medianDistance / ref.medianDistance } : {}),
   };
+}
+
+/** Reference and held-out data points of the far-from-data check (each at most this many; samples twice as many). */
+export const FAR_FROM_DATA_POINTS = 5000;
+/** Work budget of the check in coordinate differences (samples × reference points × dim): 2-D gets the full counts. */
+const FAR_FROM_DATA_WORK = 2 * FAR_FROM_DATA_POINTS * FAR_FROM_DATA_POINTS * 2;
+
+/**
+ * The far-from-data check of `samples`: against fresh draws for generated data, against one
+ * random half of the rows (threshold from the other) for a finite set, so that no held-out point
+ * is a copy of a reference one. Its own RNG, so the other metrics draw what they always drew.
+ * Fewer points in more than 2 dimensions (the same work); undefined when that leaves fewer than
+ * 200 points (over 1,250 dimensions) or a finite set has fewer than 200 rows.
+ */
+export function evaluateFarFromData(samples: Float32Array, dataset: PointDataset, seed: number): FarFromData | undefined {
+  const { dim } = dataset;
+  const rng = new Rng((seed ^ 0xfa7da7a) >>> 0);
+  // fewer points in many dimensions: (2·cap)·cap·dim within the budget (10,000 × 5,000 in 2-D)
+  const cap = Math.min(FAR_FROM_DATA_POINTS, Math.floor(Math.sqrt(FAR_FROM_DATA_WORK / (2 * dim))));
+  if (cap < 200) return undefined;
+  let reference: Float32Array;
+  let heldOut: Float32Array;
+  if (dataset.points) {
+    const rows = dataset.points.length / dim;
+    if (rows < 200) return undefined;
+    const perm = rng.permutation(rows);
+    const half = Math.min(Math.floor(rows / 2), cap);
+    reference = pick(dataset.points, dim, perm, 0, half);
+    heldOut = pick(dataset.points, dim, perm, half, Math.min(rows - half, cap));
+  } else {
+    const draw = dataset.sample(2 * cap, rng);
+    reference = draw.subarray(0, cap * dim);
+    heldOut = draw.subarray(cap * dim);
+  }
+  const n = Math.min(samples.length / dim, 2 * cap);
+  return farFromData(samples.subarray(0, n * dim), reference, heldOut, dim);
 }
 
 /** Samples `evaluateModel` flows for n metric samples: METRIC_SETS sets of n, and enough for the support check. */
@@ -141,6 +179,7 @@ export function evaluateSampled(
     progress.tick();
   }
   const support = evaluateSupport(sampled.samples, dataset, pool);
+  const far = evaluateFarFromData(sampled.samples, dataset, opts.seed);
   const evaluation: RunEvaluation = {
     n,
     sets,
@@ -150,6 +189,7 @@ export function evaluateSampled(
     reference: base,
     bandwidths,
     ...(support ? { support } : {}),
+    ...(far ? { far_from_data: far } : {}),
   };
   return { evaluation, samples: sampled.samples.subarray(0, n * dim), reference };
 }

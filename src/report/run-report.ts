@@ -162,6 +162,13 @@ export async function writeRunReport(
       metricRows.push([`worst ${s.part_kind} share error`, `${(100 * s.worst_share_error).toFixed(1)}%`]);
       if (s.width_ratio !== undefined) metricRows.push(['median distance to the support, samples / data', fmt(s.width_ratio)]);
     }
+    const far = evaluation.far_from_data;
+    if (far) {
+      metricRows.push([
+        `far from the data (nearest data point farther than ${fmt(far.threshold)}, the ${100 * far.quantile}th percentile for held-out data points; ${far.samples} samples)`,
+        `${(100 * far.share).toFixed(2)}%  (held-out data: ${(100 * (1 - far.quantile)).toFixed(0)}% by construction)`,
+      ]);
+    }
     sections.push({ heading: 'Sample quality', html: `<p>${escapeHtml(qualitySummary(evaluation))}.</p>`, table: { rows: metricRows } });
 
     await finishReport({ run, dataName: dataset.name, stored, iteration: checkpoint.iteration, sections, write, flowKl: flow.kl });

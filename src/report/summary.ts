@@ -3,7 +3,7 @@
  * share of samples off the known support and the mass balance between its parts, each with a
  * phrase saying what it means. MMD alone can look fine while a few percent of the samples sit
  * between the modes or one ring holds too much mass; the line never shows it alone when the
- * support is known.
+ * support is known, and for other point data it gives the share of samples far from every data point.
  */
 import type { RunEvaluation } from './evaluate-run.js';
 
@@ -44,8 +44,18 @@ export function supportPhrase(ev: RunEvaluation): string {
   return `${off}; ${balance}`;
 }
 
-/** The whole summary: MMD, then off-support and mass balance where the support is known. */
+/** Without a known support: the share of samples far from every data point, with what it means; '' when not measured. */
+export function farPhrase(ev: RunEvaluation): string {
+  const f = ev.far_from_data;
+  if (!f) return '';
+  return (
+    `${pct(f.share)} of samples far from every data point (farther than all but ${pct(1 - f.quantile)} of held-out data points are: ` +
+    (f.share <= SUMMARY_LIMITS.offSupport ? 'no more strays than fresh data)' : 'mass is smeared around or between the data)')
+  );
+}
+
+/** The whole summary: MMD, then off-support and mass balance where the support is known, else the far-from-data share. */
 export function qualitySummary(ev: RunEvaluation): string {
-  const support = supportPhrase(ev);
+  const support = supportPhrase(ev) || farPhrase(ev);
   return support ? `${mmdPhrase(ev)}; ${support}` : `${mmdPhrase(ev)}; no known support to check off-support mass against`;
 }

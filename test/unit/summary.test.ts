@@ -45,4 +45,9 @@ test('the summary line gives the MMD ratio with the off-support share and the ma
   assert.match(qualitySummary(evaluation(3.7, 0.01)), /clearly unlike the data/);
   // without a known support (a user's CSV) the line says that the support could not be checked
   assert.match(qualitySummary(evaluation(1.0, null)), /no known support to check off-support mass against/);
+  // … unless the far-from-data share was measured: then it stands where the off-support share would
+  const far = (share: number) => qualitySummary({ ...evaluation(1.0, null), far_from_data: { share, threshold: 0.2, quantile: 0.99, samples: 10000, reference: 5000, heldOut: 5000 } });
+  assert.match(far(0.012), /1\.2% of samples far from every data point \(farther than all but 1\.0% of held-out data points are: no more strays than fresh data\)/);
+  assert.match(far(0.09), /9\.0% of samples far from every data point .*: mass is smeared around or between the data\)/);
+  assert.doesNotMatch(far(0.09), /no known support/);
 });
