@@ -29,13 +29,16 @@ const OVERRIDES = JSON.parse(opt('set', '{}')) as RunConfigInput;
 
 type Segment = { steps: number; noise: number };
 
-/** The run's sampling schedule (K + κ steps, the last sampleQuietSteps without noise) and `more` quiet steps after it. */
+/**
+ * The run's sampling schedule (K + κ steps, the last sampleQuietSteps without noise) with `more`
+ * quiet steps after it, or, for `more` < 0, that many fewer noisy steps before the quiet ones.
+ */
 function quietSchedule(c: RunConfig, more: number): Segment[] {
   const steps = c.flowSteps + c.sampleExtraSteps;
   const quiet = Math.min(steps, c.sampleQuietSteps ?? 0);
   return [
-    { steps: steps - quiet, noise: c.noise },
-    { steps: quiet + more, noise: 0 },
+    { steps: Math.max(0, steps - quiet + Math.min(0, more)), noise: c.noise },
+    { steps: quiet + Math.max(0, more), noise: 0 },
   ];
 }
 
@@ -70,6 +73,8 @@ const VARIANTS: Record<string, (c: RunConfig) => Segment[]> = {
     { steps: 10, noise: 0 },
   ],
   // the config's own sampling schedule (its last sampleQuietSteps without noise), then n more quiet steps
+  'schedule-10': (c) => quietSchedule(c, -10),
+  'schedule-5': (c) => quietSchedule(c, -5),
   schedule: (c) => quietSchedule(c, 0),
   'schedule+5 at ν=0': (c) => quietSchedule(c, 5),
   'schedule+10 at ν=0': (c) => quietSchedule(c, 10),
