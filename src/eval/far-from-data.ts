@@ -18,20 +18,56 @@ export interface FarFromData {
   heldOut: number;
 }
 
-/** Distance from row i of `x` to its nearest row of `ref` (both row-major, dim wide). */
-function nearestDistance(x: Float32Array, i: number, ref: Float32Array, m: number, dim: number): number {
-  let best = Infinity;
-  const o = i * dim;
-  for (let j = 0; j < m; j++) {
-    let s = 0;
-    const p = j * dim;
-    for (let k = 0; k < dim && s < best; k++) {
-      const d = x[o + k] - ref[p + k];
-      s += d * d;
-    }
-    if (s < best) best = s;
+/**
+ * Nearest-neighbour distances to a fixed set of rows, exact: the rows sorted by their first
+ * coordinate, a query searches outwards from its place in that order and stops on each side
+ * once the first coordinate alone is farther than the best distance found.
+ */
+class NearestRows {
+  private readonly rows: Float32Array;
+  private readonly first: Float64Array;
+
+  constructor(
+    ref: Float32Array,
+    private readonly dim: number,
+  ) {
+    const m = ref.length / dim;
+    const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => ref[a * dim] - ref[b * dim] || a - b);
+    this.rows = new Float32Array(ref.length);
+    this.first = new Float64Array(m);
+    order.forEach((j, r) => {
+      this.rows.set(ref.subarray(j * dim, (j + 1) * dim), r * dim);
+      this.first[r] = ref[j * dim];
+    });
   }
-  return Math.sqrt(best);
+
+  /** Distance from row i of `x` to its nearest row (NaN coordinates: Infinity). */
+  distance(x: Float32Array, i: number): number {
+    const { dim, rows, first } = this;
+    const o = i * dim;
+    const q0 = x[o];
+    let lo = 0;
+    let hi = first.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (first[mid] < q0) lo = mid + 1;
+      else hi = mid;
+    }
+    let best = Infinity;
+    const tryRow = (r: number): void => {
+      let s = 0;
+      const p = r * dim;
+      for (let k = 0; k < dim && s < best; k++) {
+        const d = x[o + k] - rows[p + k];
+        s += d * d;
+      }
+      if (s < best) best = s;
+    };
+    for (let r = lo; r < first.length && (first[r] - q0) ** 2 < best; r++) tryRow(r);
+    for (let r = lo - 1; r >= 0 && (q0 - first[r]) ** 2 < best; r--) tryRow(r);
+    if (Number.isNaN(q0)) for (let r = 0; r < first.length; r++) tryRow(r);
+    return Math.sqrt(best);
+  }
 }
 
 /**
@@ -46,9 +82,10 @@ export function farFromData(samples: Float32Array, reference: Float32Array, held
   const n = samples.length / dim;
   const m = reference.length / dim;
   const h = heldOut.length / dim;
-  const held = Float64Array.from({ length: h }, (_, i) => nearestDistance(heldOut, i, reference, m, dim)).sort();
+  const nearest = new NearestRows(reference, dim);
+  const held = Float64Array.from({ length: h }, (_, i) => nearest.distance(heldOut, i)).sort();
   const threshold = held[Math.min(h - 1, Math.ceil(quantile * h) - 1)];
   let far = 0;
-  for (let i = 0; i < n; i++) if (nearestDistance(samples, i, reference, m, dim) > threshold) far++;
+  for (let i = 0; i < n; i++) if (!(nearest.distance(samples, i) <= threshold)) far++;
   return { share: far / n, threshold, quantile, samples: n, reference: m, heldOut: h };
 }

@@ -24,6 +24,36 @@ test('farFromData by hand: threshold = the quantile of held-out nearest distance
   assert.throws(() => farFromData(samples, reference, heldOut, 1, 1), /quantile/);
 });
 
+test('farFromData equals a brute-force count (ties in the first coordinate, 1 to 5 dimensions, NaN samples far)', () => {
+  const rng = new Rng(8);
+  for (const dim of [1, 2, 3, 5]) {
+    // coordinates on a coarse grid, so many rows share their first coordinate
+    const grid = (n: number) => Float32Array.from({ length: n * dim }, () => Math.round(rng.normal() * 4) / 4);
+    const reference = grid(300);
+    const heldOut = grid(200);
+    const samples = grid(500).map((v) => v + 0.3 * rng.normal());
+    samples[7 * dim] = NaN;
+    samples[11 * dim + dim - 1] = NaN;
+    const brute = (x: Float32Array, i: number) => {
+      let best = Infinity;
+      for (let j = 0; j < 300; j++) {
+        let s = 0;
+        for (let k = 0; k < dim; k++) s += (x[i * dim + k] - reference[j * dim + k]) ** 2;
+        if (s < best) best = s;
+      }
+      return Math.sqrt(best);
+    };
+    const held = Array.from({ length: 200 }, (_, i) => brute(heldOut, i)).sort((a, b) => a - b);
+    const threshold = held[Math.ceil(0.99 * 200) - 1];
+    let far = 0;
+    for (let i = 0; i < 500; i++) if (!(brute(samples, i) <= threshold)) far++;
+    const f = farFromData(samples, reference, heldOut, dim);
+    assert.ok(Math.abs(f.threshold - threshold) < 1e-6, `dim ${dim}: threshold ${f.threshold} vs ${threshold}`);
+    assert.equal(f.share, far / 500, `dim ${dim}`);
+    assert.ok(far >= 2, 'the NaN samples count as far');
+  }
+});
+
 test('from the data alone, it tells the strays the known supports tell: fresh data ~1%, smeared samples far more', () => {
   for (const name of ['rings', '25gaussians', 'spiral'] as ToyName[]) {
     const { generate, support } = TOY_DATASETS[name];
