@@ -23,6 +23,7 @@ import { resolveDataset, isImageDataset, imagesToFloat, type ImageDataset } from
 import { loadRun } from '../src/train/run.js';
 import { loadFeatureNet, trainFeatureNet, classifySamples, imageMetrics } from '../src/eval/features.js';
 import { clampImages, realImageSets } from '../src/report/evaluate-images.js';
+import { NearestRows } from '../src/eval/nearest.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { opt, runScript } from './args.js';
@@ -47,27 +48,9 @@ const median = (v: number[]): number => {
 };
 
 /** For each of n images in `x`, the distance to its nearest image in `pool` and that image's index. */
-function nearest(x: Float32Array, n: number, pool: Float32Array, poolCount: number, dim: number): { distance: number[]; index: number[] } {
-  const distance: number[] = [];
-  const index: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let best = Infinity;
-    let at = -1;
-    for (let j = 0; j < poolCount; j++) {
-      let d = 0;
-      for (let k = 0, a = i * dim, b = j * dim; k < dim && d < best; k++, a++, b++) {
-        const t = x[a] - pool[b];
-        d += t * t;
-      }
-      if (d < best) {
-        best = d;
-        at = j;
-      }
-    }
-    distance.push(Math.sqrt(best));
-    index.push(at);
-  }
-  return { distance, index };
+function nearest(x: Float32Array, n: number, pool: NearestRows): { distance: number[]; index: number[] } {
+  const found = Array.from({ length: n }, (_, i) => pool.nearest(x, i));
+  return { distance: found.map((f) => f.distance), index: found.map((f) => f.index) };
 }
 
 async function main(): Promise<void> {
@@ -124,8 +107,9 @@ async function main(): Promise<void> {
   // copying: nearest training image of each sample and of each held-out image
   const train = imagesToFloat(ds.train);
   const heldOut = imagesToFloat(ds.test);
-  const fromSamples = nearest(samples, N, train, ds.train.count, dim);
-  const fromHeldOut = nearest(heldOut, ds.test.count, train, ds.train.count, dim);
+  const trainRows = new NearestRows(train, dim);
+  const fromSamples = nearest(samples, N, trainRows);
+  const fromHeldOut = nearest(heldOut, ds.test.count, trainRows);
   const copyRatio = median(fromSamples.distance) / median(fromHeldOut.distance);
   const copyOk = copyRatio >= 0.8;
 

@@ -72,7 +72,7 @@ const VARIANTS: Record<string, (c: RunConfig) => Segment[]> = {
     { steps: c.flowSteps + 30, noise: c.noise },
     { steps: 10, noise: 0 },
   ],
-  // the config's own sampling schedule (its last sampleQuietSteps without noise), then n more quiet steps
+  // the config's own sampling schedule (its last sampleQuietSteps without noise), n fewer noisy steps before the quiet ones (−n) or n more quiet steps after them (+n)
   'schedule-10': (c) => quietSchedule(c, -10),
   'schedule-5': (c) => quietSchedule(c, -5),
   schedule: (c) => quietSchedule(c, 0),

@@ -5,6 +5,7 @@
  * src/eval/support.ts measured from the data alone, so a CSV of the user's own points gets it
  * too. By construction about 1 − quantile of fresh data points are "far" themselves.
  */
+import { NearestRows } from './nearest.js';
 
 export interface FarFromData {
   /** Share of the samples farther from every reference point than the threshold. */
@@ -16,58 +17,6 @@ export interface FarFromData {
   samples: number;
   reference: number;
   heldOut: number;
-}
-
-/**
- * Nearest-neighbour distances to a fixed set of rows, exact: the rows sorted by their first
- * coordinate, a query searches outwards from its place in that order and stops on each side
- * once the first coordinate alone is farther than the best distance found.
- */
-class NearestRows {
-  private readonly rows: Float32Array;
-  private readonly first: Float64Array;
-
-  constructor(
-    ref: Float32Array,
-    private readonly dim: number,
-  ) {
-    const m = ref.length / dim;
-    const order = Array.from({ length: m }, (_, j) => j).sort((a, b) => ref[a * dim] - ref[b * dim] || a - b);
-    this.rows = new Float32Array(ref.length);
-    this.first = new Float64Array(m);
-    order.forEach((j, r) => {
-      this.rows.set(ref.subarray(j * dim, (j + 1) * dim), r * dim);
-      this.first[r] = ref[j * dim];
-    });
-  }
-
-  /** Distance from row i of `x` to its nearest row (NaN coordinates: Infinity). */
-  distance(x: Float32Array, i: number): number {
-    const { dim, rows, first } = this;
-    const o = i * dim;
-    const q0 = x[o];
-    let lo = 0;
-    let hi = first.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (first[mid] < q0) lo = mid + 1;
-      else hi = mid;
-    }
-    let best = Infinity;
-    const tryRow = (r: number): void => {
-      let s = 0;
-      const p = r * dim;
-      for (let k = 0; k < dim && s < best; k++) {
-        const d = x[o + k] - rows[p + k];
-        s += d * d;
-      }
-      if (s < best) best = s;
-    };
-    for (let r = lo; r < first.length && (first[r] - q0) ** 2 < best; r++) tryRow(r);
-    for (let r = lo - 1; r >= 0 && (q0 - first[r]) ** 2 < best; r--) tryRow(r);
-    if (Number.isNaN(q0)) for (let r = 0; r < first.length; r++) tryRow(r);
-    return Math.sqrt(best);
-  }
 }
 
 /**

@@ -19,6 +19,7 @@ export type { ModeCoverage } from './modes.js';
 export { supportFit, offSupportThreshold, worstShareError } from './support.js';
 export type { SupportFit } from './support.js';
 export { farFromData } from './far-from-data.js';
+export { NearestRows } from './nearest.js';
 export type { FarFromData } from './far-from-data.js';
 export type { Points } from './shape.js';
 
