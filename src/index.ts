@@ -10,6 +10,7 @@ export type { Divergence, DivergenceName, NetOutput } from './divergences/index.
 export { LOSSES, getLoss, pairingProblem } from './losses/index.js';
 export type { LossName, RatioLoss } from './losses/index.js';
 export { PRIORS, gaussianPrior, uniformPrior, dataGaussianPrior, priorFromState } from './priors/index.js';
+export { dataMixturePrior, fitGaussianMixture } from './priors/mixture.js';
 export type { Prior, PriorName, PriorState } from './priors/index.js';
 export { createMlp, ACTIVATIONS } from './nets/mlp.js';
 export type { MlpSpec, Activation } from './nets/mlp.js';

@@ -45,6 +45,7 @@ export function drawPrior(dir, m, n, { normals, uniform }) {
   const bin = fs.readFileSync(path.join(dir, p.file));
   const all = new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
   const at = (a) => all.subarray(a.offset, a.offset + a.length);
+  if (p.name === 'data-gmm') return drawMixture(at(p.weights), at(p.means), at(p.chols), dim, n, { normals, uniform });
   const mean = at(p.mean);
   const x = new Float32Array(n * dim);
   if (p.chol) {
@@ -70,6 +71,31 @@ export function drawPrior(dir, m, n, { normals, uniform }) {
       }
   }
   return p.clamp ? x.map((v) => Math.min(1, Math.max(-1, v))) : x;
+}
+
+/** A Gaussian mixture's x₀: n component picks by weight (one uniform each), then x₀ = means[c] + L_c·z. */
+function drawMixture(weights, means, chols, dim, n, { normals, uniform }) {
+  const k = weights.length;
+  const cumulative = [];
+  let total = 0;
+  for (let c = 0; c < k; c++) cumulative.push((total += weights[c]));
+  const pick = Array.from({ length: n }, () => {
+    const u = uniform() * total;
+    let c = 0;
+    while (c < k - 1 && u >= cumulative[c]) c++;
+    return c;
+  });
+  const z = normals(n * dim);
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = pick[i];
+    for (let r = 0; r < dim; r++) {
+      let s = means[c * dim + r];
+      for (let j = 0; j <= r; j++) s += chols[(c * dim + r) * dim + j] * z[i * dim + j];
+      x[i * dim + r] = s;
+    }
+  }
+  return x;
 }
 
 /** Flowed particles x [n, dim] as CSV lines: points in the data's units, images clamped to [−1, 1]. */

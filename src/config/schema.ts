@@ -138,6 +138,13 @@ export const runConfigSchema = z
      * the source's training images; the held-out split is left for translation.
      */
     priorData: z.string().min(1).optional(),
+    /** `prior: 'data-gmm'`: the mixture's number of Gaussians (default 16). */
+    priorComponents: z.number().int().min(1).max(1024).optional(),
+    /**
+     * `prior: 'data-gmm'`: variance added to every component after the fit, as a share of the
+     * data's mean variance (default 0.05; 0 = the mixture as fitted).
+     */
+    priorWiden: z.number().min(0).max(100).optional(),
   })
   .strict();
 
@@ -192,6 +199,11 @@ function dataPriorProblem(c: RunConfig): string | null {
   }
   if (c.priorData !== undefined && c.prior !== 'data') {
     return `prior: '${c.prior}' conflicts with priorData '${c.priorData}' (a data prior draws the source's images); drop one of them`;
+  }
+  for (const key of ['priorComponents', 'priorWiden'] as const) {
+    if (c[key] !== undefined && c.prior !== 'data-gmm') {
+      return `${key} ${c[key]} shapes the data-gmm prior, but the prior is '${c.prior}': drop it or use --prior data-gmm`;
+    }
   }
   if (c.priorData !== undefined && c.normalize) {
     return 'normalize: a data prior draws the source images in [−1, 1] and the target is trained on the same scale; drop --normalize';

@@ -23,6 +23,7 @@ export type ExportedPrior =
   | { name: 'uniform'; low: -1; high: 1; about: string }
   | { name: 'data-gaussian'; file: string; mean: BinaryArray; chol: BinaryArray; clamp: boolean; about: string }
   | { name: 'data-gaussian'; file: string; mean: BinaryArray; factor: BinaryArray; diagStd: BinaryArray; clamp: boolean; about: string }
+  | { name: 'data-gmm'; file: string; weights: BinaryArray; means: BinaryArray; chols: BinaryArray; about: string }
   | { name: 'data'; source: string; about: string };
 
 export interface ExportManifest {
@@ -89,6 +90,16 @@ function exportedPrior(state: PriorState): { prior: ExportedPrior; arrays: Float
         prior: { name: 'data-gaussian', file: 'prior.bin', mean, factor, diagStd, clamp, about: `x₀ = mean + W·z + diagStd ⊙ e, z ~ N(0, I_rank), e ~ N(0, I)${clampText}` },
         arrays,
       };
+    }
+    case 'data-gmm': {
+      const k = state.weights.length;
+      const weights = put(state.weights, [k]);
+      const means = put(state.means, [k, d]);
+      const chols = put(state.chols, [k, d, d]);
+      const about =
+        'per particle, one uniform u picks the first component c whose cumulative weight exceeds u·Σweights (all n picks first), ' +
+        'then x₀ = means[c] + L_c·z, z ~ N(0, I), L_c = chols[c] lower triangular';
+      return { prior: { name: 'data-gmm', file: 'prior.bin', weights, means, chols, about }, arrays };
     }
   }
 }

@@ -72,7 +72,7 @@ export class ExportedFlow {
   static async load(source: ExportSource): Promise<ExportedFlow> {
     const read = toReader(source);
     const manifest = parseManifest(new TextDecoder().decode(await read('manifest.json')), 'dggf-tfjs-flow');
-    const prior = manifest.prior.name === 'data-gaussian' ? priorValues(await read(manifest.prior.file)) : null;
+    const prior = manifest.prior.name === 'data-gaussian' || manifest.prior.name === 'data-gmm' ? priorValues(await read(manifest.prior.file)) : null;
     const model = await readLayersModel(read, manifest.ratioNet.file);
     const input = model.inputs[0]?.shape;
     if (!input || input[input.length - 1] !== manifest.dim) {

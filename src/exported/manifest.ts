@@ -33,14 +33,25 @@ const isBinary = (v: unknown): v is BinaryArray => isObject(v) && isCount(v.offs
 
 /** The prior's arrays must lie inside prior.bin and have the shapes the flow needs. */
 function checkPrior(m: Json, dim: number): void {
-  const name = field(m, 'prior.name', isString, "a prior name ('gaussian', 'uniform', 'data-gaussian' or 'data')");
+  const name = field(m, 'prior.name', isString, "a prior name ('gaussian', 'uniform', 'data-gaussian', 'data-gmm' or 'data')");
   if (name === 'gaussian' || name === 'data') return;
+  if (name === 'data-gmm') {
+    field(m, 'prior.file', isString, 'the file of the prior\'s arrays');
+    const weights = field(m, 'prior.weights', isBinary, '{ offset, length, shape }');
+    const k = weights.length;
+    if (k < 1) throw new ExportReadError('manifest.json: prior.weights: expected at least one component');
+    const means = field(m, 'prior.means', isBinary, '{ offset, length, shape }');
+    if (means.length !== k * dim) throw new ExportReadError(`manifest.json: prior.means: expected ${k}×${dim} values (components × dim), got ${means.length}`);
+    const chols = field(m, 'prior.chols', isBinary, '{ offset, length, shape }');
+    if (chols.length !== k * dim * dim) throw new ExportReadError(`manifest.json: prior.chols: expected ${k}×${dim}×${dim} values, got ${chols.length}`);
+    return;
+  }
   if (name === 'uniform') {
     field(m, 'prior.low', isNumber, 'a number');
     field(m, 'prior.high', isNumber, 'a number');
     return;
   }
-  if (name !== 'data-gaussian') throw new ExportReadError(`manifest.json: prior.name: expected 'gaussian', 'uniform', 'data-gaussian' or 'data', got ${show(name)}`);
+  if (name !== 'data-gaussian') throw new ExportReadError(`manifest.json: prior.name: expected 'gaussian', 'uniform', 'data-gaussian', 'data-gmm' or 'data', got ${show(name)}`);
   field(m, 'prior.file', isString, 'the file of the prior\'s arrays');
   const mean = field(m, 'prior.mean', isBinary, '{ offset, length, shape }');
   if (mean.length !== dim) throw new ExportReadError(`manifest.json: prior.mean: expected ${dim} values (dim), got ${mean.length}`);

@@ -13,9 +13,13 @@ import { LinearMap, fusedKernelsEnabled } from '../engine/index.js';
 import { DataError, type ImageDataset, type ImageShape } from '../data/types.js';
 import { makeImageDataset } from '../data/images/dataset.js';
 import { engineMeanCovariance, fitLowRankGaussian, type LowRankFactors } from './low-rank.js';
+import { choleskyYielding } from './cholesky.js';
+import { mixturePrior, type MixtureState } from './mixture.js';
+
+export { cholesky, choleskyYielding } from './cholesky.js';
 
 /** `data`: the source domain's training images (image-to-image translation; needs `priorData`). */
-export const PRIORS = ['gaussian', 'uniform', 'data-gaussian', 'data'] as const;
+export const PRIORS = ['gaussian', 'uniform', 'data-gaussian', 'data-gmm', 'data'] as const;
 export type PriorName = (typeof PRIORS)[number];
 
 export interface Prior {
@@ -67,6 +71,7 @@ export type PriorState =
   | { name: 'uniform'; dim: number }
   | FullGaussianState
   | LowRankGaussianState
+  | MixtureState
   | DataPriorState;
 
 /**
@@ -106,45 +111,6 @@ export function meanCovariance(points: Float32Array, dim: number): { mean: Float
     }
   }
   return { mean, cov };
-}
-
-/** Lower-triangular Cholesky factor of a symmetric positive-definite matrix. */
-export function cholesky(a: Float64Array, dim: number): Float64Array {
-  const l = new Float64Array(dim * dim);
-  for (let i = 0; i < dim; i++) choleskyRow(a, l, dim, i);
-  return l;
-}
-
-/**
- * The same factor as `cholesky`, the same arithmetic in the same order, but handing the event
- * loop back every ~100 ms: a 3,072-dim covariance (32×32 RGB) takes seconds, and a caller's
- * progress timer must keep printing meanwhile.
- */
-export async function choleskyYielding(a: Float64Array, dim: number): Promise<Float64Array> {
-  const l = new Float64Array(dim * dim);
-  let since = performance.now();
-  for (let i = 0; i < dim; i++) {
-    choleskyRow(a, l, dim, i);
-    if (performance.now() - since > 100) {
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      since = performance.now();
-    }
-  }
-  return l;
-}
-
-/** Row i of the lower Cholesky factor l of a (rows before i already in l). */
-function choleskyRow(a: Float64Array, l: Float64Array, dim: number, i: number): void {
-  for (let j = 0; j <= i; j++) {
-    let s = a[i * dim + j];
-    for (let k = 0; k < j; k++) s -= l[i * dim + k] * l[j * dim + k];
-    if (i === j) {
-      if (s <= 0) throw new Error('covariance is not positive definite');
-      l[i * dim + i] = Math.sqrt(s);
-    } else {
-      l[i * dim + j] = s / l[j * dim + j];
-    }
-  }
 }
 
 /** The transpose of a row-major [rows × cols] matrix. */
@@ -343,6 +309,8 @@ export function priorFromState(s: PriorState): Prior {
       return uniformPrior(s.dim);
     case 'data-gaussian':
       return 'chol' in s ? gaussianFromFactors(s.dim, s.mean, s.chol, s.clamp) : lowRankGaussian(s);
+    case 'data-gmm':
+      return mixturePrior(s);
     case 'data':
       throw new DataError(
         `the data prior draws the training images of its source '${s.source}', which must be loaded first ` +

@@ -107,7 +107,7 @@ function parseStoredRun(text: string, file: string, priorArrays: (prior: Record<
 
 /** Prior arrays longer than this are kept in prior.bin instead of config.json. */
 const INLINE_ARRAY_MAX = 4096;
-const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd'] as const;
+const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd', 'weights', 'means', 'chols'] as const;
 
 /**
  * config.json holds the prior's small arrays inline; big ones (an image prior's Cholesky

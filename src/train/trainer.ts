@@ -17,6 +17,7 @@ import {
   type Prior,
   type PriorState,
 } from '../priors/index.js';
+import { DEFAULT_MIXTURE_COMPONENTS, DEFAULT_MIXTURE_WIDEN, dataMixturePrior } from '../priors/mixture.js';
 import { Adam } from '../optim/adam.js';
 import { assignParams, readParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
@@ -118,6 +119,11 @@ export async function deriveSetup(config: RunConfig, dataset: PointDataset, prio
   let prior: Prior;
   if (config.prior === 'gaussian') prior = gaussianPrior(dim);
   else if (config.prior === 'uniform') prior = uniformPrior(dim);
+  else if (config.prior === 'data-gmm') {
+    if (image) throw new DataError(`--prior data-gmm fits a Gaussian mixture to low-dimensional points, but ${dataset.name} holds images: use --prior data-gaussian`);
+    const components = config.priorComponents ?? DEFAULT_MIXTURE_COMPONENTS;
+    prior = dataMixturePrior(normalize(points, dim, normalizer), dim, components, fitRng, config.priorWiden ?? DEFAULT_MIXTURE_WIDEN);
+  }
   // images: the authors clamp the data-dependent prior's draws to the data range [−1, 1]
   else prior = await dataGaussianPrior(normalize(points, dim, normalizer), dim, 1e-4, { clamp: image !== null && !config.normalize });
   return { dim, normalizer, prior: prior.toJSON(), ...(image ? { image: image.image } : {}) };

@@ -63,6 +63,30 @@ for (const goal of FIDELITY) {
   });
 }
 
+/**
+ * The data-gmm prior's point (bench/QUALITY.md, experiment 10): from N(0, I) the flow leaves the
+ * spiral's inner third too heavy (arc shares 37.5 / 33 / 29.5%: 13–14% off, on every seed and
+ * every preset), because it cannot carry mass across the empty space between the turns; from
+ * a mixture fitted to the data every arc starts with its share. `toy` with the mixture prior,
+ * spiral, seed 0: measured 2.3% here (1% in the eval, on the other engine) — bounded at 8%, under
+ * half the Gaussian prior's error. The MMD ratio (measured 1.23 here, 1.05 in the eval) is bounded
+ * at 1.6 as above: it moves with the sampling seed alone.
+ */
+test('[slow] toy preset with the data-gmm prior on spiral (seed 0): each arc within ±8% of its share, MMD ratio ≤ 1.6', async () => {
+  await initEngine('wasm');
+  const { config } = resolveConfig({ preset: 'toy', overrides: { data: 'spiral', seed: 0, prior: 'data-gmm' }, defaults: {} });
+  const ds = resolveDataset('spiral');
+  const tr = new Trainer(config, ds, await deriveSetup(config, ds));
+  while (tr.iteration < config.iterations) await tr.step();
+  const ev = (await evaluateModel(tr.model, ds, { n: 2000, seed: 77 })).evaluation;
+  tr.dispose();
+  const s = ev.support!;
+  const ratio = ev.mmd / ev.reference.mmd;
+  console.log(`# toy + data-gmm / spiral: MMD ratio ${ratio.toFixed(2)}; arc shares ${s.shares.map((f) => (100 * f).toFixed(1)).join(' ')}% (worst error ${(100 * s.worst_share_error).toFixed(1)}%)`);
+  assert.ok(s.worst_share_error <= 0.08, `worst arc share error ${s.worst_share_error}`);
+  assert.ok(ratio <= 1.6, `MMD ratio ${ratio}`);
+});
+
 const PAIRINGS: [LossName, DivergenceName, Record<string, number>][] = [
   ['lsif', 'chi2', { eta: 0.02, lr: 5e-4 }],
   ['lr', 'kl', {}],

@@ -49,6 +49,8 @@ test('bad input: one clear line, exit code 2, nothing in the run folder changed'
     [['train', '--data', '8gaussians', '--out', run, '--flow-steps', '7'], /created with flowSteps = 3, not 7/],
     [['train', '--data', '8gaussians', '--out', run, '--train-quiet-steps', '2'], /created with trainQuietSteps = undefined, not 2/],
     [['train', '--data', '8gaussians', '--out', run, '--train-quiet-steps', '-1'], /--train-quiet-steps.*-1/],
+    [['train', '--data', '8gaussians', '--out', run, '--prior-components', '4'], /priorComponents 4 shapes the data-gmm prior, but the prior is 'gaussian'/],
+    [['train', '--data', '8gaussians', '--out', run, '--prior', 'data-gmm', '--prior-widen', '-1'], /--prior-widen.*-1/],
     [['train', '--data', '8gaussians', '--out', run, '--loss', 'lsif', '--divergence', 'kl'], /loss 'lsif'.*divergence 'kl'/],
     [['train', '--data', '8gaussians', '--out', run, '--config', tmpFile('c.json', '{"eta": -2}')], /eta/],
     [['train', '--data', '8gaussians', '--out', run, '--config', tmpFile('c.json', '{"etta": 2}')], /unknown field 'etta'/],
@@ -154,6 +156,26 @@ test('3-D CSV data trains, samples with a 3-column header, and reports on the fi
   assert.equal(runCli(['sample', '--run', dir, '--n', '5', '--out', out]).code, 0);
   assert.equal(fs.readFileSync(out, 'utf8').split('\n')[0], 'x0,x1,x2');
   expectUsageError(['sample', '--run', dir, '--n', '5', '--out', out, '--png', path.join(path.dirname(dir), 'p.png')], /2-D points; this run is 3-D/);
+});
+
+test('--prior data-gmm: a mixture fitted to the data is stored in config.json; the run samples and resumes from it', () => {
+  const dir = path.join(tempDir('gmm'), 'run');
+  const r = runCli(['train', '--data', '25gaussians', '--out', dir, ...TINY, '--prior', 'data-gmm', '--prior-components', '5', '--no-report']);
+  assert.equal(r.code, 0, r.stderr);
+  const stored = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  assert.equal(stored.config.priorComponents, 5);
+  assert.equal(stored.derived.prior.name, 'data-gmm');
+  assert.equal(stored.derived.prior.weights.length, 5);
+  assert.equal(stored.derived.prior.chols.length, 5 * 4);
+  const weights = stored.derived.prior.weights as number[];
+  assert.ok(Math.abs(weights.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+  const out = path.join(path.dirname(dir), 's.csv');
+  assert.equal(runCli(['sample', '--run', dir, '--n', '50', '--out', out]).code, 0);
+  assert.equal(fs.readFileSync(out, 'utf8').trim().split('\n').length, 51);
+  // more iterations on the same run: the stored prior is used, not fitted again
+  const more = runCli(['train', '--data', '25gaussians', '--out', dir, ...TINY.map((v, i) => (TINY[i - 1] === '--iterations' ? '9' : v)), '--no-report']);
+  assert.equal(more.code, 0, more.stderr);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).derived.prior, stored.derived.prior);
 });
 
 test('a finished run run again says it is already complete and keeps its report; --report writes the report again', () => {

@@ -19,7 +19,7 @@ import { loadRun } from '../../src/train/run.js';
 import { denormalize } from '../../src/data/normalizer.js';
 import { exportOnnx } from '../../src/export/onnx.js';
 import { exportTfjs } from '../../src/export/tfjs.js';
-import type { ExportManifest } from '../../src/export/manifest.js';
+import type { BinaryArray, ExportManifest } from '../../src/export/manifest.js';
 import { io } from '@tensorflow/tfjs-core';
 import { loadLayersModel } from '@tensorflow/tfjs-layers';
 import { getDivergence } from '../../src/divergences/index.js';
@@ -27,6 +27,11 @@ import { tfjsOps } from '../../src/engine/tfjs-ops.js';
 import { Rng } from '../../src/util/rng.js';
 import { ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { maxRelativeError } from '../helpers/compare.js';
+import { pathToFileURL } from 'node:url';
+import { toyDataset } from '../../src/data/points.js';
+import { parseManifest } from '../../src/exported/manifest.js';
+import { drawPrior, priorValues } from '../../src/exported/prior.js';
+import { seededNormals } from '../../src/exported/seeded-normals.js';
 
 const readManifest = (dir: string): ExportManifest => JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ExportManifest;
 
@@ -190,6 +195,58 @@ test('export: a conv image net with spectral norm and a full-covariance data pri
     const rows = ex.stdout.trim().split('\n').map((l) => l.split(',').map(Number));
     assert.equal(rows.length, 5);
     assert.ok(rows.every((row) => row.length === 8 * 8 * 3 && row.every((v) => v >= -1 && v <= 1)));
+  } finally {
+    model.dispose();
+  }
+});
+
+test('export: a data-gmm prior goes to prior.bin; the exported reader and the example draw the same x₀, shared by the weights', async () => {
+  await initEngine('cpu');
+  const { config } = resolveConfig({ preset: 'toy', overrides: { data: '25gaussians', prior: 'data-gmm', priorComponents: 6 }, defaults: {} });
+  const derived = await deriveSetup(config, toyDataset('25gaussians'));
+  const model = new FlowModel(config, derived, new Rng(3));
+  const out = tempDir('export-gmm');
+  try {
+    const manifest = await exportOnnx(model, out, { data: '25gaussians', iteration: 0 });
+    assert.equal(manifest.prior.name, 'data-gmm');
+    const state = model.prior.toJSON() as unknown as { weights: number[]; means: number[]; chols: number[] };
+    assert.equal(state.weights.length, 6);
+    const bin = fs.readFileSync(path.join(out, 'prior.bin'));
+    const all = new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
+    const gmm = manifest.prior;
+    if (gmm.name !== 'data-gmm') throw new Error(`expected a data-gmm prior, got ${gmm.name}`);
+    for (const key of ['weights', 'means', 'chols'] as const) {
+      const a: BinaryArray = gmm[key];
+      assert.deepEqual(Array.from(all.subarray(a.offset, a.offset + a.length)), Array.from(Float32Array.from(state[key])), key);
+    }
+    // our reader of exports (src/exported) and the examples' (examples/shared/prior.mjs): the same draws for a seed
+    const n = 3000;
+    const read = parseManifest(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'), 'dggf-onnx-flow');
+    const ours = drawPrior(read, priorValues(new Uint8Array(bin).buffer), n, seededNormals(4));
+    const shared = (await import(pathToFileURL(path.join(ROOT, 'examples', 'shared', 'prior.mjs')).href)) as {
+      drawPrior: (dir: string, m: unknown, n: number, rng: unknown) => Float32Array;
+      seededNormals: (seed: number) => unknown;
+    };
+    const theirs = shared.drawPrior(out, read, n, shared.seededNormals(4));
+    assert.deepEqual(Array.from(theirs), Array.from(ours));
+    // …and they follow the mixture: the share nearest each component's mean, as in our prior's draws
+    const nearestCounts = (x: Float32Array): number[] => {
+      const counts = new Array<number>(6).fill(0);
+      for (let i = 0; i < x.length / 2; i++) {
+        let best = 0;
+        let bestD = Infinity;
+        for (let c = 0; c < 6; c++) {
+          const d = (x[2 * i] - state.means[2 * c]) ** 2 + (x[2 * i + 1] - state.means[2 * c + 1]) ** 2;
+          if (d < bestD) [best, bestD] = [c, d];
+        }
+        counts[best]++;
+      }
+      return counts;
+    };
+    const near = nearestCounts(ours);
+    const nearModel = nearestCounts(model.prior.sample(n, new Rng(5)));
+    // the export draws as our prior does (other random numbers): nearest-mean shares within 3.5 points
+    near.forEach((v, c) => assert.ok(Math.abs(v / n - nearModel[c] / n) < 0.035, `component ${c}: export ${v / n}, ours ${nearModel[c] / n}`));
   } finally {
     model.dispose();
   }

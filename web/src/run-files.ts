@@ -54,7 +54,7 @@ export interface StoredRunFiles {
   priorUnverified?: boolean;
 }
 
-const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd'] as const;
+const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd', 'weights', 'means', 'chols'] as const;
 
 /**
  * The prior's big arrays, kept in prior.bin (checkpoint layout) when config.json says
@@ -129,7 +129,7 @@ export async function parseStoredRun(text: string, file = 'config.json', priorBi
   } catch {
     ok = false;
   }
-  if (!ok) throw new RunFileError(`${file}: derived.prior: expected a ${dim}-D prior (gaussian, uniform or data-gaussian)`);
+  if (!ok) throw new RunFileError(`${file}: derived.prior: expected a ${dim}-D prior (gaussian, uniform, data-gaussian or data-gmm)`);
   return {
     config,
     derived: { dim, normalizer: nz, prior: prior as unknown as PriorState, ...(image ? { image } : {}) },

@@ -53,6 +53,8 @@ export interface TrainCliOptions {
   extraSteps?: number;
   quietSteps?: number;
   trainQuietSteps?: number;
+  priorComponents?: number;
+  priorWiden?: number;
   size?: number;
   dequantize?: number;
   instanceNoise?: number;
@@ -89,6 +91,8 @@ export async function trainCommand(o: TrainCliOptions): Promise<number> {
     sampleExtraSteps: o.extraSteps,
     sampleQuietSteps: o.quietSteps,
     trainQuietSteps: o.trainQuietSteps,
+    priorComponents: o.priorComponents,
+    priorWiden: o.priorWiden,
     imageSize: o.size,
     dequantize: o.dequantize,
     instanceNoise: o.instanceNoise,
