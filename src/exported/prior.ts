@@ -5,6 +5,7 @@
  */
 import { ExportReadError, type BinaryArray, type ExportManifest } from './manifest.js';
 import type { SeededNormals } from './seeded-normals.js';
+import { drawMixture } from '../priors/mixture-draw.js';
 
 /** prior.bin's bytes (little-endian float32) as values, on any machine. */
 export function priorValues(bytes: ArrayBuffer): Float32Array {
@@ -31,7 +32,7 @@ export function drawPrior(m: ExportManifest, bin: Float32Array | null, n: number
       throw new ExportReadError(`this export translates images from ${p.source}: pass your own source images as x0 (HWC in [−1, 1], flattened)`);
     case 'data-gmm':
       if (!bin) throw new ExportReadError(`${p.file} was not read: the data-gmm prior needs it`);
-      return drawMixture(slice(bin, p.weights, 'prior.weights'), slice(bin, p.means, 'prior.means'), slice(bin, p.chols, 'prior.chols'), dim, n, rng);
+      return drawMixture(slice(bin, p.weights, 'prior.weights'), slice(bin, p.means, 'prior.means'), slice(bin, p.chols, 'prior.chols'), dim, n, () => rng.uniform(), (count) => rng.normals(count));
     case 'data-gaussian':
       break;
   }
@@ -61,29 +62,4 @@ export function drawPrior(m: ExportManifest, bin: Float32Array | null, n: number
       }
   }
   return p.clamp ? x.map((v) => Math.min(1, Math.max(-1, v))) : x;
-}
-
-/** A Gaussian mixture's draws: n component picks (one uniform each), then n·dim normals. */
-function drawMixture(weights: Float32Array, means: Float32Array, chols: Float32Array, dim: number, n: number, rng: SeededNormals): Float32Array {
-  const k = weights.length;
-  const cumulative = new Float64Array(k);
-  let total = 0;
-  for (let c = 0; c < k; c++) cumulative[c] = total += weights[c];
-  const pick = Array.from({ length: n }, () => {
-    const u = rng.uniform() * total;
-    let c = 0;
-    while (c < k - 1 && u >= cumulative[c]) c++;
-    return c;
-  });
-  const z = rng.normals(n * dim);
-  const x = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const c = pick[i];
-    for (let r = 0; r < dim; r++) {
-      let s = means[c * dim + r];
-      for (let j = 0; j <= r; j++) s += chols[(c * dim + r) * dim + j] * z[i * dim + j];
-      x[i * dim + r] = s;
-    }
-  }
-  return x;
 }

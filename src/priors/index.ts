@@ -66,6 +66,12 @@ export interface DataPriorState {
   image: ImageShape;
 }
 
+/**
+ * The fields of a prior's state that hold arrays (a data-dependent Gaussian's mean and factors,
+ * a mixture's weights, means and factors): a run folder keeps big ones in prior.bin.
+ */
+export const PRIOR_ARRAY_KEYS = ['mean', 'chol', 'factor', 'diagStd', 'weights', 'means', 'chols'] as const;
+
 export type PriorState =
   | { name: 'gaussian'; dim: number }
   | { name: 'uniform'; dim: number }

@@ -14,6 +14,7 @@ import type { Rng } from '../util/rng.js';
 import { DataError } from '../data/types.js';
 import { cholesky } from './cholesky.js';
 import type { Prior } from './index.js';
+import { drawMixture } from './mixture-draw.js';
 
 /** Full covariances cost k·n·d² per EM iteration; above this, use `data-gaussian`. */
 export const MIXTURE_MAX_DIM = 64;
@@ -269,7 +270,7 @@ export interface MixtureState {
   chols: ArrayLike<number>;
 }
 
-/** The prior a mixture state describes: each draw picks a component by weight, then x₀ = μ + L·z. */
+/** The prior a mixture state describes: each draw picks a component by weight, then x₀ = μ + L·z (./mixture-draw.ts). */
 export function mixturePrior(s: MixtureState): Prior {
   const { dim } = s;
   // factors rounded to float32 once, as stored, so a fitted prior and one read back from a run agree
@@ -280,34 +281,10 @@ export function mixturePrior(s: MixtureState): Prior {
   if (k < 1 || means.length !== k * dim || chols.length !== k * dim * dim) {
     throw new DataError(`data-gmm prior: expected k weights, k×${dim} means and k×${dim}×${dim} factors, got ${k}, ${means.length} and ${chols.length}`);
   }
-  const cumulative = new Float64Array(k);
-  let acc = 0;
-  for (let j = 0; j < k; j++) cumulative[j] = acc += weights[j];
   return {
     name: 'data-gmm',
     dim,
-    sample(n, rng) {
-      // the n component choices first, then the n·dim normals
-      const pick = new Uint32Array(n);
-      for (let i = 0; i < n; i++) {
-        const u = rng.uniform() * acc;
-        let j = 0;
-        while (j < k - 1 && u >= cumulative[j]) j++;
-        pick[i] = j;
-      }
-      const z = rng.normalArray(n * dim);
-      const out = new Float32Array(n * dim);
-      for (let i = 0; i < n; i++) {
-        const j = pick[i];
-        const base = j * dim * dim;
-        for (let a = 0; a < dim; a++) {
-          let v = means[j * dim + a];
-          for (let b = 0; b <= a; b++) v += chols[base + a * dim + b] * z[i * dim + b];
-          out[i * dim + a] = v;
-        }
-      }
-      return out;
-    },
+    sample: (n, rng) => drawMixture(weights, means, chols, dim, n, () => rng.uniform(), (count) => rng.normalArray(count)),
     toJSON: () => ({ name: 'data-gmm', dim, weights: Array.from(weights), means: Array.from(means), chols: Array.from(chols) }),
   };
 }

@@ -28,6 +28,7 @@ import { parseMetricsLines, type MetricsLine } from './metrics-lines.js';
 
 export type { MetricsLine } from './metrics-lines.js';
 import { PACKAGE_VERSION } from '../util/version.js';
+import { PRIOR_ARRAY_KEYS } from '../priors/index.js';
 
 export interface RunPaths {
   dir: string;
@@ -107,7 +108,6 @@ function parseStoredRun(text: string, file: string, priorArrays: (prior: Record<
 
 /** Prior arrays longer than this are kept in prior.bin instead of config.json. */
 const INLINE_ARRAY_MAX = 4096;
-const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd', 'weights', 'means', 'chols'] as const;
 
 /**
  * config.json holds the prior's small arrays inline; big ones (an image prior's Cholesky
@@ -116,7 +116,7 @@ const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd', 'weights', 'means', '
  */
 function writePriorArrays(dir: string, prior: Derived['prior'], written: { name: string; values: Float32Array }[] = []): Record<string, unknown> {
   const p = prior as unknown as Record<string, unknown>;
-  const present = PRIOR_ARRAYS.filter((k) => p[k] !== undefined);
+  const present = PRIOR_ARRAY_KEYS.filter((k) => p[k] !== undefined);
   const big = present.some((k) => (p[k] as ArrayLike<number>).length > INLINE_ARRAY_MAX);
   const out: Record<string, unknown> = { ...p };
   if (!big) {

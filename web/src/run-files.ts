@@ -9,7 +9,7 @@ import { checkpointFromLayout, checkpointIteration, parseCheckpointLayout, type 
 import { parseMetricsLines } from '../../src/train/metrics-lines.js';
 import type { Derived } from '../../src/flow/model.js';
 import type { ImageShape } from '../../src/data/types.js';
-import { priorFromState, type PriorState } from '../../src/priors/index.js';
+import { PRIOR_ARRAY_KEYS, priorFromState, type PriorState } from '../../src/priors/index.js';
 
 export class RunFileError extends Error {}
 
@@ -54,8 +54,6 @@ export interface StoredRunFiles {
   priorUnverified?: boolean;
 }
 
-const PRIOR_ARRAYS = ['mean', 'chol', 'factor', 'diagStd', 'weights', 'means', 'chols'] as const;
-
 /**
  * The prior's big arrays, kept in prior.bin (checkpoint layout) when config.json says
  * `arrays: "prior.bin"` (image runs' data-dependent priors: a Cholesky factor of dim² values).
@@ -72,7 +70,7 @@ async function priorWithArrays(prior: Record<string, unknown>, file: string, pri
   }
   const out: Record<string, unknown> = { ...prior };
   delete out.arrays;
-  for (const t of decoded.checkpoint.tensors) if ((PRIOR_ARRAYS as readonly string[]).includes(t.name)) out[t.name] = t.values;
+  for (const t of decoded.checkpoint.tensors) if ((PRIOR_ARRAY_KEYS as readonly string[]).includes(t.name)) out[t.name] = t.values;
   return { prior: out, verified: decoded.verified };
 }
 
