@@ -88,7 +88,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
         oneOf(PRIORS),
       ),
     )
-    .option('--prior-components <k>', 'Gaussians in the data-gmm prior (default 16)', positiveInt)
+    .option('--prior-components <k>', 'Gaussians in the data-gmm prior (default 32)', positiveInt)
     .option('--prior-widen <w>', "variance added to each data-gmm component, as a share of the data's (default 0.05)", nonNegativeNumber)
     .option(
       '--prior-data <name|path>',

@@ -67,9 +67,9 @@ for (const goal of FIDELITY) {
  * The data-gmm prior's point (bench/QUALITY.md, experiment 10): from N(0, I) the flow leaves the
  * spiral's inner third too heavy (arc shares 37.5 / 33 / 29.5%: 13–14% off, on every seed and
  * every preset), because it cannot carry mass across the empty space between the turns; from
- * a mixture fitted to the data every arc starts with its share. `toy` with the mixture prior,
- * spiral, seed 0: measured 2.3% here (1% in the eval, on the other engine) — bounded at 8%, under
- * half the Gaussian prior's error. The MMD ratio (measured 1.23 here, 1.05 in the eval) is bounded
+ * a mixture fitted to the data every arc starts with its share. `toy` with the mixture prior
+ * (32 components), spiral, seed 0: measured 2.4% here (16 components: 2.3%) — bounded at 8%, under
+ * half the Gaussian prior's error. The MMD ratio (measured 1.20 here; 1.23 with 16) is bounded
  * at 1.6 as above: it moves with the sampling seed alone.
  */
 test('[slow] toy preset with the data-gmm prior on spiral (seed 0): each arc within ±8% of its share, MMD ratio ≤ 1.6', async () => {
