@@ -321,7 +321,7 @@ export const PRESETS: Record<string, PresetEntry> = {
   'mnist-cpu': {
     kind: 'images',
     description:
-      'small CNN (flatten head with a dense hidden layer of 128, spectral norm) for 28×28 digits on 2 CPU cores: LR-KL, DDP, K 10 (+20), η 2, instance noise 0.1, lr 2e-4 (×0.1 at 2,400), 3,000 iterations (19–51 min, by machine)',
+      'small CNN (flatten head with a dense hidden layer of 128, spectral norm) for 28×28 digits on 2 CPU cores: LR-KL, DDP, K 10 (+20), η 2, instance noise 0.1, lr 2e-4 (×0.1 at 2,400), 3,000 iterations (17–21 min on 2 cores with ONNX Runtime, by machine; 19–51 min on TF.js)',
     // A short flow with a larger step keeps an iteration near 1 s on 2 cores. MNIST, seed 0
     // (bench/RESULTS.md): the mean-pool head (a 12×12 receptive field) judged patches and gave
     // strokes (FID 7.40); a flatten head sees where strokes are (6.20) but its online net won
