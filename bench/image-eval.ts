@@ -50,7 +50,9 @@ export async function trainPreset(opts: {
     onEvent: (e) => {
       if (e.type === 'log') {
         const s = e.stats;
-        console.log(`it ${s.iteration} loss ${s.loss.toFixed(4)} KL ${s.klEstimate?.toFixed(3)} ${e.itPerSec.toFixed(2)} it/s ETA ${(e.etaSeconds / 60).toFixed(1)} min`);
+        // a log-ratio net estimates KL(q‖p), a ratio net (LSIF) χ²(q‖p)
+        const estimate = s.klEstimate !== undefined ? `KL ${s.klEstimate.toFixed(3)}` : `χ² ${s.chi2Estimate?.toFixed(3)}`;
+        console.log(`it ${s.iteration} loss ${s.loss.toFixed(4)} ${estimate} ${e.itPerSec.toFixed(2)} it/s ETA ${(e.etaSeconds / 60).toFixed(1)} min`);
       }
       if (e.type === 'done') trainSeconds = e.seconds;
     },
