@@ -138,7 +138,7 @@ export const runConfigSchema = z
      * the source's training images; the held-out split is left for translation.
      */
     priorData: z.string().min(1).optional(),
-    /** `prior: 'data-gmm'`: the mixture's number of Gaussians (default 16). */
+    /** `prior: 'data-gmm'`: the mixture's number of Gaussians (default 32, DEFAULT_MIXTURE_COMPONENTS). */
     priorComponents: z.number().int().min(1).max(1024).optional(),
     /**
      * `prior: 'data-gmm'`: variance added to every component after the fit, as a share of the
