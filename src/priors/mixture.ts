@@ -131,8 +131,7 @@ function kMeansPlusPlus(x: Float64Array, n: number, dim: number, k: number, rng:
     centres.set(x.subarray(pick * dim, (pick + 1) * dim), j * dim);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let a = 0; a < dim; a++) s += (x[i * dim + a] - centres[j * dim + a]) ** 2;
+      const s = sqDistance(x, i, centres, j, dim);
       if (s < d2[i]) d2[i] = s;
       total += d2[i];
     }
@@ -163,12 +162,18 @@ function kMeansPlusPlus(x: Float64Array, n: number, dim: number, k: number, rng:
   return centres;
 }
 
+/** ‖x_i − centre_j‖² (rows of dim values). */
+function sqDistance(x: Float64Array, i: number, centres: Float64Array, j: number, dim: number): number {
+  let s = 0;
+  for (let a = 0; a < dim; a++) s += (x[i * dim + a] - centres[j * dim + a]) ** 2;
+  return s;
+}
+
 function nearest(x: Float64Array, i: number, centres: Float64Array, dim: number, k: number): number {
   let best = 0;
   let bestD = Infinity;
   for (let j = 0; j < k; j++) {
-    let s = 0;
-    for (let a = 0; a < dim; a++) s += (x[i * dim + a] - centres[j * dim + a]) ** 2;
+    const s = sqDistance(x, i, centres, j, dim);
     if (s < bestD) {
       bestD = s;
       best = j;
