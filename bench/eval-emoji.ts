@@ -23,12 +23,11 @@ import { resolveDataset, isImageDataset, imagesToFloat, type ImageDataset } from
 import { loadRun } from '../src/train/run.js';
 import { loadFeatureNet, trainFeatureNet, classifySamples, imageMetrics } from '../src/eval/features.js';
 import { clampImages, realImageSets } from '../src/report/evaluate-images.js';
-import { NearestRows } from '../src/eval/nearest.js';
 import { imageGridPng } from '../src/viz/index.js';
 import { Rng } from '../src/util/rng.js';
 import { opt, runScript } from './args.js';
 import { engineLabel } from './engine-label.js';
-import { f3, pct, sampleDraw, trainPreset } from './image-eval.js';
+import { dataGaussianReferenceFid, f3, nearestTraining, pct, sampleDraw, trainPreset } from './image-eval.js';
 import { replaceSection } from './results-file.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -41,17 +40,6 @@ const EXPERIMENT = opt('experiment', '');
 const DRAWS = Number(opt('draws', '3'));
 if (!(Number.isInteger(DRAWS) && DRAWS >= 1)) throw new Error(`--draws ${DRAWS}: expected an integer ≥ 1`);
 if (EXPERIMENT && !/^[a-z0-9-]+$/.test(EXPERIMENT)) throw new Error(`--experiment ${EXPERIMENT}: use lower-case letters, digits and '-'`);
-
-const median = (v: number[]): number => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/** For each of n images in `x`, the distance to its nearest image in `pool` and that image's index. */
-function nearest(x: Float32Array, n: number, pool: NearestRows): { distance: number[]; index: number[] } {
-  const found = Array.from({ length: n }, (_, i) => pool.nearest(x, i));
-  return { distance: found.map((f) => f.distance), index: found.map((f) => f.index) };
-}
 
 async function main(): Promise<void> {
   await initEngine(opt('backend', 'wasm'));
@@ -105,15 +93,12 @@ async function main(): Promise<void> {
   const sharesOk = shareRatios.every((r) => r >= 0.5 && r <= 2);
 
   // copying: nearest training image of each sample and of each held-out image
-  const train = imagesToFloat(ds.train);
-  const heldOut = imagesToFloat(ds.test);
-  const trainRows = new NearestRows(train, dim);
-  const fromSamples = nearest(samples, N, trainRows);
-  const fromHeldOut = nearest(heldOut, ds.test.count, trainRows);
-  const copyRatio = median(fromSamples.distance) / median(fromHeldOut.distance);
+  const copying = nearestTraining(samples, N, ds, ds.test.count);
+  const { train, fromSamples, fromHeldOut, ratio: copyRatio } = copying;
   const copyOk = copyRatio >= 0.8;
 
   const fidOk = fidMean < mp.fid / 10;
+  const ddpFid = await dataGaussianReferenceFid(model.prior, ds, features, first.sets, N);
   const minutesOk = totalMinutes <= 60;
   const verdict = (ok: boolean) => (ok ? 'pass' : '**FAIL**');
   const docs = path.join(HERE, '..', 'docs');
@@ -143,16 +128,19 @@ async function main(): Promise<void> {
     '| check | samples | prior draws | real | goal | verdict |',
     '|---|---|---|---|---|---|',
     `| FID (our features), mean of ${DRAWS} draws | ${f3(fidMean)} | ${f3(mp.fid)} | ${f3(first.metrics.realFid)} (real vs real) | < prior/10 = ${f3(mp.fid / 10)} | ${verdict(fidOk)} |`,
+    ...(ddpFid !== null
+      ? [`| FID against the data-dependent Gaussian's draws (for reference: the prior the goal was set with) | ${f3(fidMean)} | ${f3(ddpFid)} | — | < ${f3(ddpFid / 10)} | ${fidMean < ddpFid / 10 ? 'below' : 'above'} |`]
+      : []),
     `| KID, mean of ${DRAWS} draws | ${f3(mean(kids))} | ${f3(mp.kid)} | ${f3(first.metrics.realKid)} | — | — |`,
     `| category share ÷ real images' share (min–max) | ${shareRatios.length ? `${Math.min(...shareRatios).toFixed(2)}–${Math.max(...shareRatios).toFixed(2)}` : '—'} | — | 1 | each 0.5–2 | ${verdict(sharesOk)} |`,
-    `| median distance to the nearest training image | ${f3(median(fromSamples.distance))} | — | ${f3(median(fromHeldOut.distance))} (held-out images) | ≥ 0.8 × held-out (ratio ${copyRatio.toFixed(2)}) | ${verdict(copyOk)} |`,
+    `| median distance to the nearest training image | ${f3(copying.sampleMedian)} | — | ${f3(copying.heldOutMedian)} (held-out images) | ≥ 0.8 × held-out (ratio ${copyRatio.toFixed(2)}) | ${verdict(copyOk)} |`,
     `| training time | ${totalMinutes.toFixed(1)} min | — | — | ≤ 60 min | ${verdict(minutesOk)} |`,
     '',
     `Categories (samples / real images by the feature net / true labels of the training set): ${names.map((n, c) => `${n} ${pct(hs.fractions[c])} / ${pct(hr.fractions[c])} / ${pct(labelShare[c])}`).join(' · ')}.`,
     '',
     `FID per draw: ${fids.map(f3).join(' · ')}; KID: ${kids.map(f3).join(' · ')}.`,
     '',
-    `![100 samples of emoji-cpu](../docs/${tag}-samples.png) ![100 draws of the data-dependent prior they start from](../docs/${tag}-prior.png)`,
+    `![100 samples of emoji-cpu](../docs/${tag}-samples.png) ![100 draws of the prior they start from](../docs/${tag}-prior.png)`,
     '',
     `Rows in pairs: 50 samples, and under each the training image nearest to it: ![samples and their nearest training images](../docs/${tag}-nearest.png)`,
     '',

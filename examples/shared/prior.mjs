@@ -45,7 +45,11 @@ export function drawPrior(dir, m, n, { normals, uniform }) {
   const bin = fs.readFileSync(path.join(dir, p.file));
   const all = new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
   const at = (a) => all.subarray(a.offset, a.offset + a.length);
-  if (p.name === 'data-gmm') return drawMixture(at(p.weights), at(p.means), at(p.chols), dim, n, { normals, uniform });
+  if (p.name === 'data-gmm' && p.chols) return drawMixture(at(p.weights), at(p.means), at(p.chols), dim, n, { normals, uniform });
+  if (p.name === 'data-gmm') {
+    const x = drawLowRankMixture(at(p.weights), at(p.means), at(p.factors), at(p.diagStds), dim, p.factors.shape[2], n, { normals, uniform });
+    return p.clamp ? x.map((v) => Math.min(1, Math.max(-1, v))) : x;
+  }
   const mean = at(p.mean);
   const x = new Float32Array(n * dim);
   if (p.chol) {
@@ -73,18 +77,40 @@ export function drawPrior(dir, m, n, { normals, uniform }) {
   return p.clamp ? x.map((v) => Math.min(1, Math.max(-1, v))) : x;
 }
 
-/** A Gaussian mixture's x₀: n component picks by weight (one uniform each), then x₀ = means[c] + L_c·z. */
-function drawMixture(weights, means, chols, dim, n, { normals, uniform }) {
+/** n component picks by weight: one uniform each, the first component whose cumulative weight exceeds u·Σweights. */
+function pickComponents(weights, n, uniform) {
   const k = weights.length;
   const cumulative = [];
   let total = 0;
   for (let c = 0; c < k; c++) cumulative.push((total += weights[c]));
-  const pick = Array.from({ length: n }, () => {
+  return Array.from({ length: n }, () => {
     const u = uniform() * total;
     let c = 0;
     while (c < k - 1 && u >= cumulative[c]) c++;
     return c;
   });
+}
+
+/** A low-rank Gaussian mixture's x₀ (images): the picks, then n·rank normals z, then n·dim normals e: x₀ = means[c] + W_c·z + d_c ⊙ e. */
+function drawLowRankMixture(weights, means, factors, diagStds, dim, rank, n, { normals, uniform }) {
+  const pick = pickComponents(weights, n, uniform);
+  const z = normals(n * rank);
+  const e = normals(n * dim);
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const c = pick[i];
+    for (let r = 0; r < dim; r++) {
+      let s = means[c * dim + r] + diagStds[c * dim + r] * e[i * dim + r];
+      for (let j = 0; j < rank; j++) s += factors[(c * dim + r) * rank + j] * z[i * rank + j];
+      x[i * dim + r] = s;
+    }
+  }
+  return x;
+}
+
+/** A Gaussian mixture's x₀: n component picks by weight, then x₀ = means[c] + L_c·z. */
+function drawMixture(weights, means, chols, dim, n, { normals, uniform }) {
+  const pick = pickComponents(weights, n, uniform);
   const z = normals(n * dim);
   const x = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {

@@ -84,12 +84,12 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
     .addOption(new Option('--divergence <f>', 'f-divergence of the flow').argParser(oneOf(DIVERGENCES)))
     .addOption(new Option('--loss <l>', 'density-ratio loss (lsif: net outputs r; lr, kl: net outputs log r)').argParser(oneOf(LOSSES)))
     .addOption(
-      new Option('--prior <p>', 'where particles start: gaussian, uniform, data-gaussian, data-gmm (points: a Gaussian mixture fitted to the data), or data (set by --prior-data)').argParser(
+      new Option('--prior <p>', 'where particles start: gaussian, uniform, data-gaussian, data-gmm (a Gaussian mixture fitted to the data; images: one low-rank Gaussian per k-means cluster), or data (set by --prior-data)').argParser(
         oneOf(PRIORS),
       ),
     )
-    .option('--prior-components <k>', 'Gaussians in the data-gmm prior (default 32)', positiveInt)
-    .option('--prior-widen <w>', "variance added to each data-gmm component, as a share of the data's (default 0.05)", nonNegativeNumber)
+    .option('--prior-components <k>', 'Gaussians in the data-gmm prior (default 32 for points, 40 for images)', positiveInt)
+    .option('--prior-widen <w>', "variance added to each data-gmm component, as a share of the data's (default 0.05 for points, 0 for images)", nonNegativeNumber)
     .option(
       '--prior-data <name|path>',
       "translation: the source domain (an image dataset name, folder or IDX file); the prior draws its training images, " +

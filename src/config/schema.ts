@@ -138,11 +138,14 @@ export const runConfigSchema = z
      * the source's training images; the held-out split is left for translation.
      */
     priorData: z.string().min(1).optional(),
-    /** `prior: 'data-gmm'`: the mixture's number of Gaussians (default 32, DEFAULT_MIXTURE_COMPONENTS). */
+    /**
+     * `prior: 'data-gmm'`: the mixture's number of Gaussians (points: default 32,
+     * DEFAULT_MIXTURE_COMPONENTS; images: k-means clusters, default 40, DEFAULT_IMAGE_MIXTURE_COMPONENTS).
+     */
     priorComponents: z.number().int().min(1).max(1024).optional(),
     /**
      * `prior: 'data-gmm'`: variance added to every component after the fit, as a share of the
-     * data's mean variance (default 0.05; 0 = the mixture as fitted).
+     * data's mean variance (default 0.05 for points, 0 for images; 0 = the mixture as fitted).
      */
     priorWiden: z.number().min(0).max(100).optional(),
   })

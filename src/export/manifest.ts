@@ -24,6 +24,7 @@ export type ExportedPrior =
   | { name: 'data-gaussian'; file: string; mean: BinaryArray; chol: BinaryArray; clamp: boolean; about: string }
   | { name: 'data-gaussian'; file: string; mean: BinaryArray; factor: BinaryArray; diagStd: BinaryArray; clamp: boolean; about: string }
   | { name: 'data-gmm'; file: string; weights: BinaryArray; means: BinaryArray; chols: BinaryArray; about: string }
+  | { name: 'data-gmm'; file: string; weights: BinaryArray; means: BinaryArray; factors: BinaryArray; diagStds: BinaryArray; clamp: boolean; about: string }
   | { name: 'data'; source: string; about: string };
 
 export interface ExportManifest {
@@ -95,11 +96,20 @@ function exportedPrior(state: PriorState): { prior: ExportedPrior; arrays: Float
       const k = state.weights.length;
       const weights = put(state.weights, [k]);
       const means = put(state.means, [k, d]);
-      const chols = put(state.chols, [k, d, d]);
+      const pick = 'per particle, one uniform u picks the first component c whose cumulative weight exceeds u·Σweights (all n picks first), ';
+      if ('chols' in state) {
+        const chols = put(state.chols, [k, d, d]);
+        const about = pick + 'then x₀ = means[c] + L_c·z, z ~ N(0, I), L_c = chols[c] lower triangular';
+        return { prior: { name: 'data-gmm', file: 'prior.bin', weights, means, chols, about }, arrays };
+      }
+      const factors = put(state.factors, [k, d, state.rank]);
+      const diagStds = put(state.diagStds, [k, d]);
+      const clamp = Boolean(state.clamp);
       const about =
-        'per particle, one uniform u picks the first component c whose cumulative weight exceeds u·Σweights (all n picks first), ' +
-        'then x₀ = means[c] + L_c·z, z ~ N(0, I), L_c = chols[c] lower triangular';
-      return { prior: { name: 'data-gmm', file: 'prior.bin', weights, means, chols, about }, arrays };
+        pick +
+        'then all n·rank normals z, then all n·dim normals e: x₀ = means[c] + W_c·z + diagStds[c] ⊙ e, W_c = factors[c] (dim×rank)' +
+        (clamp ? ', then clamped to [−1, 1]' : '');
+      return { prior: { name: 'data-gmm', file: 'prior.bin', weights, means, factors, diagStds, clamp, about }, arrays };
     }
   }
 }

@@ -42,8 +42,18 @@ function checkPrior(m: Json, dim: number): void {
     if (k < 1) throw new ExportReadError('manifest.json: prior.weights: expected at least one component');
     const means = field(m, 'prior.means', isBinary, '{ offset, length, shape }');
     if (means.length !== k * dim) throw new ExportReadError(`manifest.json: prior.means: expected ${k}×${dim} values (components × dim), got ${means.length}`);
-    const chols = field(m, 'prior.chols', isBinary, '{ offset, length, shape }');
-    if (chols.length !== k * dim * dim) throw new ExportReadError(`manifest.json: prior.chols: expected ${k}×${dim}×${dim} values, got ${chols.length}`);
+    if ('chols' in (m.prior as Json)) {
+      const chols = field(m, 'prior.chols', isBinary, '{ offset, length, shape }');
+      if (chols.length !== k * dim * dim) throw new ExportReadError(`manifest.json: prior.chols: expected ${k}×${dim}×${dim} values, got ${chols.length}`);
+      return;
+    }
+    const factors = field(m, 'prior.factors', isBinary, '{ offset, length, shape } (or prior.chols)');
+    if (factors.shape.length !== 3 || factors.shape[0] !== k || factors.shape[1] !== dim || factors.shape[2] < 1 || factors.length !== k * dim * factors.shape[2]) {
+      throw new ExportReadError(`manifest.json: prior.factors: expected shape [${k}, ${dim}, rank] (components, dim, rank), got ${show(factors.shape)}`);
+    }
+    const diagStds = field(m, 'prior.diagStds', isBinary, '{ offset, length, shape }');
+    if (diagStds.length !== k * dim) throw new ExportReadError(`manifest.json: prior.diagStds: expected ${k}×${dim} values, got ${diagStds.length}`);
+    field(m, 'prior.clamp', (v): v is boolean => typeof v === 'boolean', 'true or false');
     return;
   }
   if (name === 'uniform') {

@@ -5,7 +5,7 @@
  */
 import { ExportReadError, type BinaryArray, type ExportManifest } from './manifest.js';
 import type { SeededNormals } from './seeded-normals.js';
-import { drawMixture } from '../priors/mixture-draw.js';
+import { drawLowRankMixture, drawMixture } from '../priors/mixture-draw.js';
 
 /** prior.bin's bytes (little-endian float32) as values, on any machine. */
 export function priorValues(bytes: ArrayBuffer): Float32Array {
@@ -32,7 +32,21 @@ export function drawPrior(m: ExportManifest, bin: Float32Array | null, n: number
       throw new ExportReadError(`this export translates images from ${p.source}: pass your own source images as x0 (HWC in [−1, 1], flattened)`);
     case 'data-gmm':
       if (!bin) throw new ExportReadError(`${p.file} was not read: the data-gmm prior needs it`);
-      return drawMixture(slice(bin, p.weights, 'prior.weights'), slice(bin, p.means, 'prior.means'), slice(bin, p.chols, 'prior.chols'), dim, n, () => rng.uniform(), (count) => rng.normals(count));
+      if ('chols' in p) {
+        return drawMixture(slice(bin, p.weights, 'prior.weights'), slice(bin, p.means, 'prior.means'), slice(bin, p.chols, 'prior.chols'), dim, n, () => rng.uniform(), (count) => rng.normals(count));
+      }
+      return drawLowRankMixture(
+        slice(bin, p.weights, 'prior.weights'),
+        slice(bin, p.means, 'prior.means'),
+        slice(bin, p.factors, 'prior.factors'),
+        slice(bin, p.diagStds, 'prior.diagStds'),
+        dim,
+        p.factors.shape[2],
+        p.clamp,
+        n,
+        () => rng.uniform(),
+        (count) => rng.normals(count),
+      );
     case 'data-gaussian':
       break;
   }

@@ -14,7 +14,7 @@ import { DataError, type ImageDataset, type ImageShape } from '../data/types.js'
 import { makeImageDataset } from '../data/images/dataset.js';
 import { engineMeanCovariance, fitLowRankGaussian, type LowRankFactors } from './low-rank.js';
 import { choleskyYielding } from './cholesky.js';
-import { mixturePrior, type MixtureState } from './mixture.js';
+import { mixturePrior, transposed, type MixtureState } from './mixture.js';
 
 export { cholesky, choleskyYielding } from './cholesky.js';
 
@@ -70,7 +70,7 @@ export interface DataPriorState {
  * The fields of a prior's state that hold arrays (a data-dependent Gaussian's mean and factors,
  * a mixture's weights, means and factors): a run folder keeps big ones in prior.bin.
  */
-export const PRIOR_ARRAY_KEYS = ['mean', 'chol', 'factor', 'diagStd', 'weights', 'means', 'chols'] as const;
+export const PRIOR_ARRAY_KEYS = ['mean', 'chol', 'factor', 'diagStd', 'weights', 'means', 'chols', 'factors', 'diagStds'] as const;
 
 export type PriorState =
   | { name: 'gaussian'; dim: number }
@@ -117,13 +117,6 @@ export function meanCovariance(points: Float32Array, dim: number): { mean: Float
     }
   }
   return { mean, cov };
-}
-
-/** The transpose of a row-major [rows × cols] matrix. */
-function transposed(a: ArrayLike<number>, rows: number, cols: number): Float32Array {
-  const t = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
-  return t;
 }
 
 function clampInPlace(a: Float32Array, lo: number, hi: number): Float32Array {

@@ -7,14 +7,16 @@
  * the parts nearest the prior's centre end up too heavy (bench/QUALITY.md, experiment 10). A
  * mixture starts every part with about its share of the mass, widened around it (see
  * DEFAULT_MIXTURE_WIDEN), and the flow only has to draw each particle onto the support nearby.
- * For low-dimensional point data (full covariances, up to MIXTURE_MAX_DIM dimensions); images
- * keep the data-dependent Gaussian.
+ * This module fits low-dimensional point data (full covariances, up to MIXTURE_MAX_DIM
+ * dimensions); images get the low-rank form of the same state from ./cluster-mixture.ts.
  */
 import type { Rng } from '../util/rng.js';
 import { DataError } from '../data/types.js';
 import { cholesky } from './cholesky.js';
 import type { Prior } from './index.js';
-import { drawMixture } from './mixture-draw.js';
+import { drawLowRankMixture, drawMixture, type ComponentProjection } from './mixture-draw.js';
+import { LinearMap, fusedKernelsEnabled } from '../engine/index.js';
+import { kMeansPlusPlus, nearest } from './kmeans.js';
 
 /** Full covariances cost k·n·d² per EM iteration; above this, use `data-gaussian`. */
 export const MIXTURE_MAX_DIM = 64;
@@ -122,66 +124,6 @@ export function fitGaussianMixture(points: Float32Array, dim: number, k: number,
   };
 }
 
-/** k-means++ seeding (D² sampling), then 10 Lloyd iterations; an empty cluster keeps its centre. */
-function kMeansPlusPlus(x: Float64Array, n: number, dim: number, k: number, rng: Rng): Float64Array {
-  const centres = new Float64Array(k * dim);
-  const d2 = new Float64Array(n).fill(Infinity);
-  let pick = rng.int(n);
-  for (let j = 0; j < k; j++) {
-    centres.set(x.subarray(pick * dim, (pick + 1) * dim), j * dim);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const s = sqDistance(x, i, centres, j, dim);
-      if (s < d2[i]) d2[i] = s;
-      total += d2[i];
-    }
-    if (j + 1 === k) break;
-    // the next centre with probability ∝ squared distance to the nearest chosen one
-    let u = rng.uniform() * total;
-    pick = n - 1;
-    for (let i = 0; i < n; i++) {
-      u -= d2[i];
-      if (u < 0) {
-        pick = i;
-        break;
-      }
-    }
-  }
-  const sums = new Float64Array(k * dim);
-  const counts = new Float64Array(k);
-  for (let it = 0; it < 10; it++) {
-    sums.fill(0);
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const j = nearest(x, i, centres, dim, k);
-      counts[j]++;
-      for (let a = 0; a < dim; a++) sums[j * dim + a] += x[i * dim + a];
-    }
-    for (let j = 0; j < k; j++) if (counts[j] > 0) for (let a = 0; a < dim; a++) centres[j * dim + a] = sums[j * dim + a] / counts[j];
-  }
-  return centres;
-}
-
-/** ‖x_i − centre_j‖² (rows of dim values). */
-function sqDistance(x: Float64Array, i: number, centres: Float64Array, j: number, dim: number): number {
-  let s = 0;
-  for (let a = 0; a < dim; a++) s += (x[i * dim + a] - centres[j * dim + a]) ** 2;
-  return s;
-}
-
-function nearest(x: Float64Array, i: number, centres: Float64Array, dim: number, k: number): number {
-  let best = 0;
-  let bestD = Infinity;
-  for (let j = 0; j < k; j++) {
-    const s = sqDistance(x, i, centres, j, dim);
-    if (s < bestD) {
-      bestD = s;
-      best = j;
-    }
-  }
-  return best;
-}
-
 function weightedMeans(x: Float64Array, n: number, dim: number, k: number, resp: Float64Array): Float64Array {
   const means = new Float64Array(k * dim);
   const mass = new Float64Array(k);
@@ -271,8 +213,8 @@ function eStep(x: Float64Array, n: number, dim: number, k: number, weights: Floa
   return total / n;
 }
 
-/** A mixture prior's state: k weights, k·dim means, k lower Cholesky factors (float32-rounded as stored). */
-export interface MixtureState {
+/** A mixture prior's state with full covariances (points): k weights, k·dim means, k lower Cholesky factors. */
+export interface FullMixtureState {
   name: 'data-gmm';
   dim: number;
   weights: ArrayLike<number>;
@@ -280,22 +222,87 @@ export interface MixtureState {
   chols: ArrayLike<number>;
 }
 
-/** The prior a mixture state describes: each draw picks a component by weight, then x₀ = μ + L·z (./mixture-draw.ts). */
+/**
+ * A mixture prior's state with low-rank + diagonal covariances (images, ./cluster-mixture.ts):
+ * k weights, k·dim means, k factors W_c (dim×rank, row-major) and k·dim standard deviations,
+ * draws clamped to [−1, 1] when `clamp`.
+ */
+export interface LowRankMixtureState {
+  name: 'data-gmm';
+  dim: number;
+  weights: ArrayLike<number>;
+  means: ArrayLike<number>;
+  rank: number;
+  factors: ArrayLike<number>;
+  diagStds: ArrayLike<number>;
+  clamp?: boolean;
+}
+
+export type MixtureState = FullMixtureState | LowRankMixtureState;
+
+/** float64 copies of stored values, rounded to float32 once, so a fitted prior and one read back from a run agree. */
+const asStored = (a: ArrayLike<number>): Float64Array => Float64Array.from(Float32Array.from(a));
+
+/** The transpose of a row-major [rows × cols] matrix (float32). */
+export function transposed(a: ArrayLike<number>, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = a[r * cols + c];
+  return t;
+}
+
+/**
+ * The prior a mixture state describes: each draw picks a component by weight, then
+ * x₀ = μ + L·z (full) or μ + W·z + d ⊙ e (low rank), as ./mixture-draw.ts draws.
+ */
 export function mixturePrior(s: MixtureState): Prior {
   const { dim } = s;
-  // factors rounded to float32 once, as stored, so a fitted prior and one read back from a run agree
-  const weights = Float64Array.from(Float32Array.from(s.weights));
-  const means = Float64Array.from(Float32Array.from(s.means));
-  const chols = Float64Array.from(Float32Array.from(s.chols));
+  const weights = asStored(s.weights);
+  const means = asStored(s.means);
   const k = weights.length;
-  if (k < 1 || means.length !== k * dim || chols.length !== k * dim * dim) {
-    throw new DataError(`data-gmm prior: expected k weights, k×${dim} means and k×${dim}×${dim} factors, got ${k}, ${means.length} and ${chols.length}`);
+  if (k < 1 || means.length !== k * dim) {
+    throw new DataError(`data-gmm prior: expected k weights and k×${dim} means, got ${k} and ${means.length}`);
   }
+  if ('chols' in s) {
+    const chols = asStored(s.chols);
+    if (chols.length !== k * dim * dim) throw new DataError(`data-gmm prior: expected k×${dim}×${dim} factors for ${k} components, got ${chols.length}`);
+    return {
+      name: 'data-gmm',
+      dim,
+      sample: (n, rng) => drawMixture(weights, means, chols, dim, n, () => rng.uniform(), (count) => rng.normalArray(count)),
+      toJSON: () => ({ name: 'data-gmm', dim, weights: Array.from(weights), means: Array.from(means), chols: Array.from(chols) }),
+    };
+  }
+  const { rank } = s;
+  const clamp = Boolean(s.clamp);
+  if (!Number.isInteger(rank) || rank < 1) throw new DataError(`data-gmm prior: rank must be a positive integer, got ${rank}`);
+  const factors = Float32Array.from(s.factors);
+  const diagStds = Float32Array.from(s.diagStds);
+  if (factors.length !== k * dim * rank || diagStds.length !== k * dim) {
+    throw new DataError(
+      `data-gmm prior: expected k×${dim}×${rank} factors and k×${dim} diagonal standard deviations for ${k} components, got ${factors.length} and ${diagStds.length}`,
+    );
+  }
+  // on our kernels, each component's draws are one GEMM: z·W_cᵀ + μ_c (float32)
+  const maps: (LinearMap | undefined)[] = new Array(k);
+  const project: ComponentProjection = (c, z, rows) => {
+    maps[c] ??= new LinearMap(transposed(factors.subarray(c * dim * rank, (c + 1) * dim * rank), dim, rank), means.subarray(c * dim, (c + 1) * dim), rank, dim);
+    return maps[c]!.apply(z, rows);
+  };
   return {
     name: 'data-gmm',
     dim,
-    sample: (n, rng) => drawMixture(weights, means, chols, dim, n, () => rng.uniform(), (count) => rng.normalArray(count)),
-    toJSON: () => ({ name: 'data-gmm', dim, weights: Array.from(weights), means: Array.from(means), chols: Array.from(chols) }),
+    sample: (n, rng) =>
+      drawLowRankMixture(weights, means, factors, diagStds, dim, rank, clamp, n, () => rng.uniform(), (count) => rng.normalArray(count), fusedKernelsEnabled() ? project : undefined),
+    toJSON: () => ({
+      name: 'data-gmm',
+      dim,
+      weights: Array.from(weights),
+      means: Array.from(means),
+      rank,
+      factors: Array.from(factors),
+      diagStds: Array.from(diagStds),
+      ...(clamp ? { clamp } : {}),
+    }),
   };
 }
 

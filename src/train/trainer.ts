@@ -18,6 +18,7 @@ import {
   type PriorState,
 } from '../priors/index.js';
 import { DEFAULT_MIXTURE_COMPONENTS, DEFAULT_MIXTURE_WIDEN, dataMixturePrior } from '../priors/mixture.js';
+import { defaultImageMixtureComponents, imageMixturePrior } from '../priors/cluster-mixture.js';
 import { Adam } from '../optim/adam.js';
 import { assignParams, readParams } from '../nets/params.js';
 import { Rng } from '../util/rng.js';
@@ -119,8 +120,11 @@ export async function deriveSetup(config: RunConfig, dataset: PointDataset, prio
   let prior: Prior;
   if (config.prior === 'gaussian') prior = gaussianPrior(dim);
   else if (config.prior === 'uniform') prior = uniformPrior(dim);
-  else if (config.prior === 'data-gmm') {
-    if (image) throw new DataError(`--prior data-gmm fits a Gaussian mixture to low-dimensional points, but ${dataset.name} holds images: use --prior data-gaussian`);
+  else if (config.prior === 'data-gmm' && image) {
+    // images: k-means clusters, each a low-rank Gaussian, clamped to [−1, 1] as the data-dependent prior
+    const components = config.priorComponents ?? defaultImageMixtureComponents(points.length / dim);
+    prior = await imageMixturePrior(normalize(points, dim, normalizer), dim, components, fitRng, { widen: config.priorWiden ?? 0, clamp: !config.normalize });
+  } else if (config.prior === 'data-gmm') {
     const components = config.priorComponents ?? DEFAULT_MIXTURE_COMPONENTS;
     prior = dataMixturePrior(normalize(points, dim, normalizer), dim, components, fitRng, config.priorWiden ?? DEFAULT_MIXTURE_WIDEN);
   }

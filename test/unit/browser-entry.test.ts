@@ -115,10 +115,12 @@ const MANIFEST: ExportManifest = {
   sampling: '',
 };
 
-test('prior draws are examples/shared/prior.mjs\'s for the same seed: gaussian, uniform, full covariance, low rank + diagonal, clamped', () => {
+test('prior draws are examples/shared/prior.mjs\'s for the same seed: gaussian, uniform, full covariance, low rank + diagonal, a low-rank mixture, clamped', () => {
   const dir = tempDir('browser-prior');
   const dim = 3;
-  const values = Float32Array.from({ length: 3 + 9 + 6 + 3 }, (_, i) => Math.sin(i + 1) * 0.8);
+  // …then a two-component low-rank mixture: weights at 21, means at 23, factors (rank 2) at 29, diagonal at 41
+  const values = Float32Array.from({ length: 3 + 9 + 6 + 3 + 2 + 6 + 12 + 6 }, (_, i) => Math.sin(i + 1) * 0.8);
+  values.set([0.3, 0.7], 21);
   fs.writeFileSync(path.join(dir, 'prior.bin'), new Uint8Array(values.buffer));
   const bin = priorValues(values.buffer);
   const priors: ExportManifest['prior'][] = [
@@ -126,6 +128,16 @@ test('prior draws are examples/shared/prior.mjs\'s for the same seed: gaussian, 
     { name: 'uniform', low: -1, high: 1, about: '' },
     { name: 'data-gaussian', file: 'prior.bin', mean: { offset: 0, length: 3, shape: [3] }, chol: { offset: 3, length: 9, shape: [3, 3] }, clamp: false, about: '' },
     { name: 'data-gaussian', file: 'prior.bin', mean: { offset: 0, length: 3, shape: [3] }, factor: { offset: 12, length: 6, shape: [3, 2] }, diagStd: { offset: 18, length: 3, shape: [3] }, clamp: true, about: '' },
+    {
+      name: 'data-gmm',
+      file: 'prior.bin',
+      weights: { offset: 21, length: 2, shape: [2] },
+      means: { offset: 23, length: 6, shape: [2, 3] },
+      factors: { offset: 29, length: 12, shape: [2, 3, 2] },
+      diagStds: { offset: 41, length: 6, shape: [2, 3] },
+      clamp: true,
+      about: '',
+    },
   ];
   for (const prior of priors) {
     const m = { ...MANIFEST, prior };
@@ -140,7 +152,9 @@ test('prior draws are examples/shared/prior.mjs\'s for the same seed: gaussian, 
     example.drawPrior(dir, m, 7, b);
     assert.deepEqual(Array.from(a.normals(5)), Array.from(b.normals(5) as Float32Array));
   }
-  assert.ok(Array.from(drawPrior({ ...MANIFEST, prior: priors[3] }, bin, 50, seededNormals(1))).every((v) => v >= -1 && v <= 1), 'clamped');
+  for (const clamped of [priors[3], priors[4]]) {
+    assert.ok(Array.from(drawPrior({ ...MANIFEST, prior: clamped }, bin, 50, seededNormals(1))).every((v) => v >= -1 && v <= 1), `${clamped.name} clamped`);
+  }
   assert.throws(() => drawPrior({ ...MANIFEST, prior: { name: 'data', source: 'emoji-google', about: '' } }, null, 2, seededNormals(0)), /pass your own source images as x0/);
   assert.throws(() => priorValues(new ArrayBuffer(6)), /prior\.bin: 6 bytes is not a whole number of float32 values/);
 });
@@ -166,6 +180,15 @@ test('a bad manifest is one line naming the field and what was expected', () => 
   assert.equal(broken((m) => (m.normalizer.std = [1, 2])), 'manifest.json: normalizer.std: expected 3 numbers (dim), got 2');
   assert.equal(broken((m) => (m.image = { height: 2, width: 2, channels: 1 })), 'manifest.json: image: 2×2×1 does not match dim 3');
   assert.equal(broken((m) => (m.prior = { name: 'data-gaussian', file: 'prior.bin', mean: { offset: 0, length: 2, shape: [2] } })), 'manifest.json: prior.mean: expected 3 values (dim), got 2');
+  const gmm = { name: 'data-gmm', file: 'prior.bin', weights: { offset: 0, length: 2, shape: [2] }, means: { offset: 2, length: 6, shape: [2, 3] }, clamp: true };
+  assert.equal(
+    broken((m) => (m.prior = { ...gmm, factors: { offset: 8, length: 12, shape: [2, 2, 3] }, diagStds: { offset: 20, length: 6, shape: [2, 3] } })),
+    'manifest.json: prior.factors: expected shape [2, 3, rank] (components, dim, rank), got [2,2,3]',
+  );
+  assert.equal(
+    broken((m) => (m.prior = { ...gmm, factors: { offset: 8, length: 12, shape: [2, 3, 2] }, diagStds: { offset: 20, length: 3, shape: [3] } })),
+    'manifest.json: prior.diagStds: expected 2×3 values, got 3',
+  );
   assert.match(parseManifestError('{oops'), /^manifest\.json: not JSON/);
 });
 

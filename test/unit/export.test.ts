@@ -200,6 +200,29 @@ test('export: a conv image net with spectral norm and a full-covariance data pri
   }
 });
 
+/**
+ * prior.bin of the export in `out` holds `state`'s arrays under the manifest's `keys`; our reader
+ * of exports (src/exported) and the examples' (examples/shared/prior.mjs) draw the same n x₀ for
+ * seed 4, which are returned.
+ */
+async function checkExportedPrior(out: string, prior: object, state: object, keys: string[], n: number): Promise<Float32Array> {
+  const bin = fs.readFileSync(path.join(out, 'prior.bin'));
+  const all = new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
+  for (const key of keys) {
+    const a = (prior as Record<string, BinaryArray>)[key];
+    const values = (state as Record<string, ArrayLike<number>>)[key];
+    assert.deepEqual(Array.from(all.subarray(a.offset, a.offset + a.length)), Array.from(Float32Array.from(values)), key);
+  }
+  const read = parseManifest(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'), 'dggf-onnx-flow');
+  const ours = drawPrior(read, priorValues(new Uint8Array(bin).buffer), n, seededNormals(4));
+  const shared = (await import(pathToFileURL(path.join(ROOT, 'examples', 'shared', 'prior.mjs')).href)) as {
+    drawPrior: (dir: string, m: unknown, n: number, rng: unknown) => Float32Array;
+    seededNormals: (seed: number) => unknown;
+  };
+  assert.deepEqual(Array.from(shared.drawPrior(out, read, n, shared.seededNormals(4))), Array.from(ours));
+  return ours;
+}
+
 test('export: a data-gmm prior goes to prior.bin; the exported reader and the example draw the same x₀, shared by the weights', async () => {
   await initEngine('cpu');
   const { config } = resolveConfig({ preset: 'toy', overrides: { data: '25gaussians', prior: 'data-gmm', priorComponents: 6 }, defaults: {} });
@@ -211,24 +234,10 @@ test('export: a data-gmm prior goes to prior.bin; the exported reader and the ex
     assert.equal(manifest.prior.name, 'data-gmm');
     const state = model.prior.toJSON() as unknown as { weights: number[]; means: number[]; chols: number[] };
     assert.equal(state.weights.length, 6);
-    const bin = fs.readFileSync(path.join(out, 'prior.bin'));
-    const all = new Float32Array(bin.buffer, bin.byteOffset, bin.byteLength / 4);
     const gmm = manifest.prior;
-    if (gmm.name !== 'data-gmm') throw new Error(`expected a data-gmm prior, got ${gmm.name}`);
-    for (const key of ['weights', 'means', 'chols'] as const) {
-      const a: BinaryArray = gmm[key];
-      assert.deepEqual(Array.from(all.subarray(a.offset, a.offset + a.length)), Array.from(Float32Array.from(state[key])), key);
-    }
-    // our reader of exports (src/exported) and the examples' (examples/shared/prior.mjs): the same draws for a seed
+    if (gmm.name !== 'data-gmm' || !('chols' in gmm)) throw new Error(`expected a full-covariance data-gmm prior, got ${gmm.name}`);
     const n = 3000;
-    const read = parseManifest(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'), 'dggf-onnx-flow');
-    const ours = drawPrior(read, priorValues(new Uint8Array(bin).buffer), n, seededNormals(4));
-    const shared = (await import(pathToFileURL(path.join(ROOT, 'examples', 'shared', 'prior.mjs')).href)) as {
-      drawPrior: (dir: string, m: unknown, n: number, rng: unknown) => Float32Array;
-      seededNormals: (seed: number) => unknown;
-    };
-    const theirs = shared.drawPrior(out, read, n, shared.seededNormals(4));
-    assert.deepEqual(Array.from(theirs), Array.from(ours));
+    const ours = await checkExportedPrior(out, gmm, state, ['weights', 'means', 'chols'], n);
     // …and they follow the mixture: the share nearest each component's mean, as in our prior's draws
     const nearestCounts = (x: Float32Array): number[] => {
       const counts = new Array<number>(6).fill(0);
@@ -247,6 +256,47 @@ test('export: a data-gmm prior goes to prior.bin; the exported reader and the ex
     const nearModel = nearestCounts(model.prior.sample(n, new Rng(5)));
     // the export draws as our prior does (other random numbers): nearest-mean shares within 3.5 points
     near.forEach((v, c) => assert.ok(Math.abs(v / n - nearModel[c] / n) < 0.035, `component ${c}: export ${v / n}, ours ${nearModel[c] / n}`));
+  } finally {
+    model.dispose();
+  }
+});
+
+test('export: an image run\'s data-gmm prior (low-rank clusters) goes to prior.bin; both readers draw the same clamped x₀, as our prior does', async () => {
+  await initEngine('cpu');
+  const rng = new Rng(5);
+  const count = 60;
+  const image = { height: 4, width: 4, channels: 3 } as const;
+  const dim = 48;
+  // two kinds of image: dark and bright, each with its own spread
+  const pixels = new Uint8Array(count * dim).map((_, i) => (Math.floor(i / dim) % 2 ? 190 : 60) + rng.int(50));
+  const ds = makeImageDataset({ name: 'tiny', image, train: { count, pixels }, flip: false });
+  const { config } = resolveConfig({
+    preset: 'emoji-cpu',
+    overrides: { data: 'tiny', prior: 'data-gmm', priorComponents: 2, net: { type: 'cnn', channels: [4], activation: 'leaky_relu', head: 'flatten', headHidden: [8] } },
+    defaults: {},
+  });
+  const derived = await deriveSetup(config, ds);
+  const model = new FlowModel(config, derived, new Rng(3));
+  const out = tempDir('export-image-gmm');
+  try {
+    const manifest = await exportOnnx(model, out, { data: 'tiny', iteration: 0 });
+    const gmm = manifest.prior;
+    if (gmm.name !== 'data-gmm' || !('factors' in gmm)) throw new Error(`expected a low-rank data-gmm prior, got ${JSON.stringify(gmm).slice(0, 80)}`);
+    assert.equal(gmm.clamp, true);
+    const state = model.prior.toJSON() as unknown as { weights: number[]; means: number[]; factors: number[]; diagStds: number[]; rank: number };
+    assert.deepEqual(gmm.factors.shape, [2, dim, state.rank]);
+    const n = 2000;
+    const ours = await checkExportedPrior(out, gmm, state, ['weights', 'means', 'factors', 'diagStds'], n);
+    assert.ok(ours.every((v) => v >= -1 && v <= 1), 'clamped');
+    // the export draws as our prior does (other random numbers): per-pixel means within 0.06 (σ of a mean ≈ 0.02)
+    const model0 = model.prior.sample(n, new Rng(6));
+    for (let a = 0; a < dim; a++) {
+      const e = meanStd(ours, dim, a);
+      const m = meanStd(model0, dim, a);
+      assert.ok(Math.abs(e.mean - m.mean) < 0.06, `pixel ${a}: export mean ${e.mean}, ours ${m.mean}`);
+    }
+    const { ours: flowed, theirs } = await compareFlows(model, out, 10, 11);
+    assert.ok(maxRelativeError(flowed, theirs) < 1e-4);
   } finally {
     model.dispose();
   }

@@ -183,30 +183,34 @@ test('low-rank + diagonal data prior above the full-covariance limit: exact vari
   assert.deepEqual(Array.from(again), Array.from(prior.sample(4, new Rng(5))));
 });
 
-test('image runs keep big prior arrays in prior.bin; config.json stays small and reads back the same prior', async () => {
-  await initEngine('wasm');
-  const rng = new Rng(2);
-  const count = 50;
-  // 16×16×3 = 768 values: a 768² Cholesky factor is far too big for config.json
-  const pixels = new Uint8Array(count * 16 * 16 * 3).map(() => rng.int(256));
-  const ds = makeImageDataset({ name: 'tiny', image: { height: 16, width: 16, channels: 3 }, train: { count, pixels }, flip: true });
-  const { config } = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'tiny', net: { type: 'cnn', channels: [4, 4], activation: 'relu' } }, defaults: {} });
-  const derived = await deriveSetup(config, ds);
-  assert.deepEqual(derived.image, ds.image);
-  const dir = tempDir('prior-bin');
-  writeStoredRun(dir, config, derived);
-  const json = fs.readFileSync(`${dir}/config.json`, 'utf8');
-  assert.ok(!json.includes('"chol"'), 'the Cholesky factor is not inline');
-  assert.ok(fs.existsSync(`${dir}/prior.bin`));
-  const back = readStoredRun(dir)!;
-  const a = priorFromState(back.derived.prior).sample(3, new Rng(9));
-  const b = priorFromState(derived.prior).sample(3, new Rng(9));
-  assert.deepEqual(Array.from(a), Array.from(b));
-  assert.ok(a.every((v) => v >= -1 && v <= 1), 'image prior draws are clamped to [−1, 1]');
-  // a torn prior.bin is reported, naming the file
-  fs.writeFileSync(`${dir}/prior.bin`, fs.readFileSync(`${dir}/prior.bin`).subarray(0, 100));
-  assert.throws(() => readStoredRun(dir), /prior\.bin/);
-});
+for (const prior of ['data-gaussian', 'data-gmm'] as const) {
+  test(`image runs keep big prior arrays in prior.bin (${prior}); config.json stays small and reads back the same prior`, async () => {
+    await initEngine('wasm');
+    const rng = new Rng(2);
+    const count = 50;
+    // 16×16×3 = 768 values: a 768² Cholesky factor (or two 768×24 factors) is far too big for config.json
+    const pixels = new Uint8Array(count * 16 * 16 * 3).map(() => rng.int(256));
+    const ds = makeImageDataset({ name: 'tiny', image: { height: 16, width: 16, channels: 3 }, train: { count, pixels }, flip: true });
+    const overrides = { data: 'tiny', prior, ...(prior === 'data-gmm' ? { priorComponents: 2 } : {}), net: { type: 'cnn' as const, channels: [4, 4], activation: 'relu' as const } };
+    const { config } = resolveConfig({ preset: 'emoji-cpu', overrides, defaults: {} });
+    const derived = await deriveSetup(config, ds);
+    assert.deepEqual(derived.image, ds.image);
+    assert.equal(derived.prior.name, prior);
+    const dir = tempDir('prior-bin');
+    writeStoredRun(dir, config, derived);
+    const json = fs.readFileSync(`${dir}/config.json`, 'utf8');
+    assert.ok(!/"(chol|factors)"/.test(json), 'the factors are not inline');
+    assert.ok(fs.existsSync(`${dir}/prior.bin`));
+    const back = readStoredRun(dir)!;
+    const a = priorFromState(back.derived.prior).sample(3, new Rng(9));
+    const b = priorFromState(derived.prior).sample(3, new Rng(9));
+    assert.deepEqual(Array.from(a), Array.from(b));
+    assert.ok(a.every((v) => v >= -1 && v <= 1), 'image prior draws are clamped to [−1, 1]');
+    // a torn prior.bin is reported, naming the file
+    fs.writeFileSync(`${dir}/prior.bin`, fs.readFileSync(`${dir}/prior.bin`).subarray(0, 100));
+    assert.throws(() => readStoredRun(dir), /prior\.bin/);
+  });
+}
 
 test('config: image presets pick κ from the prior; a bad net names the field', () => {
   const ddp = resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'mnist' }, defaults: {} }).config;

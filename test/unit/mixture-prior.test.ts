@@ -4,6 +4,8 @@ import { Rng } from '../../src/util/rng.js';
 import { DataError } from '../../src/data/types.js';
 import { meanCovariance, priorFromState } from '../../src/priors/index.js';
 import { dataMixturePrior, fitGaussianMixture, mixturePrior } from '../../src/priors/mixture.js';
+import { defaultImageMixtureComponents, fitClusterMixture } from '../../src/priors/cluster-mixture.js';
+import { drawLowRankMixture } from '../../src/priors/mixture-draw.js';
 import { initEngine } from '../../src/engine/index.js';
 import { makeImageDataset } from '../../src/data/images/index.js';
 import { resolveConfig } from '../../src/config/resolve.js';
@@ -140,7 +142,7 @@ test('mixture prior fitted to data: the components share the mass as the data do
   }
 });
 
-test('mixture prior: clear errors for images, too few points and identical points', () => {
+test('mixture prior: clear errors for many dimensions, too few points and identical points', () => {
   const rng = new Rng(1);
   assert.throws(() => fitGaussianMixture(new Float32Array(100 * 65), 65, 2, rng), (e: unknown) => e instanceof DataError && /≤ 64 dims.*data-gaussian/.test(e.message));
   assert.throws(() => fitGaussianMixture(new Float32Array(2 * 10), 2, 8, rng), (e: unknown) => e instanceof DataError && /10 points for 8 components/.test(e.message));
@@ -149,10 +151,123 @@ test('mixture prior: clear errors for images, too few points and identical point
   assert.throws(() => mixturePrior({ name: 'data-gmm', dim: 2, weights: [1], means: [0], chols: [1, 0, 0, 1] }), /k×2 means/);
 });
 
-test('data-gmm on an image dataset: a clear DataError naming the dataset and the prior to use', async () => {
+/**
+ * Three clusters of 16-value "images" around far-apart centres, each with a known covariance:
+ * two directions of spread (a rank-2 factor) plus a little per-pixel noise.
+ */
+function clusteredImages(n: number, rng: Rng): { points: Float32Array; labels: Uint8Array; centres: number[][] } {
+  const dim = 16;
+  const centres = [0, 1, 2].map((c) => Array.from({ length: dim }, (_, a) => (a % 3 === c ? 0.6 : -0.6)));
+  const points = new Float32Array(n * dim);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = i % 5 === 0 ? 2 : i % 2; // shares ≈ 0.4, 0.4, 0.2
+    labels[i] = c;
+    const z0 = rng.normal();
+    const z1 = rng.normal();
+    for (let a = 0; a < dim; a++) points[i * dim + a] = centres[c][a] + 0.2 * z0 * Math.cos(a + c) + 0.1 * z1 * (a % 2) + 0.02 * rng.normal();
+  }
+  return { points, labels, centres };
+}
+
+test('image mixture (k-means + low rank): each cluster\'s share, mean and covariance match the data\'s, in float64', async () => {
+  await initEngine('cpu');
+  const dim = 16;
+  const { points, labels, centres } = clusteredImages(3000, new Rng(21));
+  const s = await fitClusterMixture(points, dim, 3, new Rng(22), { rank: 4 });
+  assert.equal(s.weights.length, 3);
+  assert.equal(s.rank, 4);
+  const seen = new Set<number>();
+  for (let c = 0; c < 3; c++) {
+    const mean = Array.from(s.means).slice(c * dim, (c + 1) * dim);
+    // the true cluster whose centre is nearest this component's mean
+    const j = centres.map((m) => m.reduce((acc, v, a) => acc + (v - mean[a]) ** 2, 0)).reduce((b, d, i, all) => (d < all[b] ? i : b), 0);
+    seen.add(j);
+    const members = Float32Array.from(Array.from(labels).flatMap((l, i) => (l === j ? Array.from(points.subarray(i * dim, (i + 1) * dim)) : [])));
+    const ref = meanCovariance(members, dim); // float64 reference over the cluster's own images
+    assert.ok(Math.abs(s.weights[c] - members.length / dim / 3000) < 1e-9, `weight of ${j}: ${s.weights[c]}`);
+    mean.forEach((v, a) => assert.ok(Math.abs(v - ref.mean[a]) < 1e-5, `mean[${a}] of ${j}`));
+    // W Wᵀ + diag(d²) against the sample covariance: the rank-2 spread is captured, the diagonal exactly
+    let worst = 0;
+    for (let a = 0; a < dim; a++) {
+      for (let b = 0; b < dim; b++) {
+        let v = 0;
+        for (let k = 0; k < 4; k++) v += s.factors[(c * dim + a) * 4 + k] * s.factors[(c * dim + b) * 4 + k];
+        if (a === b) v += s.diagStds[c * dim + a] ** 2;
+        const jitter = a === b ? 1e-4 : 0;
+        worst = Math.max(worst, Math.abs(v - ref.cov[a * dim + b] - jitter));
+      }
+    }
+    assert.ok(worst < 2e-4, `covariance of cluster ${j}: worst entry off by ${worst}`);
+  }
+  assert.equal(seen.size, 3, 'each true cluster found once');
+});
+
+test('image mixture prior: draws follow the clusters, clamp to [−1, 1], and the engine\'s GEMM draws as the plain loop', async () => {
+  await initEngine('wasm');
+  const dim = 16;
+  const { points, centres } = clusteredImages(2000, new Rng(31));
+  const state = await fitClusterMixture(points, dim, 3, new Rng(32), { rank: 3, clamp: true });
+  const prior = mixturePrior(state);
+  const n = 6000;
+  const x = prior.sample(n, new Rng(33));
+  assert.ok(x.every((v) => v >= -1 && v <= 1), 'clamped');
+  const counts = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    const row = x.subarray(i * dim, (i + 1) * dim);
+    const d = centres.map((m) => m.reduce((acc, v, a) => acc + (v - row[a]) ** 2, 0));
+    counts[d.indexOf(Math.min(...d))]++;
+  }
+  [0.4, 0.4, 0.2].forEach((w, j) => assert.ok(Math.abs(counts[j] / n - w) < 0.02, `cluster ${j}: ${counts[j] / n} of the draws, data ${w}`));
+  // the same random numbers through the plain loop (mixture-draw.ts alone): equal within float32 rounding
+  const fast = prior.sample(50, new Rng(34));
+  const plain = drawLowRankMixture(state.weights, state.means, state.factors, state.diagStds, dim, state.rank, true, 50, ...rngFns(new Rng(34)));
+  assert.ok(maxAbsDiff(fast, plain) < 1e-5, `GEMM vs loop: ${maxAbsDiff(fast, plain)}`);
+  process.env.DGGF_FUSED = '0';
+  try {
+    assert.deepEqual(Array.from(prior.sample(50, new Rng(34))), Array.from(plain), 'without our kernels: the loop itself');
+  } finally {
+    delete process.env.DGGF_FUSED;
+  }
+  // seeded, and rebuilt from its state (as JSON) to the same draws
+  assert.notDeepEqual(Array.from(prior.sample(7, new Rng(4))), Array.from(prior.sample(7, new Rng(5))));
+  const again = priorFromState(JSON.parse(JSON.stringify(prior.toJSON())));
+  assert.ok(maxAbsDiff(again.sample(9, new Rng(6)), prior.sample(9, new Rng(6))) === 0);
+});
+
+const rngFns = (rng: Rng): [() => number, (count: number) => Float32Array] => [() => rng.uniform(), (count) => rng.normalArray(count)];
+const maxAbsDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+
+test('image mixture prior: clear errors for too few images, identical images and a state of the wrong size', async () => {
+  await initEngine('cpu');
+  const rng = new Rng(1);
+  await assert.rejects(fitClusterMixture(new Float32Array(10 * 16), 16, 8, rng), (e: unknown) => e instanceof DataError && /10 images for 8 clusters.*--prior-components/.test(e.message));
+  await assert.rejects(fitClusterMixture(new Float32Array(40 * 16).fill(0.5), 16, 4, rng), (e: unknown) => e instanceof DataError && /every image is the same/.test(e.message));
+  const ok = { name: 'data-gmm', dim: 4, weights: [1], means: [0, 0, 0, 0], rank: 2, factors: new Array(8).fill(0), diagStds: [1, 1, 1, 1] } as const;
+  assert.throws(() => mixturePrior({ ...ok, factors: [0, 0] }), (e: unknown) => e instanceof DataError && /k×4×2 factors/.test(e.message));
+  assert.throws(() => mixturePrior({ ...ok, diagStds: [1] }), (e: unknown) => e instanceof DataError && /diagonal/.test(e.message));
+  assert.throws(() => mixturePrior({ ...ok, rank: 0 }), (e: unknown) => e instanceof DataError && /rank/.test(e.message));
+});
+
+test('data-gmm on an image dataset: k-means clusters, each a low-rank Gaussian, clamped to [−1, 1]; κ as from the data-dependent prior', async () => {
   await initEngine('cpu');
   const image = { height: 4, width: 4, channels: 1 } as const;
-  const ds = makeImageDataset({ name: 'tiny-images', image, train: { count: 20, pixels: new Uint8Array(20 * 16).map((_, i) => (i * 37) % 256) }, flip: false });
-  const { config } = resolveConfig({ preset: 'toy', overrides: { data: 'tiny-images', prior: 'data-gmm' }, defaults: {} });
-  await assert.rejects(deriveSetup(config, ds), (e: unknown) => e instanceof DataError && /tiny-images holds images: use --prior data-gaussian/.test(e.message));
+  const rng = new Rng(41);
+  const { points } = clusteredImages(60, rng);
+  const pixels = Uint8Array.from(points, (v) => Math.round(Math.min(255, Math.max(0, (v + 1) * 127.5))));
+  const ds = makeImageDataset({ name: 'tiny-images', image, train: { count: 60, pixels }, flip: false });
+  const { config } = resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'tiny-images', prior: 'data-gmm', priorComponents: 3 }, defaults: {} });
+  assert.equal(config.sampleExtraSteps, 20);
+  const derived = await deriveSetup(config, ds);
+  const p = derived.prior;
+  assert.equal(p.name, 'data-gmm');
+  if (p.name !== 'data-gmm' || 'chols' in p) throw new Error('expected the low-rank form');
+  assert.equal(p.weights.length, 3);
+  assert.equal(p.clamp, true);
+  const draws = priorFromState(p).sample(200, new Rng(42));
+  assert.ok(draws.every((v) => v >= -1 && v <= 1));
+  // by default one cluster per 50 images below 2,000 (here 60: one), 40 from 2,000 on
+  const byDefault = (await deriveSetup(resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'tiny-images', prior: 'data-gmm' }, defaults: {} }).config, ds)).prior;
+  assert.equal(byDefault.name === 'data-gmm' && byDefault.weights.length, 1);
+  assert.deepEqual([49, 120, 1999, 2000, 60000].map(defaultImageMixtureComponents), [1, 2, 39, 40, 40]);
 });
