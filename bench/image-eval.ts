@@ -64,7 +64,21 @@ export async function trainPreset(opts: {
   if (result.status !== 'done') throw new Error(`training stopped: ${result.status}`);
   console.log(`trained ${result.iteration} iterations in ${(trainSeconds / 60).toFixed(1)} min this session (${((performance.now() - t0) / 60000).toFixed(1)} min wall)`);
   const metrics = fs.readFileSync(path.join(opts.out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { elapsed_s: number });
-  return { config, iterations: result.iteration, totalMinutes: metrics[metrics.length - 1].elapsed_s / 60 };
+  return { config, iterations: result.iteration, totalMinutes: trainingSeconds(metrics) / 60 };
+}
+
+/**
+ * Training time over all sessions of a run folder: each line's `elapsed_s` counts from the start
+ * of its own session, so a resumed run's clock starts again at 0 (a drop marks a new session).
+ */
+export function trainingSeconds(metrics: { elapsed_s: number }[]): number {
+  let total = 0;
+  let previous = 0;
+  for (const m of metrics) {
+    if (m.elapsed_s < previous) total += previous;
+    previous = m.elapsed_s;
+  }
+  return total + previous;
 }
 
 /**
