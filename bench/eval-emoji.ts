@@ -93,7 +93,7 @@ async function main(): Promise<void> {
   const sharesOk = shareRatios.every((r) => r >= 0.5 && r <= 2);
 
   // copying: nearest training image of each sample and of each held-out image
-  const copying = nearestTraining(samples, N, ds, ds.test.count);
+  const copying = nearestTraining(samples, N, ds, imagesToFloat(ds.test));
   const { train, fromSamples, fromHeldOut, ratio: copyRatio } = copying;
   const copyOk = copyRatio >= 0.8;
 

@@ -97,10 +97,11 @@ async function main(): Promise<void> {
   const h = await classifySamples(features, samples, N);
   const hp = await classifySamples(features, priorDraws, N);
   const ddpFid = await dataGaussianReferenceFid(model.prior, ds, features, first.sets, N);
-  // copying (eval:emoji's check): the samples' nearest training images against held-out digits'
-  const copying = nearestTraining(samples, N, ds, N);
   // real images the feature net never trained on: the confidence a sample should reach
-  const hr = await classifySamples(features, imagesToFloat(ds.test, Array.from({ length: N }, (_, i) => i)), N);
+  const heldOut = imagesToFloat(ds.test, Array.from({ length: N }, (_, i) => i));
+  const hr = await classifySamples(features, heldOut, N);
+  // copying (eval:emoji's check): the samples' nearest training images against the held-out digits'
+  const copying = nearestTraining(samples, N, ds, heldOut);
   const fids = [m.fid];
   const kids = [m.kid];
   const realFids = [m.realFid];

@@ -124,15 +124,14 @@ function nearest(x: Float32Array, n: number, pool: NearestRows): { distance: num
 
 /**
  * The copying check: the median distance (pixel L2 in [−1, 1]) from each of n samples to its
- * nearest training image, against the same for the first `heldOut` test images, which the
- * run never saw (ratio ≥ 0.8: not copying).
+ * nearest training image, against the same for `heldOut` (test images the run never saw;
+ * ratio ≥ 0.8: not copying).
  */
-export function nearestTraining(samples: Float32Array, n: number, dataset: ImageDataset, heldOut: number) {
-  if (!dataset.test || dataset.test.count < heldOut) throw new Error(`${dataset.name}: needs ${heldOut} held-out images for the copying check`);
+export function nearestTraining(samples: Float32Array, n: number, dataset: ImageDataset, heldOut: Float32Array) {
   const train = imagesToFloat(dataset.train);
   const pool = new NearestRows(train, dataset.dim);
   const fromSamples = nearest(samples, n, pool);
-  const fromHeldOut = nearest(imagesToFloat(dataset.test, Array.from({ length: heldOut }, (_, i) => i)), heldOut, pool);
+  const fromHeldOut = nearest(heldOut, heldOut.length / dataset.dim, pool);
   const sampleMedian = median(fromSamples.distance);
   const heldOutMedian = median(fromHeldOut.distance);
   return { train, fromSamples, fromHeldOut, sampleMedian, heldOutMedian, ratio: sampleMedian / heldOutMedian };

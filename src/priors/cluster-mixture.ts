@@ -17,7 +17,7 @@ import type { Rng } from '../util/rng.js';
 import { DataError } from '../data/types.js';
 import { fitLowRankGaussian } from './low-rank.js';
 import { kMeansPlusPlus, nearest } from './kmeans.js';
-import { mixturePrior, type LowRankMixtureState } from './mixture.js';
+import { meanVariance, mixturePrior, type LowRankMixtureState } from './mixture.js';
 import type { Prior } from './index.js';
 
 /**
@@ -85,14 +85,7 @@ export async function fitClusterMixture(points: Float32Array, dim: number, compo
     counts[label[i]]++;
   }
 
-  let meanVar = 0;
-  {
-    const mu = new Float64Array(dim);
-    for (let i = 0; i < n; i++) for (let a = 0; a < dim; a++) mu[a] += points[i * dim + a];
-    for (let a = 0; a < dim; a++) mu[a] /= n;
-    for (let i = 0; i < n; i++) for (let a = 0; a < dim; a++) meanVar += (points[i * dim + a] - mu[a]) ** 2;
-    meanVar /= n * dim;
-  }
+  const meanVar = meanVariance(points, n, dim);
   const jitter = (opts.jitter ?? 1e-4) * Math.max(1, meanVar) + (opts.widen ?? 0) * meanVar;
 
   const keep = Array.from({ length: components }, (_, j) => j).filter((j) => counts[j] >= 2);

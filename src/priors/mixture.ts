@@ -62,6 +62,15 @@ export interface MixtureFitOptions {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/** The mean over coordinates of the variance (over n) of row-major points: the scale jitter and widening are relative to. */
+export function meanVariance(x: ArrayLike<number>, n: number, dim: number): number {
+  const mu = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let a = 0; a < dim; a++) mu[a] += x[i * dim + a] / n;
+  let v = 0;
+  for (let i = 0; i < n; i++) for (let a = 0; a < dim; a++) v += (x[i * dim + a] - mu[a]) ** 2;
+  return v / (n * dim);
+}
+
 /**
  * Fits k full-covariance Gaussians to row-major points (n×dim) by EM from a k-means++ start.
  * Deterministic for a given `rng` state. Components that lose all their points are dropped.
@@ -76,13 +85,7 @@ export function fitGaussianMixture(points: Float32Array, dim: number, k: number,
   const maxIterations = opts.maxIterations ?? 100;
   const tolerance = opts.tolerance ?? 1e-5;
   const x = Float64Array.from(points.subarray(0, n * dim));
-  let meanVar = 0;
-  {
-    const mu = new Float64Array(dim);
-    for (let i = 0; i < n; i++) for (let a = 0; a < dim; a++) mu[a] += x[i * dim + a] / n;
-    for (let i = 0; i < n; i++) for (let a = 0; a < dim; a++) meanVar += (x[i * dim + a] - mu[a]) ** 2;
-    meanVar /= n * dim;
-  }
+  const meanVar = meanVariance(x, n, dim);
   if (x.every((v, i) => v === x[i % dim])) throw new DataError('the data-gmm prior cannot be fitted: every data point is the same');
   const reg = (opts.jitter ?? 1e-4) * meanVar;
 
