@@ -88,7 +88,7 @@ function buildProgram(act: Act, output: Output = processOutput): Command {
         oneOf(PRIORS),
       ),
     )
-    .option('--prior-components <k>', 'Gaussians in the data-gmm prior (default 32 for points, 40 for images)', positiveInt)
+    .option('--prior-components <k>', 'Gaussians in the data-gmm prior (default 32 for points; for images one per 85 training images, 1 to 64)', positiveInt)
     .option('--prior-widen <w>', "variance added to each data-gmm component, as a share of the data's (default 0.05 for points, 0 for images)", nonNegativeNumber)
     .option(
       '--prior-data <name|path>',

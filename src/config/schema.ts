@@ -140,7 +140,7 @@ export const runConfigSchema = z
     priorData: z.string().min(1).optional(),
     /**
      * `prior: 'data-gmm'`: the mixture's number of Gaussians (points: default 32,
-     * DEFAULT_MIXTURE_COMPONENTS; images: k-means clusters, default 40, DEFAULT_IMAGE_MIXTURE_COMPONENTS).
+     * DEFAULT_MIXTURE_COMPONENTS; images: k-means clusters, default one per 85 images, 1 to 64, defaultImageMixtureComponents).
      */
     priorComponents: z.number().int().min(1).max(1024).optional(),
     /**

@@ -65,7 +65,7 @@ async function exportImageModel(out: string): Promise<void> {
   const rng = new Rng(2);
   const image = { height: 8, width: 8, channels: 3 } as const;
   const ds = makeImageDataset({ name: 'tiny', image, train: { count: 40, pixels: new Uint8Array(40 * 8 * 8 * 3).map(() => rng.int(256)) }, flip: false });
-  const { config } = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'tiny', net: { type: 'cnn', channels: [4, 6], activation: 'leaky_relu' } }, defaults: {} });
+  const { config } = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'tiny', prior: 'data-gaussian', net: { type: 'cnn', channels: [4, 6], activation: 'leaky_relu' } }, defaults: {} });
   const model = new FlowModel(config, await deriveSetup(config, ds), new Rng(3));
   try {
     await exportTfjs(model, out, { data: 'tiny', iteration: 0 });

@@ -161,7 +161,7 @@ test('export: a conv image net with spectral norm and a full-covariance data pri
   const ds = makeImageDataset({ name: 'tiny', image, train: { count, pixels }, flip: false });
   const { config } = resolveConfig({
     preset: 'emoji-cpu',
-    overrides: { data: 'tiny', net: { type: 'cnn', channels: [4, 6], activation: 'leaky_relu', head: 'flatten', headHidden: [8], spectralNorm: true } },
+    overrides: { data: 'tiny', prior: 'data-gaussian', net: { type: 'cnn', channels: [4, 6], activation: 'leaky_relu', head: 'flatten', headHidden: [8], spectralNorm: true } },
     defaults: {},
   });
   const derived = await deriveSetup(config, ds);

@@ -228,8 +228,8 @@ test('config: image presets pick κ from the prior; a bad net names the field', 
     /net\.type: expected one of mlp, cnn, resnet, basic-resnet/,
   );
   // spectral norm: an option of conv nets (merged into the preset's net), refused for MLPs
-  const sn = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'emoji', net: { spectralNorm: true } }, defaults: {} }).config;
-  assert.deepEqual(sn.net, { type: 'cnn', channels: [16, 32, 64], activation: 'leaky_relu', spectralNorm: true });
+  const sn = resolveConfig({ preset: 'emoji-cpu', overrides: { data: 'emoji', net: { spectralNorm: false } }, defaults: {} }).config;
+  assert.deepEqual(sn.net, { type: 'cnn', channels: [16, 32, 64], activation: 'leaky_relu', head: 'flatten', headHidden: [128], spectralNorm: false });
   assert.throws(
     () => resolveConfig({ preset: 'toy', overrides: { data: '8gaussians', net: { spectralNorm: true } }, defaults: {} }),
     /net: unknown field\(s\) for a 'mlp' net: spectralNorm/,

@@ -242,7 +242,14 @@ test('image mixture prior: clear errors for too few images, identical images and
   await initEngine('cpu');
   const rng = new Rng(1);
   await assert.rejects(fitClusterMixture(new Float32Array(10 * 16), 16, 8, rng), (e: unknown) => e instanceof DataError && /10 images for 8 clusters.*--prior-components/.test(e.message));
-  await assert.rejects(fitClusterMixture(new Float32Array(40 * 16).fill(0.5), 16, 4, rng), (e: unknown) => e instanceof DataError && /every image is the same/.test(e.message));
+  await assert.rejects(fitClusterMixture(new Float32Array(40 * 16).fill(0.5), 16, 4, rng), (e: unknown) => e instanceof DataError && /4 clusters: every image is the same.*--prior-components 1/.test(e.message));
+  // one cluster of identical images (a tiny folder's default) is that image plus the jitter, as the DDP
+  const point = await fitClusterMixture(new Float32Array(6 * 16).fill(0.5), 16, 1, rng);
+  assert.deepEqual(Array.from(point.weights), [1]);
+  assert.ok(Array.from(point.factors).every((v) => v === 0));
+  assert.ok(Array.from(point.diagStds).every((v) => Math.abs(v - 1e-2) < 1e-6), 'std √1e-4');
+  const draws = mixturePrior(point).sample(50, rng);
+  assert.ok(draws.every((v) => Math.abs(v - 0.5) < 0.06), 'draws stay at the image');
   const ok = { name: 'data-gmm', dim: 4, weights: [1], means: [0, 0, 0, 0], rank: 2, factors: new Array(8).fill(0), diagStds: [1, 1, 1, 1] } as const;
   assert.throws(() => mixturePrior({ ...ok, factors: [0, 0] }), (e: unknown) => e instanceof DataError && /k×4×2 factors/.test(e.message));
   assert.throws(() => mixturePrior({ ...ok, diagStds: [1] }), (e: unknown) => e instanceof DataError && /diagonal/.test(e.message));
@@ -266,8 +273,9 @@ test('data-gmm on an image dataset: k-means clusters, each a low-rank Gaussian, 
   assert.equal(p.clamp, true);
   const draws = priorFromState(p).sample(200, new Rng(42));
   assert.ok(draws.every((v) => v >= -1 && v <= 1));
-  // by default one cluster per 50 images below 2,000 (here 60: one), 40 from 2,000 on
+  // by default one cluster per 85 images (here 60: one)
   const byDefault = (await deriveSetup(resolveConfig({ preset: 'mnist-cpu', overrides: { data: 'tiny-images', prior: 'data-gmm' }, defaults: {} }).config, ds)).prior;
   assert.equal(byDefault.name === 'data-gmm' && byDefault.weights.length, 1);
-  assert.deepEqual([49, 120, 1999, 2000, 60000].map(defaultImageMixtureComponents), [1, 2, 39, 40, 40]);
+  // one per 85 images, 1 to 64: emoji's 3,403 images keep the 40 clusters they were measured with, MNIST's 10,000 fitted get 64
+  assert.deepEqual([49, 170, 3403, 5439, 5440, 10000, 60000].map(defaultImageMixtureComponents), [1, 2, 40, 63, 64, 64, 64]);
 });

@@ -123,6 +123,24 @@ test('ort engine: flows (Loop for MLPs, baked steps for conv nets) follow the TF
   }
 });
 
+test('ort engine: guided conv flows in one process keep their guidance weights apart (the same classifier at φ 0.5 and 4)', async () => {
+  await initEngine('cpu', { engine: 'ort' });
+  const rng = new Rng(49);
+  const net = createRatioNet({ type: 'cnn', image: grey, channels: [8, 8], activation: 'leaky_relu' }, rng);
+  const clf = createClassifier({ image: grey, classes: 3, filters: [4], featureDim: 6 }, rng);
+  const x0 = tf.tensor2d(rng.normalArray(4 * 64), [4, 64]);
+  const flow = async (engine: typeof ortEngine, phi: number) =>
+    read((await engine.flow(x0, [ratioTerm(net, 'kl', 'log-ratio'), classifierGuidanceTerm(clf, 1, phi)], { steps: 3, eta: 0.5, noise: 0 }, new FlowNoise(1, 2), {}))!.x);
+  const weak = await flow(ortEngine, 0.5);
+  const strong = await flow(ortEngine, 4);
+  assert.ok(relErr(weak, await flow(tfjsEngine, 0.5)) < 1e-4, 'φ 0.5 as on TF.js');
+  assert.ok(relErr(strong, await flow(tfjsEngine, 4)) < 1e-4, 'φ 4 as on TF.js (not the graph built for φ 0.5)');
+  assert.ok(relErr(weak, strong) > 1e-3, 'the guidance weight matters');
+  x0.dispose();
+  net.dispose();
+  clf.dispose();
+});
+
 test('ort engine: a conv flow in row blocks equals the one-piece flow', async () => {
   await initEngine('cpu', { engine: 'ort' });
   const rng = new Rng(43);

@@ -385,10 +385,10 @@ test('translate with a run whose prior is not a data prior: a note (and --held-o
   assert.equal(t.code, 0, t.stderr);
   const r = cli(['translate', '--run', plain, '--input', path.join(inputs, 'cat.png'), '--out', path.join(root, 'tr-plain')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /note: the run's prior is 'data-gaussian', not a data prior/);
+  assert.match(r.stderr, /note: the run's prior is 'data-gmm', not a data prior/);
   const h = cli(['translate', '--run', plain, '--held-out', '--out', path.join(root, 'tr-plain-2')]);
   assert.equal(h.code, 2, h.stderr);
-  assert.match(h.stderr, /--held-out: .*'data-gaussian' prior, not a source dataset/);
+  assert.match(h.stderr, /--held-out: .*'data-gmm' prior, not a source dataset/);
 });
 
 test('a run whose source images are gone: a clear error naming config.json and the spec', async () => {

@@ -92,7 +92,8 @@ async function flowSession(terms: GraphTerm[], dim: number, settings: FlowSettin
   const bake = terms.some((t) => t.convolutional);
   const opts = { bake, meanOutput, loop: !bake, normalized: bake };
   const shapes = terms.map((t) => t.weights.map((w) => w.shape));
-  const key = JSON.stringify({ program: 'flow', terms: terms.map((t) => t.key), shapes, dim, eta: settings.eta, nu: settings.noise, ...opts });
+  // everything the graph holds but the weights' values: the terms' weights (φ) are constants in it
+  const key = JSON.stringify({ program: 'flow', terms: terms.map((t) => t.key), termWeights: terms.map((t) => t.weight), shapes, dim, eta: settings.eta, nu: settings.noise, ...opts });
   if (!bake) {
     const s = await fedSession(key, threads, () => flowProgram(terms, dim, settings.eta, settings.noise, opts));
     const feeds: Record<string, OrtTensor> = {};
