@@ -94,12 +94,17 @@ const paperImage = (imageSize: number, net: Preset['net']): Preset => ({
 /** The default domains of paper-translate-64 (the emoji pair our translation presets use; the PNGs are 64×64). */
 const TRANSLATE_PAPER = { source: 'emoji-google', target: 'emoji-twitter' } as const;
 
-/** Our CPU image presets: a small CNN, LR-KL from the data-dependent prior, short flows. */
+/**
+ * Our CPU image presets: the small CNN (flatten head with a dense hidden layer of 128, spectral
+ * norm; how `mnist-cpu` got it: its comment below), LR-KL from the mixture prior, instance noise
+ * 0.1, short flows.
+ */
 const cpuImage = (extra: Partial<Preset>): Preset => ({
   divergence: 'kl',
   loss: 'lr',
-  prior: 'data-gaussian',
-  net: { type: 'cnn', channels: [16, 32, 64], activation: 'leaky_relu' },
+  prior: 'data-gmm',
+  net: { type: 'cnn', channels: [16, 32, 64], activation: 'leaky_relu', head: 'flatten', headHidden: [128], spectralNorm: true },
+  instanceNoise: 0.1,
   // MNIST, seed 0: the online net started to win outright after ~1,600 iterations (loss 1.1 →
   // 0.07 by 2,000, KL estimate 0.3 → 3.8) while the EMA samples were still improving; 2,000 is
   // where we measured them (bench/RESULTS.md, FID 7.40). Flowing further in training (K 15,
@@ -139,7 +144,6 @@ const translateCpu = (source: string, target: string, settings: TranslateCpuSett
     imageSize: 32,
     prior: 'data',
     priorData: source,
-    net: { type: 'cnn', channels: [16, 32, 64], activation: 'leaky_relu', head: 'flatten', headHidden: [128], spectralNorm: true },
     flowSteps: settings.flowSteps,
     // translation steps past K, chosen on training pairs with eval:translate (--choose-steps)
     sampleExtraSteps: settings.sampleExtraSteps,
@@ -339,9 +343,6 @@ export const PRESETS: Record<string, PresetEntry> = {
     // 1,850): 0.90 in 14.1 min, the 1s at 13.3%; 64 clusters (the default for 10,000 fitted
     // images since): 0.719 in 10.5 min, every digit at 8.3–12.6% (bench/RESULTS.md, "MNIST quality").
     config: cpuImage({
-      prior: 'data-gmm',
-      net: { type: 'cnn', channels: [16, 32, 64], activation: 'leaky_relu', head: 'flatten', headHidden: [128], spectralNorm: true },
-      instanceNoise: 0.1,
       iterations: 2300,
       lrMilestones: [1850],
     }),
@@ -356,9 +357,6 @@ export const PRESETS: Record<string, PresetEntry> = {
     // the same from data-gmm: 0.53 (0.86–1.60×), about four samples in ten read as emoji.
     config: cpuImage({
       imageSize: 32,
-      prior: 'data-gmm',
-      net: { type: 'cnn', channels: [16, 32, 64], activation: 'leaky_relu', head: 'flatten', headHidden: [128], spectralNorm: true },
-      instanceNoise: 0.1,
       iterations: 4000,
       lrMilestones: [3200],
     }),
