@@ -30,6 +30,7 @@
  * --classifier-only trains (or loads) the domain classifiers and stops.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineInfo, initEngine } from '../src/engine/index.js';
@@ -40,7 +41,7 @@ import { imageGridPng } from '../src/viz/index.js';
 import { loadClassifier, saveClassifier } from '../src/train/classifier-file.js';
 import { type ImageClassifier } from '../src/nets/classifier.js';
 import { trainDomainClassifier, targetShare } from '../src/eval/domain-classifier.js';
-import { pairByCode, pairedTranslationFigures, pairedBaselines, meanAbsChange, gaussianBlur } from '../src/eval/translation.js';
+import { pairByCode, pairedTranslationFigures, pairedBaselines, unpairedBaselines, meanAbsChange, gaussianBlur } from '../src/eval/translation.js';
 import { flag, opt, runScript } from './args.js';
 import { Rng } from '../src/util/rng.js';
 import { engineLabel } from './engine-label.js';
@@ -205,6 +206,12 @@ async function evalPair(p: PairSpec): Promise<void> {
     per,
     { k: 5, duplicateRmse: 1 / 127.5 },
   );
+  // and what an unpaired translator that only lands on (or between) real target images near its
+  // input reaches: retrieval among all the training target images, no pairing
+  const targetTrain = imagesToFloat(target.train, Array.from({ length: target.train.count }, (_, i) => i));
+  const unpaired = unpairedBaselines(inputs, n, targetTrain, target.train.count, per, { k: 5 });
+  const figTargetNearest = pairedTranslationFigures(inputs, unpaired.nearest, truth, n, per);
+  const figTargetMean = pairedTranslationFigures(inputs, unpaired.meanOfNearest, truth, n, per);
   const figNearest = pairedTranslationFigures(inputs, base.nearest, truth, n, per);
   const figMean = pairedTranslationFigures(inputs, base.meanOfNearest, truth, n, per);
   const moved = delta * 127.5;
@@ -239,7 +246,7 @@ async function evalPair(p: PairSpec): Promise<void> {
   const section = [
     `${heading} — ${date}`,
     '',
-    `Written by \`npm run eval:translate${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (bench/eval-translate.ts), seed ${SEED}, on ${info.cpus} × ${info.cpuModel} (shared with other runs), engine ${engineLabel(info)}.`,
+    `Written by \`npm run eval:translate${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` (bench/eval-translate.ts), seed ${SEED}, on ${info.cpus} × ${info.cpuModel} (load average ${os.loadavg()[0].toFixed(1)} at the end), engine ${engineLabel(info)}.`,
     `Training \`${p.preset}\`${CONFIG ? ` + ${path.basename(CONFIG)}` : ''}: ${trained.iterations} iterations in ${trained.totalMinutes.toFixed(1)} min ` +
       `(prior: ${p.source} train split; data: ${p.target} train split; ${config.loss.toUpperCase()}-${config.divergence}, ${net}, K ${config.flowSteps}, η ${config.eta}, ν ${config.noise}, ` +
       `instance noise ${config.instanceNoise ?? 0}, batch ${config.batch}, lr ${config.lr}${config.lrMilestones.length ? ` ×${config.lrGamma} at ${config.lrMilestones.join(', ')}` : ''}).`,
@@ -258,9 +265,13 @@ async function evalPair(p: PairSpec): Promise<void> {
     `| stricter: nearer to its own pair than to all ${n - 1} others at once | ${pct(fig.inputNearestPairShare)} | ${pct(fig.nearestPairShare)} | — | — |`,
     `| paired baseline (uses the pairing the flow never sees): the ${p.target} pair of the nearest of ${trainPairs.source.length} training ${p.source} images: RMSE, gain | — | ${u(figNearest.outputRmse)}, ${pct(figNearest.rmseGain)} | — | — |`,
     `| paired baseline: the mean ${p.target} pair of the ${base.k} nearest training ${p.source} images: RMSE, gain | — | ${u(figMean.outputRmse)}, ${pct(figMean.rmseGain)} | — | — |`,
+    `| unpaired baseline (no pairing, as the flow): the nearest of the ${target.train.count} training ${p.target} images itself: RMSE, gain; closer; own pair | — | ${u(figTargetNearest.outputRmse)}, ${pct(figTargetNearest.rmseGain)}; ${pct(figTargetNearest.closerShare)}; ${pct(figTargetNearest.ownPairShare)} | — | — |`,
+    `| unpaired baseline: the mean of the ${unpaired.k} nearest training ${p.target} images (a blur, not a translation): RMSE, gain; closer; own pair | — | ${u(figTargetMean.outputRmse)}, ${pct(figTargetMean.rmseGain)}; ${pct(figTargetMean.closerShare)}; ${pct(figTargetMean.ownPairShare)} | — | — |`,
     '',
     `${pct(base.duplicateShare)} of the held-out inputs have a duplicate among the training ${p.source} images (RMSE < 1/255: the same drawing under another code, such as a skin-tone variant), ` +
-      `so their colours cannot be read from the input; the paired baselines say what an RMSE gain of a given size means on these data.`,
+      `so their colours cannot be read from the input; the paired baselines say what an RMSE gain of a given size means on these data. ` +
+      `The unpaired baselines are what a translator that never sees the pairing (as the flow) would reach by landing on the real ${p.target} image nearest its input, ` +
+      `or on the mean of the ${unpaired.k} nearest: RMSE favours that blur over any sharp image that is not the pair.`,
     '',
     `Groups of three rows: held-out ${p.source} inputs, their translations, the ${p.target} image of the same emoji.`,
     '',

@@ -176,6 +176,18 @@ export function pairedBaselines(
   return { nearest, meanOfNearest, k, duplicateShare: duplicates / n };
 }
 
+/**
+ * Unpaired baselines for n inputs from m training TARGET images: each input replaced by its
+ * nearest target image (RMSE) and by the mean of its k nearest. They use no pairing, as an
+ * unpaired translator: what a translator that only lands on (or between) real target images
+ * near its input reaches. The mean of k is a blur, not a translation, yet RMSE rewards it.
+ */
+export function unpairedBaselines(inputs: Float32Array, n: number, trainTargets: Float32Array, m: number, per: number, opts: { k?: number } = {}): Omit<PairedBaselines, 'duplicateShare'> {
+  // retrieval among the target images themselves: every image is its own "pair"
+  const { nearest, meanOfNearest, k } = pairedBaselines(inputs, n, trainTargets, trainTargets, m, per, opts);
+  return { nearest, meanOfNearest, k };
+}
+
 /** Mean absolute change per value from inputs to outputs. */
 export function meanAbsChange(inputs: Float32Array, outputs: Float32Array): number {
   if (inputs.length !== outputs.length) throw new RangeError(`meanAbsChange: ${inputs.length} and ${outputs.length} values`);

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pairByCode, imageRmse, ownPairShare, pairedTranslationFigures, pairedBaselines, meanAbsChange, gaussianBlur } from '../../src/eval/translation.js';
+import { pairByCode, imageRmse, ownPairShare, pairedTranslationFigures, pairedBaselines, unpairedBaselines, meanAbsChange, gaussianBlur } from '../../src/eval/translation.js';
 import { domainDataset, domainSplit } from '../../src/eval/domain-classifier.js';
 import { makeImageDataset } from '../../src/data/images/dataset.js';
 import { DataError } from '../../src/data/types.js';
@@ -80,6 +80,17 @@ test('pairedBaselines: the pair of the nearest training source, the mean pair of
   assert.equal(pairedBaselines(inputs, 3, src, tgt, 4, 2, { k: 9 }).k, 4, 'k is capped at the training pairs');
   assert.throws(() => pairedBaselines(inputs, 3, src, tgt, 3, 2), /expected 3 \/ 3 \/ 3 images of 2/);
   assert.throws(() => pairedBaselines(new Float32Array(0), 0, new Float32Array(0), new Float32Array(0), 0, 2), /no training pairs/);
+});
+
+test('unpairedBaselines: the nearest training target image itself and the mean of the k nearest, no pairing', () => {
+  // training targets on a line (per 2 values): 10, 20, 30, 40
+  const tgt = Float32Array.from([10, 10, 20, 20, 30, 30, 40, 40]);
+  const inputs = Float32Array.from([12, 12, 38, 38, 100, 100]);
+  const b = unpairedBaselines(inputs, 3, tgt, 4, 2, { k: 2 });
+  assert.deepEqual(Array.from(b.nearest), [10, 10, 40, 40, 40, 40]);
+  assert.deepEqual(Array.from(b.meanOfNearest), [15, 15, 35, 35, 35, 35]);
+  assert.equal(b.k, 2);
+  assert.throws(() => unpairedBaselines(inputs, 3, tgt, 3, 2), /expected 3 \/ 3 \/ 3 images of 2/);
 });
 
 test('ownPairShare: a translation that collapses every emoji onto one image keeps only that one', () => {
