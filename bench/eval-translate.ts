@@ -17,6 +17,8 @@
  * - each output still shows its own emoji: nearer to its own pair than to another held-out
  *   emoji's pair in ≥ 80% of the comparisons (every output against every other emoji); the
  *   stricter rank-1 share (nearer than to all the others at once) is reported beside it.
+ * Scales, not goals: retrieval baselines with the pairing (the target pair of the nearest training
+ * source images) and without it, as the flow (the nearest training target images themselves).
  * Figures go to bench/RESULTS.md, grids (input | output | true pair) to docs/.
  *
  *   npm run eval:translate [-- --pair emoji|openmoji|both --seed 0 --steps N --iterations N
