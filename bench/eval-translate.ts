@@ -210,7 +210,7 @@ async function evalPair(p: PairSpec): Promise<void> {
   );
   // and what an unpaired translator that only lands on (or between) real target images near its
   // input reaches: retrieval among all the training target images, no pairing
-  const targetTrain = imagesToFloat(target.train, Array.from({ length: target.train.count }, (_, i) => i));
+  const targetTrain = imagesToFloat(target.train);
   const unpaired = unpairedBaselines(inputs, n, targetTrain, target.train.count, per, { k: 5 });
   const figTargetNearest = pairedTranslationFigures(inputs, unpaired.nearest, truth, n, per);
   const figTargetMean = pairedTranslationFigures(inputs, unpaired.meanOfNearest, truth, n, per);
