@@ -82,7 +82,8 @@ function exampleSamples(dir: string, n: number, seed: number): Promise<Float32Ar
     let err = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d));
     proc.stderr!.on('data', (d: Buffer) => (err += d));
-    proc.on('exit', (code) => (code === 0 ? resolve(Float32Array.from(out.trim().split('\n').flatMap((l) => l.split(',').map(Number)))) : reject(new Error(`examples/tfjs/sample.mjs exited with ${code}: ${err}`))));
+    // 'close', not 'exit': 'exit' can come before the last of stdout has been read
+    proc.on('close', (code) => (code === 0 ? resolve(Float32Array.from(out.trim().split('\n').flatMap((l) => l.split(',').map(Number)))) : reject(new Error(`examples/tfjs/sample.mjs exited with ${code}: ${err}`))));
   });
 }
 

@@ -56,7 +56,8 @@ export function cliAsync(args: string[]): Promise<{ code: number | null; stderr:
     const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...CHILD_ENV }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     proc.stderr!.on('data', (d: Buffer) => (stderr += d));
-    proc.on('exit', (code) => resolve({ code, stderr }));
+    // 'close', not 'exit': 'exit' can come before the last of stderr has been read
+    proc.on('close', (code) => resolve({ code, stderr }));
   });
 }
 
